@@ -1,0 +1,227 @@
+"""The facts orchestra plans with, and the plan it returns: frozen, typed records.
+
+Spreadsheets are checked at the edge (``orchestra.io``); everything past it works with these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+PARTNER_KINDS = ("supplier", "service_provider", "customer", "internal")
+TOUCHPOINT_KINDS = ("acquisition", "utilization")
+STAGES = ("front", "back")
+DIRECTIONS = ("higher", "lower")
+DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")
+
+
+@dataclass(frozen=True)
+class Partner:
+    partner_id: str
+    name: str
+    kind: str
+    capacity: float
+    region: str = ""
+    fixed_cost: float = 0.0
+    reliability: float = 1.0
+    response_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class Capability:
+    partner_id: str
+    capability: str
+    level: int
+    unit_cost: float = 0.0
+    effort: float = 1.0
+
+
+@dataclass(frozen=True)
+class Touchpoint:
+    touchpoint_id: str
+    name: str
+    kind: str
+    stage: str
+    channel: str = ""
+    moment_of_truth: bool = False
+    importance: float = 1.0
+
+
+@dataclass(frozen=True)
+class Role:
+    role_id: str
+    name: str
+    touchpoint_id: str
+    capability: str
+    min_level: int = 1
+    slots: int = 1
+    load: float = 1.0
+    critical: bool = True
+
+
+@dataclass(frozen=True)
+class Relationship:
+    partner_a: str
+    partner_b: str
+    strength: float
+
+
+@dataclass(frozen=True)
+class Standard:
+    touchpoint_id: str
+    metric: str
+    direction: str
+    customer_expects: float | None = None
+    target: float | None = None
+    promised: float | None = None
+    measured: float | None = None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    touchpoint_id: str
+    dimension: str
+    customer_expected: float | None = None
+    management_estimate: float | None = None
+    customer_perceived: float | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Rules the company sets for this plan. ``None`` means "no limit" / "not set"."""
+
+    budget: float | None = None
+    max_partners: int | None = None
+    min_partners_per_touchpoint: int | None = None
+    must_include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    forbid_below_strength: float | None = None
+    time_limit_s: float | None = None
+    profile: str | None = None
+    seed: int | None = None
+    # Profile weights overridden by the policy sheet, e.g. {"cohesion": 0.5}.
+    weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class CandidateSet:
+    set_id: str
+    partner_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lock:
+    role_id: str
+    partner_id: str
+
+
+@dataclass(frozen=True)
+class Network:
+    """Everything read from one input: the facts a plan is made from."""
+
+    partners: tuple[Partner, ...]
+    capabilities: tuple[Capability, ...]
+    touchpoints: tuple[Touchpoint, ...]
+    roles: tuple[Role, ...]
+    relationships: tuple[Relationship, ...] = ()
+    standards: tuple[Standard, ...] = ()
+    expectations: tuple[Expectation, ...] = ()
+    policy: Policy = Policy()
+    sets: tuple[CandidateSet, ...] = ()
+    locks: tuple[Lock, ...] = ()
+    source: str = ""
+
+    # Lookups: built once on first use. The records are frozen, so the caches never go stale.
+    @cached_property
+    def partner(self) -> Mapping[str, Partner]:
+        return MappingProxyType({p.partner_id: p for p in self.partners})
+
+    @cached_property
+    def touchpoint(self) -> Mapping[str, Touchpoint]:
+        return MappingProxyType({t.touchpoint_id: t for t in self.touchpoints})
+
+    @cached_property
+    def role(self) -> Mapping[str, Role]:
+        return MappingProxyType({r.role_id: r for r in self.roles})
+
+    @cached_property
+    def _capability_index(self) -> Mapping[str, tuple[Capability, ...]]:
+        index: dict[str, list[Capability]] = {}
+        for cap in self.capabilities:
+            index.setdefault(cap.capability, []).append(cap)
+        return MappingProxyType({k: tuple(v) for k, v in index.items()})
+
+    @cached_property
+    def _roles_by_touchpoint(self) -> Mapping[str, tuple[Role, ...]]:
+        index: dict[str, list[Role]] = {t.touchpoint_id: [] for t in self.touchpoints}
+        for role in self.roles:
+            index.setdefault(role.touchpoint_id, []).append(role)
+        return MappingProxyType({k: tuple(v) for k, v in index.items()})
+
+    def offers(self, capability: str) -> tuple[Capability, ...]:
+        """Every partner's offer of ``capability``, at any level."""
+        return self._capability_index.get(capability, ())
+
+    def qualified(self, role: Role | str) -> tuple[Capability, ...]:
+        """The offers that qualify for ``role``: its capability at ``min_level`` or above."""
+        role = self.role[role] if isinstance(role, str) else role
+        return tuple(c for c in self.offers(role.capability) if c.level >= role.min_level)
+
+    def roles_of(self, touchpoint_id: str) -> tuple[Role, ...]:
+        return self._roles_by_touchpoint.get(touchpoint_id, ())
+
+    @cached_property
+    def slot_count(self) -> int:
+        return sum(r.slots for r in self.roles)
+
+    def restricted_to(self, partner_ids: set[str] | frozenset[str]) -> Network:
+        """The same network with only ``partner_ids`` as candidates (for comparing sets)."""
+        keep = set(partner_ids)
+        return Network(
+            partners=tuple(p for p in self.partners if p.partner_id in keep),
+            capabilities=tuple(c for c in self.capabilities if c.partner_id in keep),
+            touchpoints=self.touchpoints,
+            roles=self.roles,
+            relationships=tuple(
+                r for r in self.relationships if r.partner_a in keep and r.partner_b in keep
+            ),
+            standards=self.standards,
+            expectations=self.expectations,
+            policy=self.policy,
+            sets=self.sets,
+            locks=tuple(lk for lk in self.locks if lk.partner_id in keep),
+            source=self.source,
+        )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A planning profile: how the objective weighs its terms, and extra rules.
+
+    Weights other than ``cost_weight`` are in units of a *typical slot cost* (the median, over
+    every partner-role pair that qualifies, of the partner's fixed cost plus the slot's cost), so
+    one profile means the same on a network priced in euros or in thousands of euros.
+    """
+
+    name: str
+    description: str = ""
+    cost_weight: float = 1.0
+    fill_weight: float = 2.0
+    moment_of_truth_factor: float = 2.0
+    reliability_weight: float = 0.5
+    cohesion_weight: float = 0.25
+    fill_all_first: bool = False
+    min_partners_per_touchpoint: int = 1
+    protect_moments_of_truth: bool = False
+
+
+# Profile fields a policy sheet may override, by the same name.
+WEIGHT_KEYS = (
+    "cost_weight",
+    "fill_weight",
+    "moment_of_truth_factor",
+    "reliability_weight",
+    "cohesion_weight",
+)

@@ -1,0 +1,434 @@
+"""Check raw tables against the contract and turn them into a ``Network``.
+
+Every problem is collected, located to its cell, and raised together in one ``InputError``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+from orchestra.domain import (
+    WEIGHT_KEYS,
+    CandidateSet,
+    Capability,
+    Expectation,
+    Lock,
+    Network,
+    Partner,
+    Policy,
+    Relationship,
+    Role,
+    Standard,
+    Touchpoint,
+)
+from orchestra.errors import InputError, Problem
+from orchestra.io.contract import (
+    BOOL,
+    CHOICE,
+    ID,
+    INTEGER,
+    NUMBER,
+    POLICY_KEY,
+    REQUIRED,
+    SHEETS,
+    TEXT,
+    Column,
+    Sheet,
+)
+from orchestra.io.reader import RawTable, read_tables
+
+TRUE_WORDS = {"yes", "y", "true", "t", "1", "x"}
+FALSE_WORDS = {"no", "n", "false", "f", "0"}
+
+
+class _Invalid(ValueError):
+    """A cell value that cannot be coerced; the message says what was found."""
+
+
+def _shown(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an id typed as 101 in Excel is the text "101"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool):
+        raise _Invalid(f"got {_shown(value)}")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = _text(value).replace(",", "") if isinstance(value, str) else _text(value)
+        text = text.replace(" ", "")
+        percent = text.endswith("%")
+        try:
+            number = float(text.rstrip("%"))
+        except ValueError:
+            raise _Invalid(f"got {_shown(value)}") from None
+        if percent:
+            number /= 100
+    if not math.isfinite(number):
+        raise _Invalid(f"got {_shown(value)}")
+    return number
+
+
+def _integer(value: object) -> int:
+    number = _number(value)
+    if not number.is_integer():
+        raise _Invalid(f"got {_shown(value)}")
+    return int(number)
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = _text(value).lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise _Invalid(f"got {_shown(value)}")
+
+
+def coerce(column: Column, value: object) -> object:
+    """One cell's value as the column's type, or ``_Invalid`` saying what was found.
+
+    >>> from orchestra.io.contract import SHEET
+    >>> coerce(SHEET["roles"].column("min_level"), "3")
+    3
+    >>> coerce(SHEET["roles"].column("critical"), "No")
+    False
+    """
+    if _blank(value):
+        if column.required and column.kind != TEXT:
+            raise _Invalid("is blank")
+        return column.default if column.default is not REQUIRED else ""
+    if column.kind in (ID, TEXT):
+        return _text(value)
+    if column.kind == BOOL:
+        return _bool(value)
+    if column.kind == CHOICE:
+        word = _text(value).lower().replace(" ", "_").replace("-", "_")
+        if word not in column.choices:
+            raise _Invalid(f"got {_shown(value)}")
+        return word
+    number = _integer(value) if column.kind == INTEGER else _number(value)
+    too_low = column.low is not None and (
+        number <= column.low if column.low_open else number < column.low
+    )
+    too_high = column.high is not None and number > column.high
+    if too_low or too_high:
+        raise _Invalid(f"got {_shown(value)}")
+    return number
+
+
+@dataclass
+class _Row:
+    """A coerced row, with the location of each of its cells for later cross-checks."""
+
+    number: int
+    values: dict[str, object]
+    cells: dict[str, str]
+
+
+@dataclass
+class _Reader:
+    """Collects problems while turning raw tables into typed rows."""
+
+    tables: dict[str, RawTable]
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def rows(self, sheet: Sheet) -> list[_Row]:
+        table = self.tables.get(sheet.name)
+        if table is None:
+            if sheet.required:
+                self.problems.append(Problem(sheet.name, "missing sheet",
+                                             "a sheet (or .csv file) named " + sheet.name))
+            return []
+        positions: dict[str, int] = {}
+        for col, name in enumerate(table.header):
+            name = name.replace(" ", "_")
+            if name in positions and name in {c.name for c in sheet.columns}:
+                self.problems.append(Problem(table.where(1, col), f'duplicate column "{name}"',
+                                             "each column once"))
+            positions.setdefault(name, col)
+        missing = [c.name for c in sheet.columns if c.required and c.name not in positions]
+        for name in missing:
+            self.problems.append(Problem(
+                f"{table.label} header" if table.is_csv else table.where(1),
+                f'missing column "{name}"',
+                "the columns " + ", ".join(c.name for c in sheet.columns if c.required),
+            ))
+        if missing:
+            return []
+        rows = []
+        for number, raw in table.rows:
+            values: dict[str, object] = {}
+            cells: dict[str, str] = {}
+            ok = True
+            for column in sheet.columns:
+                col = positions.get(column.name)
+                if col is None:
+                    values[column.name] = column.default
+                    cells[column.name] = table.where(number)
+                    continue
+                cells[column.name] = table.where(number, col)
+                try:
+                    values[column.name] = coerce(column, raw[col])
+                except _Invalid as exc:
+                    ok = False
+                    self.problems.append(Problem(cells[column.name],
+                                                 f"{column.name} {exc}", column.expected()))
+            if ok:
+                rows.append(_Row(number, values, cells))
+        return self._unique(sheet, rows)
+
+    def _unique(self, sheet: Sheet, rows: list[_Row]) -> list[_Row]:
+        if not sheet.key:
+            return rows
+        seen: dict[tuple, _Row] = {}
+        kept = []
+        for row in rows:
+            key = tuple(str(row.values[k]).lower() for k in sheet.key)
+            if key in seen:
+                first = seen[key].cells[sheet.key[0]]
+                shown = ", ".join(f"{k}={row.values[k]}" for k in sheet.key)
+                self.problems.append(Problem(row.cells[sheet.key[-1]],
+                                             f"duplicate {shown}, already at {first}",
+                                             "each " + " + ".join(sheet.key) + " once"))
+                continue
+            seen[key] = row
+            kept.append(row)
+        return kept
+
+    def refers(self, row: _Row, column: str, known: set[str] | dict, what: str) -> bool:
+        value = row.values[column]
+        if value in known:
+            return True
+        self.problems.append(Problem(row.cells[column], f'unknown {what} "{value}"',
+                                     f"a {what} from the {what.split('_')[0]}s sheet"))
+        return False
+
+
+def _records(rows: list[_Row], cls: type) -> list:
+    return [cls(**{k: v for k, v in row.values.items() if k in cls.__dataclass_fields__})
+            for row in rows]
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(part.strip() for part in text.replace(",", ";").split(";")
+                               if part.strip()))
+
+
+def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
+    values: dict[str, object] = {}
+    weights: dict[str, float] = {}
+    for row in rows:
+        key = str(row.values["key"]).strip().lower()
+        raw = row.values["value"]
+        where = row.cells["value"]
+        spec = POLICY_KEY.get(key)
+        if spec is None and key not in WEIGHT_KEYS:
+            known = ", ".join([*POLICY_KEY, *WEIGHT_KEYS])
+            reader.warnings.append(Problem(row.cells["key"], f'unknown policy key "{key}" ignored',
+                                           "one of " + known))
+            continue
+        if _blank(raw):
+            continue  # a blank value leaves the default in force
+        column = Column(key, spec.kind if spec and spec.kind != "ids" else NUMBER,
+                        low=spec.low if spec else 0, high=spec.high if spec else None)
+        if spec and spec.kind == "ids":
+            ids = _ids(str(raw))
+            for pid in ids:
+                if pid not in partners:
+                    reader.problems.append(Problem(where, f'{key} names unknown partner "{pid}"',
+                                                   "partner ids from the partners sheet, "
+                                                   "separated by ;"))
+            values[key] = ids
+            continue
+        if spec and spec.kind == TEXT:
+            values[key] = _text(raw)
+            continue
+        try:
+            number = coerce(column, raw)
+        except _Invalid as exc:
+            reader.problems.append(Problem(where, f"{key} {exc}", column.expected()))
+            continue
+        if spec is None:
+            weights[key] = float(number)
+        else:
+            values[key] = number
+    return Policy(**values, weights=MappingProxyType(weights))
+
+
+def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
+    partners = {r.values["partner_id"] for r in sheets["partners"]}
+    touchpoints = {r.values["touchpoint_id"] for r in sheets["touchpoints"]}
+    roles = {r.values["role_id"]: r for r in sheets["roles"]}
+    for sheet in ("capabilities", "sets", "locks"):
+        sheets[sheet] = [r for r in sheets[sheet]
+                         if reader.refers(r, "partner_id", partners, "partner_id")]
+    for sheet in ("roles", "standards", "expectations"):
+        sheets[sheet] = [r for r in sheets[sheet]
+                         if reader.refers(r, "touchpoint_id", touchpoints, "touchpoint_id")]
+    sheets["locks"] = [r for r in sheets["locks"]
+                       if reader.refers(r, "role_id", roles, "role_id")]
+    kept = []
+    seen: dict[frozenset, str] = {}
+    for row in sheets["relationships"]:
+        a_ok = reader.refers(row, "partner_a", partners, "partner_id")
+        b_ok = reader.refers(row, "partner_b", partners, "partner_id")
+        a, b = row.values["partner_a"], row.values["partner_b"]
+        if a == b:
+            reader.problems.append(Problem(row.cells["partner_b"],
+                                           f'partner "{a}" is related to itself',
+                                           "two different partners"))
+            continue
+        pair = frozenset((a, b))
+        if pair in seen:
+            reader.problems.append(Problem(row.cells["partner_b"],
+                                           f"duplicate relationship {a}-{b}, already at "
+                                           f"{seen[pair]}", "each pair once, in either order"))
+            continue
+        seen[pair] = row.cells["partner_a"]
+        if a_ok and b_ok:
+            kept.append(row)
+    sheets["relationships"] = kept
+
+
+def _check_policy(reader: _Reader, network: Network, where: dict[str, str]) -> None:
+    """Contradictions in the rules a plan must keep, found before any solving."""
+    policy = network.policy
+    excluded = set(policy.exclude)
+    for pid in sorted(set(policy.must_include) & excluded):
+        reader.problems.append(Problem(where.get("exclude", "policy"),
+                                       f'partner "{pid}" is both in must_include and in exclude',
+                                       "each partner in at most one of the two"))
+    locked_by_role: Counter[str] = Counter()
+    used: dict[str, float] = {}
+    offers = {(c.partner_id, c.capability): c for c in network.capabilities}
+    for lock, cell in zip(network.locks, where["locks"], strict=True):
+        role = network.role[lock.role_id]
+        locked_by_role[lock.role_id] += 1
+        if lock.partner_id in excluded:
+            reader.problems.append(Problem(cell, f'locked partner "{lock.partner_id}" is also '
+                                           "excluded by the policy",
+                                           "a lock on a partner that may join"))
+        offer = offers.get((lock.partner_id, role.capability))
+        if offer is None or offer.level < role.min_level:
+            have = f"level {offer.level}" if offer else "no offer"
+            reader.problems.append(Problem(
+                cell, f'partner "{lock.partner_id}" is locked to role "{role.role_id}" but does '
+                f"not qualify ({role.capability}: {have})",
+                f"{role.capability} at level {role.min_level} or above"))
+            continue
+        used[lock.partner_id] = used.get(lock.partner_id, 0.0) + role.load * offer.effort
+        if locked_by_role[lock.role_id] == role.slots + 1:
+            reader.problems.append(Problem(cell, f'role "{role.role_id}" has more locks than its '
+                                           f"{role.slots} slot(s)", f"at most {role.slots} locks"))
+    for pid, load in sorted(used.items()):
+        capacity = network.partner[pid].capacity
+        if load > capacity + 1e-9:
+            reader.problems.append(Problem(
+                "locks", f'locks give partner "{pid}" {load:g} units of work, over its capacity '
+                f"of {capacity:g}", "locks within each partner's capacity"))
+    forced = set(policy.must_include) | {lk.partner_id for lk in network.locks}
+    if policy.max_partners is not None and len(forced) > policy.max_partners:
+        reader.problems.append(Problem(
+            where.get("max_partners", "policy"),
+            f"max_partners is {policy.max_partners} but must_include and locks already need "
+            f"{len(forced)} partners", f"max_partners of at least {len(forced)}"))
+    if policy.forbid_below_strength is not None:
+        for rel in network.relationships:
+            if (rel.strength < policy.forbid_below_strength
+                    and {rel.partner_a, rel.partner_b} <= forced):
+                reader.problems.append(Problem(
+                    where.get("forbid_below_strength", "policy"),
+                    f"partners {rel.partner_a} and {rel.partner_b} must both join (must_include or"
+                    f" locks) but their strength {rel.strength:g} is below forbid_below_strength",
+                    "forced partners that may work together"))
+    if policy.budget is not None:
+        committed = sum(network.partner[p].fixed_cost for p in forced) + sum(
+            network.role[lk.role_id].load * offers[(lk.partner_id,
+                                                    network.role[lk.role_id].capability)].unit_cost
+            for lk in network.locks if (lk.partner_id, network.role[lk.role_id].capability)
+            in offers)
+        if committed > policy.budget + 1e-9:
+            reader.problems.append(Problem(
+                where.get("budget", "policy"),
+                f"must_include and locks already cost {committed:,.2f}, over the budget of "
+                f"{policy.budget:,.2f}", "a budget that covers what is forced"))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    network: Network
+    warnings: tuple[Problem, ...]
+
+
+def network_from_tables(tables: dict[str, RawTable], source: str = "") -> Loaded:
+    """Check raw tables against the contract and build the ``Network``; raise every problem."""
+    reader = _Reader(tables)
+    sheets = {sheet.name: reader.rows(sheet) for sheet in SHEETS}
+    _cross_check(reader, sheets)
+    partners = set(r.values["partner_id"] for r in sheets["partners"])
+    for row in sheets["partners"] + sheets["touchpoints"] + sheets["roles"]:
+        if row.values.get("name") == "":
+            row.values["name"] = next(iter(row.values.values()))  # fall back to the id
+    policy_rows = sheets["policy"]
+    policy = _policy(reader, policy_rows, partners)
+    sets: dict[str, list[str]] = {}
+    for row in sheets["sets"]:
+        sets.setdefault(row.values["set_id"], []).append(row.values["partner_id"])
+    lock_rows = [r for r in sheets["locks"] if r.values["locked"]]
+    if reader.problems:
+        raise InputError(reader.problems, reader.warnings)
+    network = Network(
+        partners=tuple(_records(sheets["partners"], Partner)),
+        capabilities=tuple(_records(sheets["capabilities"], Capability)),
+        touchpoints=tuple(_records(sheets["touchpoints"], Touchpoint)),
+        roles=tuple(_records(sheets["roles"], Role)),
+        relationships=tuple(_records(sheets["relationships"], Relationship)),
+        standards=tuple(_records(sheets["standards"], Standard)),
+        expectations=tuple(_records(sheets["expectations"], Expectation)),
+        policy=policy,
+        sets=tuple(CandidateSet(k, tuple(v)) for k, v in sets.items()),
+        locks=tuple(_records(lock_rows, Lock)),
+        source=source,
+    )
+    where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
+    where["locks"] = [r.cells["partner_id"] for r in lock_rows]
+    _check_policy(reader, network, where)
+    if reader.problems:
+        raise InputError(reader.problems, reader.warnings)
+    return Loaded(network, tuple(reader.warnings))
+
+
+def load(path: str | Path) -> Loaded:
+    """Read and check a workbook or CSV folder; warnings (unknown policy keys) come back too."""
+    return network_from_tables(read_tables(path), source=str(path))
+
+
+def load_network(path: str | Path) -> Network:
+    """Read and check a workbook (``.xlsx``) or a folder of ``.csv`` files into a ``Network``.
+
+    Raises ``InputError`` listing every problem, each located to its cell.
+    """
+    return load(path).network

@@ -1,0 +1,90 @@
+"""Writing input workbooks: the empty template and filled examples, both in the contract's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from orchestra.domain import WEIGHT_KEYS
+from orchestra.io.contract import BOOL, CHOICE, POLICY_KEYS, SHEETS, Column
+from orchestra.report.xlsx import add_dropdown, fit_widths, save_atomic, write_table
+
+Rows = Sequence[Mapping[str, object]]
+
+
+def _default_text(column: Column) -> str:
+    if column.required:
+        return "required"
+    if column.default is None:
+        return "blank: no data"
+    if column.default == "":
+        return 'blank: ""'
+    if isinstance(column.default, bool):
+        return "blank: " + ("yes" if column.default else "no")
+    return f"blank: {column.default:g}" if isinstance(column.default, float) else "blank"
+
+
+def _readme(wb: Workbook) -> None:
+    ws = wb.active
+    ws.title = "README"
+    lines: list[tuple[str, ...]] = [
+        ("orchestra input workbook",),
+        ("One sheet per table. Sheet and column names are case-insensitive. Extra columns are "
+         "kept and ignored. Every id must be unique in its sheet.",),
+        ("Run: orchestra validate THIS_FILE, then orchestra plan THIS_FILE.",),
+        (),
+    ]
+    for sheet in SHEETS:
+        lines.append((sheet.name, "required sheet" if sheet.required else "optional sheet",
+                      sheet.help))
+        for column in sheet.columns:
+            lines.append(("", column.name, column.help, column.expected(), _default_text(column)))
+        lines.append(())
+    lines.append(("policy keys", "", "Keys for the policy sheet's key column."))
+    for key in POLICY_KEYS:
+        lines.append(("", key.key, key.help))
+    for key in WEIGHT_KEYS:
+        lines.append(("", key, "Overrides the profile weight of the same name (see models/)."))
+    for row in lines:
+        ws.append(list(row))
+    ws["A1"].font = Font(bold=True, size=14)
+    for row in ws.iter_rows(min_row=5):
+        if row[0].value:
+            row[0].font = Font(bold=True)
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=False, vertical="top")
+    fit_widths(ws)
+
+
+def build_input_workbook(tables: Mapping[str, Rows] | None = None) -> Workbook:
+    """The contract as a workbook, filled with ``tables`` (sheet name -> row dicts) if given."""
+    tables = tables or {}
+    wb = Workbook()
+    _readme(wb)
+    for sheet in SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        header = [c.name for c in sheet.columns]
+        rows = tables.get(sheet.name)
+        if rows is None and sheet.name == "policy":
+            rows = [{"key": k.key, "value": ""} for k in POLICY_KEYS]
+        body = [[row.get(name) for name in header] for row in rows or []]
+        write_table(ws, header, body, name=f"{sheet.name}_table")
+        for col, column in enumerate(sheet.columns, start=1):
+            if column.kind == CHOICE:
+                add_dropdown(ws, col, column.choices)
+            elif column.kind == BOOL:
+                add_dropdown(ws, col, ("yes", "no"))
+            comment_width = max(len(column.name) + 3, 14)
+            letter = ws.cell(row=1, column=col).column_letter
+            width = ws.column_dimensions[letter].width or 0
+            ws.column_dimensions[letter].width = max(width, comment_width)
+    return wb
+
+
+def write_input_workbook(path: str | Path, tables: Mapping[str, Rows] | None = None, *,
+                         force: bool = False) -> Path:
+    """Write the contract (empty: the template; with tables: an example) to ``path``."""
+    return save_atomic(build_input_workbook(tables), path, force=force)
