@@ -51,7 +51,11 @@ class _Invalid(ValueError):
 
 
 def _shown(value: object) -> str:
-    return f'"{value}"' if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _blank(value: object) -> bool:
@@ -152,6 +156,9 @@ class _Reader:
     """Collects problems while turning raw tables into typed rows."""
 
     tables: dict[str, RawTable]
+    # Ids of every row whose id cell is fine, even when another cell of the row is not: a bad
+    # capacity must not turn every reference to that partner into a second error.
+    ids: dict[str, set[str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -198,6 +205,8 @@ class _Reader:
                                                  f"{column.name} {exc}", column.expected()))
             if ok:
                 rows.append(_Row(number, values, cells))
+            if sheet.key and values.get(sheet.key[0]) not in (None, ""):
+                self.ids.setdefault(sheet.name, set()).add(str(values[sheet.key[0]]))
         return self._unique(sheet, rows)
 
     def _unique(self, sheet: Sheet, rows: list[_Row]) -> list[_Row]:
@@ -279,9 +288,9 @@ def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
 
 
 def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
-    partners = {r.values["partner_id"] for r in sheets["partners"]}
-    touchpoints = {r.values["touchpoint_id"] for r in sheets["touchpoints"]}
-    roles = {r.values["role_id"]: r for r in sheets["roles"]}
+    partners = reader.ids.get("partners", set())
+    touchpoints = reader.ids.get("touchpoints", set())
+    roles = reader.ids.get("roles", set())
     for sheet in ("capabilities", "sets", "locks"):
         sheets[sheet] = [r for r in sheets[sheet]
                          if reader.refers(r, "partner_id", partners, "partner_id")]
@@ -388,7 +397,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "") -> Loaded
     reader = _Reader(tables)
     sheets = {sheet.name: reader.rows(sheet) for sheet in SHEETS}
     _cross_check(reader, sheets)
-    partners = set(r.values["partner_id"] for r in sheets["partners"])
+    partners = reader.ids.get("partners", set())
     for row in sheets["partners"] + sheets["touchpoints"] + sheets["roles"]:
         if row.values.get("name") == "":
             row.values["name"] = next(iter(row.values.values()))  # fall back to the id

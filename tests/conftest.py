@@ -1,0 +1,72 @@
+"""Shared helpers: tiny networks as tables, written as workbooks or CSV folders."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from orchestra.io.contract import SHEET
+from orchestra.report.inputs import build_input_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def tiny_tables() -> dict[str, list[dict]]:
+    """Two partners, one touchpoint, two roles: the smallest network that exercises every sheet."""
+    return {
+        "partners": [
+            {"partner_id": "A", "name": "Alpha", "kind": "supplier", "capacity": 4,
+             "fixed_cost": 10, "reliability": 0.9, "response_hours": 2},
+            {"partner_id": "B", "name": "Beta", "kind": "service_provider", "capacity": 2,
+             "fixed_cost": 5, "reliability": 0.8},
+        ],
+        "capabilities": [
+            {"partner_id": "A", "capability": "call", "level": 3, "unit_cost": 2},
+            {"partner_id": "B", "capability": "call", "level": 2, "unit_cost": 1},
+            {"partner_id": "B", "capability": "web", "level": 4, "unit_cost": 3, "effort": 0.5},
+        ],
+        "touchpoints": [
+            {"touchpoint_id": "T1", "name": "Phone", "kind": "utilization", "stage": "front",
+             "moment_of_truth": "yes", "importance": 2},
+        ],
+        "roles": [
+            {"role_id": "R1", "name": "Agents", "touchpoint_id": "T1", "capability": "call",
+             "min_level": 2, "slots": 1, "load": 1, "critical": "yes"},
+            {"role_id": "R2", "name": "Site", "touchpoint_id": "T1", "capability": "web",
+             "min_level": 1, "slots": 1, "load": 2, "critical": "no"},
+        ],
+        "relationships": [{"partner_a": "A", "partner_b": "B", "strength": 0.5}],
+        "standards": [{"touchpoint_id": "T1", "metric": "response_hours", "direction": "lower",
+                       "customer_expects": 1, "target": 2, "promised": 1}],
+        "expectations": [{"touchpoint_id": "T1", "dimension": "empathy",
+                          "customer_expected": 6, "management_estimate": 5,
+                          "customer_perceived": 4}],
+        "policy": [{"key": "budget", "value": 100}],
+        "sets": [{"set_id": "s1", "partner_id": "A"}],
+        "locks": [],
+    }
+
+
+def write_xlsx(path: Path, tables: dict[str, list[dict]]) -> Path:
+    build_input_workbook(tables).save(path)
+    return path
+
+
+def write_csv_folder(folder: Path, tables: dict[str, list[dict]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for sheet, rows in tables.items():
+        header = [c.name for c in SHEET[sheet].columns]
+        with open(folder / f"{sheet}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(["" if row.get(h) is None else row.get(h) for h in header])
+    return folder
+
+
+@pytest.fixture
+def tiny_xlsx(tmp_path: Path) -> Path:
+    return write_xlsx(tmp_path / "tiny.xlsx", tiny_tables())
