@@ -113,6 +113,130 @@ def example(out: str, name: str, force: bool) -> None:
     click.echo(f"wrote {out} ({name} example)")
 
 
+def _progress_printer(enabled: bool):
+    if not enabled:
+        return None
+
+    def show(p) -> None:
+        click.echo(f"\r  solving: best {p.objective:,.2f}  bound {p.bound:,.2f}  gap {p.gap:6.2%}"
+                   f"  {p.elapsed_s:6.1f}s ", nl=False, err=True)
+
+    return show
+
+
+def _summary(network: Network, plan) -> list[str]:
+    filled = len(plan.assignments)
+    lines = [
+        f"status     {plan.status} ({plan.stopped_by}), gap {plan.gap:.2%}" if plan.gap is not None
+        else f"status     {plan.status} ({plan.stopped_by})",
+        f"profile    {plan.profile.name}",
+        f"objective  {plan.objective:,.2f}   bound {plan.bound:,.2f}" if plan.objective is not None
+        else "objective  -",
+        f"total cost {plan.total_cost:,.2f}" + (f" of budget {plan.rules.budget:,.2f}"
+                                                if plan.rules.budget is not None else ""),
+        f"team       {len(plan.selected)} partners: {', '.join(plan.selected)}",
+        f"roles      {filled} of {network.slot_count} slots filled, "
+        f"{len(plan.critical_shortfalls)} critical shortfalls",
+        "",
+        f"{'partner':<8} {'name':<28} {'roles':>5} {'cost':>14}",
+    ]
+    for pid in plan.selected:
+        mine = [a for a in plan.assignments if a.partner_id == pid]
+        cost = network.partner[pid].fixed_cost + sum(a.cost for a in mine)
+        lines.append(f"{pid:<8} {network.partner[pid].name[:28]:<28} {len(mine):>5} {cost:>14,.2f}")
+    if plan.shortfalls:
+        lines += ["", "shortfalls:"]
+        for s in plan.shortfalls:
+            what = f"{s.role_id} slot {s.slot}" if s.role_id else f"touchpoint {s.touchpoint_id}"
+            tag = "critical" if s.critical else "optional"
+            lines.append(f"  {what} ({tag}, {s.reason_code}): {s.reason}")
+    return lines
+
+
+@main.command(name="plan")
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the assignments workbook here.")
+@click.option("--profile", "profile_name", default=None,
+              help="Planning profile from models/ (default: the policy's, else balanced).")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+              help="Solver time limit in seconds (default: the policy's, else 60).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Solver random seed.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Solver workers (0: all cores, at least 8).")
+@click.option("--deterministic", is_flag=True,
+              help="Same input and seed give the identical plan (fixed workers, "
+                   "deterministic time limit).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+def plan_command(input_path: str, output: str | None, profile_name: str | None,
+                 time_limit: float | None, seed: int | None, workers: int, deterministic: bool,
+                 as_json: bool, force: bool) -> None:
+    """Select the team and assign every role for INPUT; print the plan."""
+    import json
+
+    from orchestra.io.profiles import DEFAULT_PROFILE, load_profile
+    from orchestra.model import SolveSettings, plan
+    from orchestra.report.plan_json import plan_to_dict
+
+    network = _load(input_path).network
+    policy = network.policy
+    try:
+        profile = load_profile(profile_name or policy.profile or DEFAULT_PROFILE)
+    except OrchestraError as exc:
+        raise _fail(exc) from None
+    settings = SolveSettings(
+        time_limit_s=time_limit if time_limit is not None else (policy.time_limit_s or 60.0),
+        seed=seed if seed is not None else (policy.seed or 0),
+        workers=workers,
+        deterministic=deterministic,
+    )
+    show = _progress_printer(not as_json and sys.stderr.isatty())
+    result = plan(network, profile, settings, on_progress=show)
+    if show:
+        click.echo("", err=True)
+    if output:
+        from orchestra.report.assignments import write_assignments
+
+        try:
+            write_assignments(network, result, output, force=force)
+        except OrchestraError as exc:
+            raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(plan_to_dict(result), indent=2))
+    else:
+        for line in _summary(network, result):
+            click.echo(line)
+        if output:
+            click.echo(f"\nwrote {output}")
+    if result.status == "no solution" or result.critical_shortfalls:
+        sys.exit(EXIT_SHORTFALL)
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--partners", type=click.IntRange(min=2), default=50, show_default=True)
+@click.option("--roles", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+def generate(out: str, partners: int, roles: int, seed: int, force: bool) -> None:
+    """Write a seeded synthetic network OUT (.xlsx, or a folder for .csv) for benchmarks."""
+    from orchestra.generate import generate_tables
+    from orchestra.report.inputs import write_csv_tables, write_input_workbook
+
+    tables = generate_tables(partners, roles, seed)
+    try:
+        if out.lower().endswith(".xlsx"):
+            write_input_workbook(out, tables, force=force)
+        else:
+            write_csv_tables(out, tables, force=force)
+    except OrchestraError as exc:
+        raise _fail(exc) from None
+    click.echo(f"wrote {out}: {partners} partners, {roles} roles, "
+               f"{len(tables['capabilities'])} capabilities, "
+               f"{len(tables['relationships'])} relationships")
+
+
 def run() -> None:  # pragma: no cover - entry point for python -m
     sys.exit(main())
 

@@ -225,3 +225,85 @@ WEIGHT_KEYS = (
     "reliability_weight",
     "cohesion_weight",
 )
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules and weights in force for one plan: the profile, overridden by the policy."""
+
+    profile: Profile
+    budget: float | None
+    max_partners: int | None
+    min_partners_per_touchpoint: int
+    must_include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    forbid_below_strength: float | None
+
+    @classmethod
+    def of(cls, network: Network, profile: Profile) -> Rules:
+        """Profile values, with every value the policy sheet sets taking precedence."""
+        policy = network.policy
+        weights = {k: v for k, v in policy.weights.items() if k in WEIGHT_KEYS}
+        merged = Profile(**{**profile.__dict__, **weights})
+        redundancy = policy.min_partners_per_touchpoint
+        return cls(
+            profile=merged,
+            budget=policy.budget,
+            max_partners=policy.max_partners,
+            min_partners_per_touchpoint=(
+                redundancy if redundancy is not None else profile.min_partners_per_touchpoint),
+            must_include=policy.must_include,
+            exclude=policy.exclude,
+            forbid_below_strength=policy.forbid_below_strength,
+        )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One slot of one role, filled by one partner."""
+
+    role_id: str
+    slot: int
+    partner_id: str
+    cost: float
+    capacity_used: float
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A slot left open, or a touchpoint short of distinct partners, and why."""
+
+    role_id: str
+    slot: int
+    touchpoint_id: str
+    critical: bool
+    reason_code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the planner decided, how sure it is, and under which rules."""
+
+    status: str  # "optimal", "feasible" or "no solution"
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    wall_time_s: float
+    stopped_by: str  # "proven optimal", "time limit", "interrupted", "no solution"
+    terms: Mapping[str, float]
+    selected: tuple[str, ...]
+    assignments: tuple[Assignment, ...]
+    total_cost: float
+    shortfalls: tuple[Shortfall, ...]
+    rules: Rules
+    settings: Mapping[str, object]
+
+    @property
+    def critical_shortfalls(self) -> tuple[Shortfall, ...]:
+        return tuple(s for s in self.shortfalls if s.critical)
+
+    @property
+    def profile(self) -> Profile:
+        return self.rules.profile

@@ -88,3 +88,32 @@ def write_input_workbook(path: str | Path, tables: Mapping[str, Rows] | None = N
                          force: bool = False) -> Path:
     """Write the contract (empty: the template; with tables: an example) to ``path``."""
     return save_atomic(build_input_workbook(tables), path, force=force)
+
+
+def write_csv_tables(folder: str | Path, tables: Mapping[str, Rows], *, force: bool = False
+                     ) -> Path:
+    """The same tables as a folder of ``.csv`` files (one per sheet), written atomically each."""
+    import csv
+    import io
+    import os
+    import tempfile
+
+    from orchestra.errors import OutputError
+
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise OutputError(f"{folder}: folder exists and is not empty; pass --force to write "
+                          "into it")
+    folder.mkdir(parents=True, exist_ok=True)
+    for sheet in SHEETS:
+        header = [c.name for c in sheet.columns]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for row in tables.get(sheet.name, []):
+            writer.writerow(["" if row.get(h) is None else row.get(h) for h in header])
+        handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
+            out.write(buffer.getvalue())
+        os.replace(temp, folder / f"{sheet.name}.csv")
+    return folder

@@ -1,0 +1,96 @@
+"""Seeded synthetic networks of any size, for benchmarks and tests.
+
+Realistic in the ways that matter to the planner: skills cluster by partner kind (suppliers offer
+supplier things), better and more reliable partners cost more, a few specialists need less effort,
+and the relationship graph is sparse (about five ties per partner, a tenth of them friction),
+denser inside a region.
+"""
+
+from __future__ import annotations
+
+import random
+
+from orchestra.domain import PARTNER_KINDS
+
+REGIONS = ("north", "south", "east", "west", "central")
+CHANNELS = ("branch", "phone", "web", "mobile app", "on-site", "")
+
+
+def generate_tables(partners: int, roles: int, seed: int = 0) -> dict[str, list[dict]]:
+    """Input tables (the contract's shape) for a network of ``partners`` and ``roles``."""
+    rng = random.Random(seed)
+    n_caps = max(6, roles // 2)
+    capabilities = [f"skill_{k:03d}" for k in range(n_caps)]
+    # Each kind of partner draws its skills mostly from its own cluster.
+    clusters = {kind: capabilities[i::len(PARTNER_KINDS)] for i, kind in
+                enumerate(PARTNER_KINDS)}
+    per_partner = 3 + round(7 * min(1.0, partners / 2000))  # 4 on small networks, 10 on L
+    partner_rows, offer_rows = [], []
+    for i in range(partners):
+        pid = f"P{i + 1:05d}"
+        kind = rng.choices(PARTNER_KINDS, weights=(40, 45, 5, 10))[0]
+        reliability = round(rng.uniform(0.7, 0.995), 3)
+        quality = (reliability - 0.7) / 0.3  # 0..1: better partners cost more
+        partner_rows.append({
+            "partner_id": pid, "name": f"{kind.replace('_', ' ').title()} {i + 1}", "kind": kind,
+            "region": rng.choice(REGIONS),
+            "fixed_cost": round(rng.lognormvariate(8.5, 0.5) * (0.7 + 0.6 * quality)),
+            "capacity": rng.randint(3, 15), "reliability": reliability,
+            "response_hours": rng.choice((0.5, 1, 2, 4, 8, 12, 24, 48)),
+        })
+        own = clusters[kind]
+        count = max(1, min(len(capabilities), rng.randint(per_partner - 2, per_partner + 2)))
+        picks: set[str] = set()
+        while len(picks) < count:
+            pool = own if rng.random() < 0.8 else capabilities
+            picks.add(rng.choice(pool))
+        for cap in sorted(picks):
+            level = rng.choices((1, 2, 3, 4, 5), weights=(10, 25, 35, 20, 10))[0]
+            offer_rows.append({
+                "partner_id": pid, "capability": cap, "level": level,
+                "unit_cost": round(rng.uniform(200, 600) * (0.6 + 0.15 * level)
+                                   * (0.8 + 0.4 * quality)),
+                "effort": 0.7 if level == 5 and rng.random() < 0.5 else 1.0,
+            })
+    n_touch = max(2, roles // 4)
+    touchpoint_rows = [{
+        "touchpoint_id": f"T{t + 1:04d}", "name": f"Touchpoint {t + 1}",
+        "kind": "acquisition" if t % 3 == 0 else "utilization",
+        "stage": "front" if rng.random() < 0.6 else "back", "channel": rng.choice(CHANNELS),
+        "moment_of_truth": "yes" if rng.random() < 0.2 else "no",
+        "importance": rng.choice((0.5, 1.0, 1.0, 1.5, 2.0)),
+    } for t in range(n_touch)]
+    offered = sorted({o["capability"] for o in offer_rows})
+    role_rows = [{
+        "role_id": f"R{r + 1:04d}", "name": f"Role {r + 1}",
+        "touchpoint_id": f"T{rng.randrange(n_touch) + 1:04d}",
+        "capability": rng.choice(offered),
+        "min_level": rng.choices((1, 2, 3, 4), weights=(20, 35, 35, 10))[0],
+        "slots": rng.choices((1, 2, 3), weights=(80, 15, 5))[0],
+        "load": rng.choice((1, 1, 2, 3)),
+        "critical": "yes" if rng.random() < 0.75 else "no",
+    } for r in range(roles)]
+    relationship_rows = []
+    seen: set[frozenset] = set()
+    by_region: dict[str, list[str]] = {}
+    for row in partner_rows:
+        by_region.setdefault(row["region"], []).append(row["partner_id"])
+    ids = [row["partner_id"] for row in partner_rows]
+    for _ in range(min(partners * 5, partners * (partners - 1) // 2)):
+        a = rng.choice(partner_rows)
+        pool = by_region[a["region"]] if rng.random() < 0.7 else ids
+        b = rng.choice(pool)
+        pair = frozenset((a["partner_id"], b))
+        if b == a["partner_id"] or pair in seen:
+            continue
+        seen.add(pair)
+        strength = round(rng.uniform(-0.9, -0.1) if rng.random() < 0.1 else rng.uniform(0.1, 1),
+                         2)
+        relationship_rows.append({"partner_a": a["partner_id"], "partner_b": b,
+                                  "strength": strength})
+    return {
+        "partners": partner_rows, "capabilities": offer_rows, "touchpoints": touchpoint_rows,
+        "roles": role_rows, "relationships": relationship_rows,
+        "standards": [], "expectations": [], "policy": [{"key": "profile", "value": "balanced"}],
+        "sets": [], "locks": [],
+    }

@@ -1,0 +1,64 @@
+"""Planning profiles: commented TOML files in ``models/``, read into ``Profile`` records."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+from orchestra.domain import Profile
+from orchestra.errors import ProfileError
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+DEFAULT_PROFILE = "balanced"
+
+
+def profile_dirs() -> list[Path]:
+    """Where profiles are looked up: ./models first (a user's own), then the bundled ones."""
+    dirs = [Path.cwd() / "models", MODELS_DIR]
+    return list(dict.fromkeys(d.resolve() for d in dirs if d.is_dir()))
+
+
+def available_profiles() -> list[str]:
+    return sorted({p.stem for d in profile_dirs() for p in d.glob("*.toml")})
+
+
+def _find(name: str) -> Path:
+    candidate = Path(name)
+    if candidate.suffix == ".toml" and candidate.is_file():
+        return candidate
+    for folder in profile_dirs():
+        path = folder / f"{name}.toml"
+        if path.is_file():
+            return path
+    raise ProfileError(f'profile "{name}" not found (expected one of '
+                       f"{', '.join(available_profiles()) or 'none'}, or a path to a .toml file)")
+
+
+def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
+    """The profile called ``name`` (or at path ``name``), checked field by field."""
+    path = _find(name)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML ({exc})") from exc
+    values: dict[str, object] = {"name": data.get("name", path.stem),
+                                 "description": data.get("description", "")}
+    known = {f.name: f for f in fields(Profile)}
+    for section in ("weights", "rules"):
+        for key, value in data.get(section, {}).items():
+            if key not in known:
+                raise ProfileError(f"{path}: [{section}] {key} is not a profile setting "
+                                   f"(expected one of {', '.join(sorted(known))})")
+            default = getattr(Profile("x"), key)
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(default, int):
+                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            else:
+                ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+            if not ok:
+                raise ProfileError(f"{path}: [{section}] {key} = {value!r} (expected a value like "
+                                   f"{default!r}, not negative)")
+            values[key] = float(value) if isinstance(default, float) else value
+    return Profile(**values)

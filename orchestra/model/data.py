@@ -1,0 +1,117 @@
+"""The numbers the model is built from: candidate pairs, integer scales and objective weights.
+
+CP-SAT works on integers. Money and capacity are scaled by the smallest power of ten (up to
+10**4) that makes every input figure whole, so plans are exact for inputs with up to four
+decimals; beyond that, costs are rounded to the nearest 1/10,000 and capacity use is rounded up
+(never promising more than a partner has).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from functools import cached_property
+
+from orchestra.domain import Capability, Network, Role, Rules
+
+MAX_DECIMALS = 4
+
+
+def decimal_scale(values: list[float], max_decimals: int = MAX_DECIMALS) -> int:
+    """Smallest power of ten that makes every value whole (capped at ``10**max_decimals``).
+
+    >>> decimal_scale([1.0, 2.5]), decimal_scale([0.25, 3]), decimal_scale([1 / 3])
+    (10, 100, 10000)
+    """
+    for k in range(max_decimals + 1):
+        scale = 10**k
+        if all(abs(v * scale - round(v * scale)) < 1e-6 for v in values):
+            return scale
+    return 10**max_decimals
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Partner ``partner_id`` may fill a slot of ``role``, through ``offer``."""
+
+    role: Role
+    offer: Capability
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.role.role_id, self.offer.partner_id)
+
+    @property
+    def cost(self) -> float:
+        return self.role.load * self.offer.unit_cost
+
+    @property
+    def usage(self) -> float:
+        return self.role.load * self.offer.effort
+
+
+@dataclass(frozen=True)
+class ModelData:
+    network: Network
+    rules: Rules
+
+    @cached_property
+    def candidates(self) -> dict[str, list[Candidate]]:
+        """Per role, the qualified partners the policy allows (no variable for the others)."""
+        excluded = set(self.rules.exclude)
+        return {
+            role.role_id: [Candidate(role, offer) for offer in self.network.qualified(role)
+                           if offer.partner_id not in excluded]
+            for role in self.network.roles
+        }
+
+    @cached_property
+    def pairs(self) -> list[Candidate]:
+        return [c for cands in self.candidates.values() for c in cands]
+
+    @cached_property
+    def partner_ids(self) -> list[str]:
+        """Partners that get a selection variable: candidates for some role, or forced in."""
+        used = {c.offer.partner_id for c in self.pairs} | set(self.rules.must_include)
+        used |= {lk.partner_id for lk in self.network.locks}
+        return [p.partner_id for p in self.network.partners if p.partner_id in used]
+
+    @cached_property
+    def money_scale(self) -> int:
+        values = [self.network.partner[p].fixed_cost for p in self.partner_ids]
+        values += [c.cost for c in self.pairs]
+        if self.rules.budget is not None:
+            values.append(self.rules.budget)
+        return decimal_scale(values)
+
+    @cached_property
+    def capacity_scale(self) -> int:
+        values = [self.network.partner[p].capacity for p in self.partner_ids]
+        values += [c.usage for c in self.pairs]
+        return decimal_scale(values)
+
+    def money(self, value: float) -> int:
+        return round(value * self.money_scale)
+
+    def capacity(self, value: float) -> int:
+        return math.floor(value * self.capacity_scale + 1e-9)
+
+    def usage(self, value: float) -> int:
+        return math.ceil(value * self.capacity_scale - 1e-9)
+
+    @cached_property
+    def typical_slot_cost(self) -> float:
+        """Median over qualified pairs of fixed cost plus slot cost; the unit of profile weights."""
+        costs = [self.network.partner[c.offer.partner_id].fixed_cost + c.cost for c in self.pairs]
+        return max(1.0, statistics.median(costs)) if costs else 1.0
+
+    def touchpoint_weight(self, role: Role) -> float:
+        """Importance of the role's touchpoint, multiplied up on a moment of truth."""
+        touchpoint = self.network.touchpoint[role.touchpoint_id]
+        factor = self.rules.profile.moment_of_truth_factor if touchpoint.moment_of_truth else 1.0
+        return touchpoint.importance * factor
+
+    def in_typical_slots(self, weight: float) -> int:
+        """A profile weight (in typical slot costs) as integer objective units."""
+        return round(weight * self.typical_slot_cost * self.money_scale)

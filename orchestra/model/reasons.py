@@ -1,0 +1,95 @@
+"""Why a slot stayed open: each qualified partner's obstacle, checked against the data and plan."""
+
+from __future__ import annotations
+
+from orchestra.domain import Network, Role, Rules
+
+# Reason codes, most fundamental first: the first that applies to every candidate names the slot.
+NO_CAPABILITY = "no_capability"
+BELOW_LEVEL = "below_level"
+EXCLUDED = "excluded"
+CONFLICT = "conflict"
+MAX_PARTNERS = "max_partners"
+CAPACITY = "capacity"
+BUDGET = "budget"
+NOT_WORTH_IT = "not_worth_it"
+REDUNDANCY = "redundancy"
+
+
+def explain_open_slot(
+    network: Network,
+    rules: Rules,
+    role: Role,
+    assigned: dict[str, set[str]],
+    used: dict[str, float],
+    total_cost: float,
+    stopped_early: bool,
+) -> tuple[str, str]:
+    """``(reason_code, sentence)`` for an open slot of ``role`` in a finished plan.
+
+    ``assigned`` maps role ids to the partners filling them, ``used`` partners to capacity used.
+    """
+    offers = network.offers(role.capability)
+    if not offers:
+        return NO_CAPABILITY, f"no partner offers {role.capability}"
+    qualified = [c for c in offers if c.level >= role.min_level]
+    if not qualified:
+        best = max(c.level for c in offers)
+        return BELOW_LEVEL, (f"no partner has {role.capability} at level {role.min_level} or "
+                             f"above (best offered: level {best})")
+    selected = {pid for pids in assigned.values() for pid in pids} | set(rules.must_include)
+    excluded = set(rules.exclude)
+    forbidden: dict[str, list[str]] = {}
+    if rules.forbid_below_strength is not None:
+        for rel in network.relationships:
+            if rel.strength < rules.forbid_below_strength:
+                forbidden.setdefault(rel.partner_a, []).append(rel.partner_b)
+                forbidden.setdefault(rel.partner_b, []).append(rel.partner_a)
+    locked = {lk.partner_id for lk in network.locks}
+    obstacles: list[tuple[str, str]] = []
+    for offer in qualified:
+        pid = offer.partner_id
+        partner = network.partner[pid]
+        if pid in assigned.get(role.role_id, set()):
+            continue  # already on this role: one partner, one slot of a role
+        if pid in excluded:
+            obstacles.append((EXCLUDED, f"{pid} is excluded by the policy"))
+            continue
+        if pid not in selected:
+            clash = sorted(set(forbidden.get(pid, [])) & selected)
+            if clash:
+                obstacles.append((CONFLICT, f"{pid} may not join with {', '.join(clash)} "
+                                            "(forbid_below_strength)"))
+                continue
+            if rules.max_partners is not None and len(selected) >= rules.max_partners:
+                obstacles.append((MAX_PARTNERS, f"{pid} would exceed max_partners "
+                                                f"({rules.max_partners})"))
+                continue
+        need = role.load * offer.effort
+        free = partner.capacity - used.get(pid, 0.0)
+        if need > free + 1e-9:
+            by_lock = " (taken by locks)" if pid in locked else ""
+            obstacles.append((CAPACITY, f"{pid} has {max(free, 0):g} capacity left{by_lock}, "
+                                        f"needs {need:g}"))
+            continue
+        extra = role.load * offer.unit_cost + (0 if pid in selected else partner.fixed_cost)
+        if rules.budget is not None and total_cost + extra > rules.budget + 1e-9:
+            obstacles.append((BUDGET, f"{pid} would cost {extra:,.2f} with "
+                                      f"{max(rules.budget - total_cost, 0):,.2f} of budget left"))
+            continue
+        obstacles.append((NOT_WORTH_IT, f"{pid} could take it at {extra:,.2f}"))
+    if not obstacles:
+        return CAPACITY, (f"only {len(qualified)} qualified partner(s) for {role.slots} slots; "
+                          "one partner fills at most one slot of a role")
+    codes = [code for code, _ in obstacles]
+    if NOT_WORTH_IT in codes:
+        if stopped_early:
+            code, lead = NOT_WORTH_IT, "the solver stopped before filling it; "
+        elif role.critical:
+            code, lead = CAPACITY, "filling it would break another rule elsewhere; "
+        else:
+            code, lead = NOT_WORTH_IT, "the profile values it below its cost; "
+    else:
+        code = max(set(codes), key=lambda c: (codes.count(c), c))
+        lead = ""
+    return code, lead + "; ".join(text for _, text in obstacles)

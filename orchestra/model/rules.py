@@ -1,0 +1,264 @@
+"""The CP-SAT formulation: variables, then one ``add_<rule>`` function per rule of the spec.
+
+Variables carry their indices in their names (``assign[R12,P07]``). Slots of a role are
+interchangeable, so the model decides *which partners* serve a role (at most ``slots`` of them),
+not which partner sits in slot 1 or 2: no symmetric copies for the solver to wade through.
+Numbering the slots is left to reading the solution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from orchestra.model.data import ModelData
+
+
+@dataclass
+class PlanningModel:
+    data: ModelData
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    select: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    assign: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    distinct: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    redundancy_short: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    together: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    # Objective terms, each a linear expression in integer objective units, by name.
+    terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
+    # Open slots, ranked above the terms: critical ones (and redundancy), then optional ones
+    # when the profile fills everything first.
+    open_critical: cp_model.LinearExprT = 0
+    open_optional: cp_model.LinearExprT = 0
+
+    def assigned_to(self, role_id: str) -> list[cp_model.IntVar]:
+        return [self.assign[c.key] for c in self.data.candidates[role_id]]
+
+
+def add_variables(pm: PlanningModel) -> None:
+    """One selection variable per partner that could work; one assignment variable per pair that
+    qualifies. A partner that cannot qualify for anything gets no variable at all."""
+    for pid in pm.data.partner_ids:
+        pm.select[pid] = pm.model.new_bool_var(f"select[{pid}]")
+    for cand in pm.data.pairs:
+        role_id, pid = cand.key
+        pm.assign[cand.key] = pm.model.new_bool_var(f"assign[{role_id},{pid}]")
+
+
+# --- hard rules --------------------------------------------------------------------------------
+
+
+def add_slot_limits(pm: PlanningModel) -> None:
+    """Each slot of a role gets at most one partner, and one partner at most one slot of a role:
+    at most ``slots`` distinct partners per role (one 0/1 variable per partner and role)."""
+    for role in pm.data.network.roles:
+        members = pm.assigned_to(role.role_id)
+        if len(members) > role.slots:
+            pm.model.add(sum(members) <= role.slots)
+
+
+def add_only_selected_work(pm: PlanningModel) -> None:
+    """A partner takes a role only if it is selected; and a selected partner takes at least one
+    role, unless the policy forces it in (selecting idle partners helps nobody)."""
+    forced = set(pm.data.rules.must_include)
+    roles_of: dict[str, list[cp_model.IntVar]] = {pid: [] for pid in pm.select}
+    for (_role_id, pid), var in pm.assign.items():
+        pm.model.add_implication(var, pm.select[pid])
+        roles_of[pid].append(var)
+    for pid, works in roles_of.items():
+        if pid not in forced:
+            pm.model.add(pm.select[pid] <= sum(works))
+
+
+def add_capacity(pm: PlanningModel) -> None:
+    """A selected partner's slots use at most its capacity: sum of load * effort."""
+    usage: dict[str, list] = {pid: [] for pid in pm.select}
+    most: dict[str, int] = dict.fromkeys(pm.select, 0)
+    for cand in pm.data.pairs:
+        pid, units = cand.offer.partner_id, pm.data.usage(cand.usage)
+        usage[pid].append(units * pm.assign[cand.key])
+        most[pid] += units
+    for pid, terms in usage.items():
+        capacity = pm.data.capacity(pm.data.network.partner[pid].capacity)
+        if terms and most[pid] > capacity:  # else it can take every role it qualifies for
+            pm.model.add(sum(terms) <= capacity * pm.select[pid])
+
+
+def cost_expression(pm: PlanningModel) -> cp_model.LinearExprT:
+    """Total cost in scaled money: fixed costs of selected partners plus every filled slot."""
+    fixed = [pm.data.money(pm.data.network.partner[pid].fixed_cost) * var
+             for pid, var in pm.select.items()]
+    slots = [pm.data.money(c.cost) * pm.assign[c.key] for c in pm.data.pairs]
+    return sum(fixed) + sum(slots)
+
+
+def add_budget(pm: PlanningModel) -> None:
+    """Total cost stays within the policy's budget."""
+    if pm.data.rules.budget is not None:
+        pm.model.add(cost_expression(pm) <= pm.data.money(pm.data.rules.budget))
+
+
+def add_max_partners(pm: PlanningModel) -> None:
+    """At most ``max_partners`` partners are selected."""
+    limit = pm.data.rules.max_partners
+    if limit is not None and len(pm.select) > limit:
+        pm.model.add(sum(pm.select.values()) <= limit)
+
+
+def add_must_include(pm: PlanningModel) -> None:
+    """Partners the policy names in ``must_include`` are selected."""
+    for pid in pm.data.rules.must_include:
+        pm.model.add(pm.select[pid] == 1)
+
+
+def add_exclude(pm: PlanningModel) -> None:
+    """Partners in ``exclude`` never join: they got no variables (see ``ModelData.candidates``),
+    so this rule only checks that nothing slipped through."""
+    assert not set(pm.data.rules.exclude) & set(pm.select), "an excluded partner has a variable"
+
+
+def add_locks(pm: PlanningModel) -> None:
+    """Each lock fixes its partner on one slot of its role."""
+    for lock in pm.data.network.locks:
+        pm.model.add(pm.assign[(lock.role_id, lock.partner_id)] == 1)
+
+
+def add_forbidden_pairs(pm: PlanningModel) -> None:
+    """Two partners whose strength is below ``forbid_below_strength`` are never both selected."""
+    threshold = pm.data.rules.forbid_below_strength
+    if threshold is None:
+        return
+    for rel in pm.data.network.relationships:
+        if rel.strength < threshold and rel.partner_a in pm.select and rel.partner_b in pm.select:
+            pm.model.add_bool_or([pm.select[rel.partner_a].Not(), pm.select[rel.partner_b].Not()])
+
+
+def add_redundancy(pm: PlanningModel) -> None:
+    """At least ``min_partners_per_touchpoint`` distinct partners serve each touchpoint that has a
+    critical role. Elastic: a touchpoint that cannot reach it keeps a counted shortfall.
+
+    With one partner required, filling the critical role already gives one, so the rule adds
+    variables only from two partners up.
+    """
+    need = pm.data.rules.min_partners_per_touchpoint
+    if need < 2:
+        return
+    network = pm.data.network
+    for touchpoint in network.touchpoints:
+        roles = network.roles_of(touchpoint.touchpoint_id)
+        if not any(r.critical for r in roles):
+            continue
+        serving: dict[str, list[cp_model.IntVar]] = {}
+        for role in roles:
+            for cand in pm.data.candidates[role.role_id]:
+                serving.setdefault(cand.offer.partner_id, []).append(pm.assign[cand.key])
+        tid = touchpoint.touchpoint_id
+        for pid, vars_ in serving.items():
+            serves = pm.model.new_bool_var(f"serves[{tid},{pid}]")
+            pm.model.add(serves <= sum(vars_))
+            pm.distinct[(tid, pid)] = serves
+        short = pm.model.new_int_var(0, need, f"redundancy_short[{tid}]")
+        pm.model.add(sum(pm.distinct[(tid, p)] for p in serving) + short >= need)
+        pm.redundancy_short[tid] = short
+
+
+# --- objective ---------------------------------------------------------------------------------
+
+
+def add_cost_term(pm: PlanningModel) -> None:
+    """Minimise total cost (fixed costs plus load * unit_cost of every filled slot)."""
+    weight = pm.data.rules.profile.cost_weight
+    pm.terms["cost"] = (
+        sum(round(weight * pm.data.money(pm.data.network.partner[pid].fixed_cost)) * var
+            for pid, var in pm.select.items())
+        + sum(round(weight * pm.data.money(c.cost)) * pm.assign[c.key] for c in pm.data.pairs)
+    )
+
+
+def add_reliability_term(pm: PlanningModel) -> None:
+    """Prefer reliable partners: each filled slot costs (1 - reliability) times the weight,
+    scaled by the touchpoint's importance."""
+    weight = pm.data.rules.profile.reliability_weight
+    if weight <= 0:
+        return
+    network = pm.data.network
+    pm.terms["unreliability"] = sum(
+        pm.data.in_typical_slots(weight * pm.data.touchpoint_weight(c.role)
+                                 * (1 - network.partner[c.offer.partner_id].reliability))
+        * pm.assign[c.key]
+        for c in pm.data.pairs
+    )
+
+
+def add_cohesion_term(pm: PlanningModel) -> None:
+    """Reward cohesion: the strength of every relationship edge whose two partners are both
+    selected (a friction edge counts against). One variable per edge, so it stays sparse."""
+    weight = pm.data.rules.profile.cohesion_weight
+    if weight <= 0:
+        return
+    terms = []
+    for rel in pm.data.network.relationships:
+        a, b = rel.partner_a, rel.partner_b
+        if a not in pm.select or b not in pm.select or rel.strength == 0:
+            continue
+        both = pm.model.new_bool_var(f"together[{a},{b}]")
+        if rel.strength > 0:  # the solver wants it 1: allow only when both are selected
+            pm.model.add_implication(both, pm.select[a])
+            pm.model.add_implication(both, pm.select[b])
+        else:  # the solver wants it 0: force it to 1 when both are selected
+            pm.model.add_bool_or([pm.select[a].Not(), pm.select[b].Not(), both])
+        pm.together[(a, b)] = both
+        terms.append(-pm.data.in_typical_slots(weight * rel.strength) * both)
+    if terms:
+        pm.terms["cohesion"] = sum(terms)
+
+
+def add_open_slot_terms(pm: PlanningModel) -> None:
+    """Count open slots, which are ranked before every other term (see ``solve``): critical
+    slots and redundancy first, then, with ``fill_all_first``, optional slots. Without it, an
+    open optional slot costs ``fill_weight`` typical slots times its touchpoint weight."""
+    data = pm.data
+    profile = data.rules.profile
+    critical, optional, weighted = [], [], []
+    for role in data.network.roles:
+        if not data.candidates[role.role_id]:
+            continue  # cannot be filled by anyone: a shortfall in every plan, not a choice
+        opened = role.slots - sum(pm.assigned_to(role.role_id))
+        if role.critical:
+            critical.append(opened)
+        elif profile.fill_all_first:
+            optional.append(opened)
+        else:
+            weight = data.in_typical_slots(profile.fill_weight * data.touchpoint_weight(role))
+            weighted.append(weight * opened)
+    pm.open_critical = sum(critical) + sum(pm.redundancy_short.values())
+    pm.open_optional = sum(optional)
+    if weighted:
+        pm.terms["open_optional_slots"] = sum(weighted)
+
+
+HARD_RULES = (
+    add_slot_limits,
+    add_only_selected_work,
+    add_capacity,
+    add_budget,
+    add_max_partners,
+    add_must_include,
+    add_exclude,
+    add_locks,
+    add_forbidden_pairs,
+    add_redundancy,
+)
+SOFT_TERMS = (add_cost_term, add_reliability_term, add_cohesion_term)
+
+
+def build_model(data: ModelData) -> PlanningModel:
+    """Variables, every hard rule, every objective term (the solver ranks and sums them)."""
+    pm = PlanningModel(data)
+    add_variables(pm)
+    for rule in HARD_RULES:
+        rule(pm)
+    for term in SOFT_TERMS:
+        term(pm)
+    add_open_slot_terms(pm)
+    return pm

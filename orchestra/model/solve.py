@@ -1,0 +1,279 @@
+"""Solve the planning model and read the plan back: settings, progress, Ctrl-C, the solution."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from types import MappingProxyType
+
+from ortools.sat.python import cp_model
+
+from orchestra.domain import Assignment, Network, Plan, Profile, Rules, Shortfall
+from orchestra.model.data import ModelData
+from orchestra.model.greedy import greedy_plan
+from orchestra.model.reasons import REDUNDANCY, explain_open_slot
+from orchestra.model.rules import PlanningModel, build_model
+
+DETERMINISTIC_WORKERS = 4
+# CP-SAT's portfolio (LP, core, LNS workers) matters more than core count: measured on the M
+# benchmark network, 8 workers on 2 cores prove optimality in about 7 s where 2 workers leave a
+# 55 % gap after 10 s.
+MIN_AUTO_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class SolveSettings:
+    """Everything that steers the solver, in one place."""
+
+    time_limit_s: float = 60.0
+    workers: int = 0  # 0: all cores, and at least MIN_AUTO_WORKERS
+    seed: int = 0
+    deterministic: bool = False  # fixed workers, interleaved search, deterministic time limit
+    hint: bool = True  # start from the greedy plan
+    log: bool = False  # CP-SAT's own log on stderr
+
+    def apply(self, solver: cp_model.CpSolver) -> None:
+        params = solver.parameters
+        params.random_seed = self.seed
+        params.log_search_progress = self.log
+        if self.deterministic:
+            # Interleaved search is reproducible whatever the machine's load; the limit is
+            # counted in CP-SAT's deterministic time units, roughly seconds.
+            params.num_workers = self.workers or DETERMINISTIC_WORKERS
+            params.interleave_search = True
+            params.max_deterministic_time = self.time_limit_s
+        else:
+            params.num_workers = self.workers or max(MIN_AUTO_WORKERS, os.cpu_count() or 1)
+            params.max_time_in_seconds = self.time_limit_s
+
+
+@dataclass(frozen=True)
+class Progress:
+    objective: float
+    bound: float
+    gap: float
+    elapsed_s: float
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """Gap between the plan and the proven bound, relative to the plan.
+
+    >>> relative_gap(110.0, 100.0)
+    0.09090909090909091
+    >>> relative_gap(0.0, 0.0)
+    0.0
+    """
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    def __init__(self, scale: int, on_progress: Callable[[Progress], None] | None):
+        super().__init__()
+        self.scale = scale
+        self.on_progress = on_progress
+
+    def on_solution_callback(self) -> None:
+        if self.on_progress is None:
+            return
+        obj = self.objective_value / self.scale
+        bound = self.best_objective_bound / self.scale
+        self.on_progress(Progress(obj, bound, relative_gap(obj, bound), self.wall_time))
+
+
+def _solve(solver: cp_model.CpSolver, pm: PlanningModel, watcher: _Watcher) -> tuple[int, bool]:
+    """Solve in a worker thread so Ctrl-C stops the search and keeps the best plan so far."""
+    result: dict[str, int] = {}
+    worker = threading.Thread(target=lambda: result.update(status=solver.solve(pm.model, watcher)))
+    worker.start()
+    interrupted = False
+    while worker.is_alive():
+        try:
+            worker.join(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            solver.stop_search()
+    return result["status"], interrupted
+
+
+def _open_counts(pm: PlanningModel, assigned: set[tuple[str, str]]) -> tuple[int, int]:
+    """(critical, optional) open slots of a plan given as (role, partner) pairs, counted the way
+    the model counts them (redundancy shortfalls with the critical ones)."""
+    data = pm.data
+    critical = optional = 0
+    filled: dict[str, int] = {}
+    for role_id, _pid in assigned:
+        filled[role_id] = filled.get(role_id, 0) + 1
+    for role in data.network.roles:
+        if data.candidates[role.role_id]:
+            opened = role.slots - filled.get(role.role_id, 0)
+            if role.critical:
+                critical += opened
+            elif data.rules.profile.fill_all_first:
+                optional += opened
+    for tid in pm.redundancy_short:
+        roles = {r.role_id for r in data.network.roles_of(tid)}
+        distinct = {pid for role_id, pid in assigned if role_id in roles}
+        critical += max(0, data.rules.min_partners_per_touchpoint - len(distinct))
+    return critical, optional
+
+
+def _fewest_possible(pm: PlanningModel) -> tuple[int, int]:
+    """Open slots no plan can avoid: more slots than qualified partners."""
+    data = pm.data
+    critical = optional = 0
+    for role in data.network.roles:
+        cands = len(data.candidates[role.role_id])
+        if cands:
+            short = max(0, role.slots - cands)
+            if role.critical:
+                critical += short
+            elif data.rules.profile.fill_all_first:
+                optional += short
+    return critical, optional
+
+
+def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _Watcher
+                  ) -> tuple[int, bool, cp_model.CpSolver]:
+    """Open slots first, the weighted terms second, as two solves (no big-M weights, which
+    would wreck the LP bound). Phase one is skipped when the greedy plan already leaves open only
+    the slots no plan can fill."""
+    optional_slots = sum(r.slots for r in pm.data.network.roles)
+    rank = optional_slots + 1  # one critical slot outranks every optional one
+    began = time.perf_counter()
+    known = start is not None and _open_counts(pm, start.assigned) == _fewest_possible(pm)
+    if known:
+        critical, optional = _open_counts(pm, start.assigned)
+    else:
+        pm.model.minimize(rank * pm.open_critical + pm.open_optional)
+        solver = cp_model.CpSolver()
+        replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver)
+        status, interrupted = _solve(solver, pm, _Watcher(1, None))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
+            return status, interrupted, solver
+        critical = round(solver.value(pm.open_critical))
+        optional = round(solver.value(pm.open_optional))
+    pm.model.add(pm.open_critical <= critical)
+    if pm.data.rules.profile.fill_all_first:
+        pm.model.add(rank * pm.open_critical + pm.open_optional <= rank * critical + optional)
+    pm.model.minimize(sum(pm.terms.values()))
+    solver = cp_model.CpSolver()
+    left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
+    replace(settings, time_limit_s=left).apply(solver)
+    status, interrupted = _solve(solver, pm, watcher)
+    return status, interrupted, solver
+
+
+def _read(pm: PlanningModel, solver: cp_model.CpSolver, found: bool
+          ) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """Partners per role, and capacity used per partner, in the solution (empty if none)."""
+    assigned: dict[str, list[str]] = {r.role_id: [] for r in pm.data.network.roles}
+    used: dict[str, float] = {}
+    if not found:
+        return assigned, used
+    for cand in pm.data.pairs:
+        if solver.boolean_value(pm.assign[cand.key]):
+            assigned[cand.role.role_id].append(cand.offer.partner_id)
+            pid = cand.offer.partner_id
+            used[pid] = used.get(pid, 0.0) + cand.usage
+    return assigned, used
+
+
+def plan(network: Network, profile: Profile, settings: SolveSettings | None = None,
+         on_progress: Callable[[Progress], None] | None = None) -> Plan:
+    """The best plan for ``network`` under ``profile`` (overridden by the policy sheet).
+
+    Never raises for an unfillable role: every open slot comes back as a ``Shortfall`` with its
+    reason. Stops at the time limit or on Ctrl-C with the best plan found so far.
+    """
+    settings = settings or SolveSettings()
+    started = time.perf_counter()
+    rules = Rules.of(network, profile)
+    data = ModelData(network, rules)
+    pm = build_model(data)
+    if settings.hint:
+        start = greedy_plan(data)
+        for key, var in pm.assign.items():
+            pm.model.add_hint(var, key in start.assigned)
+        for pid, var in pm.select.items():
+            pm.model.add_hint(var, pid in start.selected or pid in rules.must_include)
+    else:
+        start = None
+    status, interrupted, solver = _solve_ranked(pm, start, settings,
+                                                _Watcher(data.money_scale, on_progress))
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assigned, used = _read(pm, solver, found)
+
+    locked = {(lk.role_id, lk.partner_id) for lk in network.locks}
+    assignments = []
+    for role in network.roles:
+        # Slots are numbered with locked partners first, then by partner id: stable and readable.
+        ordered = sorted(assigned[role.role_id], key=lambda p: ((role.role_id, p) not in locked, p))
+        for slot, pid in enumerate(ordered, start=1):
+            offer = next(c for c in data.candidates[role.role_id] if c.offer.partner_id == pid)
+            assignments.append(Assignment(role.role_id, slot, pid, offer.cost, offer.usage,
+                                          (role.role_id, pid) in locked))
+    selected = tuple(pid for pid in data.partner_ids
+                     if found and solver.boolean_value(pm.select[pid]))
+    total_cost = (sum(network.partner[p].fixed_cost for p in selected)
+                  + sum(a.cost for a in assignments))
+
+    stopped_early = status != cp_model.OPTIMAL
+    assigned_sets = {r: set(p) for r, p in assigned.items()}
+    shortfalls = []
+    for role in network.roles:
+        open_slots = role.slots - len(assigned[role.role_id])
+        if open_slots <= 0:
+            continue
+        code, reason = explain_open_slot(network, rules, role, assigned_sets, used, total_cost,
+                                         stopped_early)
+        for k in range(open_slots):
+            shortfalls.append(Shortfall(role.role_id, len(assigned[role.role_id]) + k + 1,
+                                        role.touchpoint_id, role.critical, code, reason))
+    for tid, var in pm.redundancy_short.items():
+        short = solver.value(var) if found else rules.min_partners_per_touchpoint
+        if short > 0:
+            have = rules.min_partners_per_touchpoint - short
+            serving = len(pm.data.network.roles_of(tid))
+            shortfalls.append(Shortfall(
+                "", 0, tid, True, REDUNDANCY,
+                f"touchpoint {tid} has {have} distinct partner(s), the rules ask for "
+                f"{rules.min_partners_per_touchpoint} (its {serving} role(s) cannot be spread "
+                "over more qualified partners)"))
+
+    scale = data.money_scale
+    objective = solver.objective_value / scale if found else None
+    bound = solver.best_objective_bound / scale if found else None
+    if status == cp_model.OPTIMAL:
+        bound = objective  # proven: report the bound exactly equal, not a float neighbour
+    terms = {name: solver.value(expr) / scale if found else 0.0
+             for name, expr in pm.terms.items()}
+    status_name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible"}.get(
+        status, "no solution")
+    if interrupted:
+        stopped_by = "interrupted"
+    elif status == cp_model.OPTIMAL:
+        stopped_by = "proven optimal"
+    elif found or status == cp_model.UNKNOWN:
+        stopped_by = "time limit"
+    else:
+        stopped_by = f"no solution ({solver.status_name(status)})"
+    return Plan(
+        status=status_name,
+        objective=objective,
+        bound=bound,
+        gap=relative_gap(objective, bound) if found else None,
+        wall_time_s=time.perf_counter() - started,
+        stopped_by=stopped_by,
+        terms=MappingProxyType(terms),
+        selected=selected,
+        assignments=tuple(assignments),
+        total_cost=total_cost,
+        shortfalls=tuple(shortfalls),
+        rules=rules,
+        settings=MappingProxyType({**asdict(settings), "money_scale": scale,
+                                   "capacity_scale": data.capacity_scale,
+                                   "typical_slot_cost": data.typical_slot_cost}),
+    )
