@@ -441,3 +441,18 @@ def load_network(path: str | Path) -> Network:
     Raises ``InputError`` listing every problem, each located to its cell.
     """
     return load(path).network
+
+
+def network_from_rows(tables: dict[str, list[dict[str, object]]], source: str = "") -> Network:
+    """Check and build a ``Network`` from in-memory rows (sheet -> row dicts), as if read from a
+    CSV folder; for generated networks and tests that need no file."""
+    from orchestra.io.contract import SHEET
+
+    raw = {}
+    for sheet, rows in tables.items():
+        header = tuple(c.name for c in SHEET[sheet].columns) if sheet in SHEET else tuple(
+            rows[0] if rows else ())
+        raw[sheet] = RawTable(sheet, header, tuple(
+            (line, tuple("" if row.get(h) is None else row.get(h) for h in header))
+            for line, row in enumerate(rows, start=2)), True)
+    return network_from_tables(raw, source).network

@@ -39,6 +39,9 @@ class SolveSettings:
         params = solver.parameters
         params.random_seed = self.seed
         params.log_search_progress = self.log
+        # Ctrl-C is handled in Python (``_solve``): CP-SAT's own handler, installed from the
+        # solving thread, aborts the process instead of stopping the search.
+        params.catch_sigint_signal = False
         if self.deterministic:
             # Interleaved search is reproducible whatever the machine's load; the limit is
             # counted in CP-SAT's deterministic time units, roughly seconds.
@@ -85,16 +88,29 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
 def _solve(solver: cp_model.CpSolver, pm: PlanningModel, watcher: _Watcher) -> tuple[int, bool]:
     """Solve in a worker thread so Ctrl-C stops the search and keeps the best plan so far."""
-    result: dict[str, int] = {}
-    worker = threading.Thread(target=lambda: result.update(status=solver.solve(pm.model, watcher)))
-    worker.start()
-    interrupted = False
-    while worker.is_alive():
+    result: dict[str, object] = {}
+    done = threading.Event()
+
+    def run() -> None:
         try:
-            worker.join(0.1)
+            result["status"] = solver.solve(pm.model, watcher)
+        except BaseException as exc:  # re-raised in the calling thread below
+            result["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    interrupted = False
+    # An Event, not Thread.join: a join cut short by Ctrl-C can leave the thread marked as
+    # finished while it still runs (CPython issue 21822).
+    while not done.is_set():
+        try:
+            done.wait(0.1)
         except KeyboardInterrupt:
             interrupted = True
             solver.stop_search()
+    if "error" in result:
+        raise result["error"]
     return result["status"], interrupted
 
 

@@ -1,0 +1,107 @@
+"""The command line: exit codes, exact messages, JSON keys, help on every command."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from conftest import ROOT, tiny_tables, write_xlsx
+
+from orchestra.cli import main
+
+BANK = str(ROOT / "inputs" / "bank.xlsx")
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_every_command_has_help():
+    for name, command in main.commands.items():
+        assert command.help, f"{name} has no help text"
+        assert run(name, "--help").exit_code == 0
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.startswith("orchestra, version ")
+
+
+def test_validate_clean_example():
+    result = run("validate", BANK)
+    assert result.exit_code == 0
+    assert "read: 25 partners, 45 capabilities, 12 touchpoints, 30 roles" in result.output
+    assert "only P06 qualifies for critical role R05 (kyc_check at level 4+)" in result.output
+
+
+def test_validate_bad_input_exits_2_with_every_problem(tmp_path):
+    tables = tiny_tables()
+    tables["roles"][0]["min_level"] = "high"
+    tables["partners"][0]["reliability"] = 2
+    path = write_xlsx(tmp_path / "bad.xlsx", tables)
+    result = run("validate", str(path))
+    assert result.exit_code == 2
+    assert 'roles!E2: min_level got "high" (expected a whole number from 1 to 5)' in result.output
+    assert "partners!G2: reliability got 2 (expected a number from 0 to 1)" in result.output
+    assert "2 problems in the input" in result.output
+
+
+def test_plan_json_on_the_bank_example():
+    result = run("plan", BANK, "--json", "--time-limit", "20", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    for key in ("status", "objective", "bound", "gap", "total_cost", "selected", "assignments",
+                "shortfalls", "profile"):
+        assert key in data
+    assert data["status"] == "optimal" and data["profile"] == "balanced"
+    assert {"role_id": "R05", "slot": 1, "partner_id": "P06"}.items() <= next(
+        a for a in data["assignments"] if a["role_id"] == "R05").items()
+    # The lock of the bank example holds: P24 (own branches) on R03.
+    assert any(a["role_id"] == "R03" and a["partner_id"] == "P24" and a["locked"]
+               for a in data["assignments"])
+    # The friction pair CoreSys (P13) and PayFast (P14) is never selected together.
+    assert not {"P13", "P14"} <= set(data["selected"])
+
+
+def test_plan_with_a_critical_shortfall_exits_1(tmp_path):
+    tables = tiny_tables()
+    tables["roles"][0]["min_level"] = 5  # nobody has call at level 5
+    path = write_xlsx(tmp_path / "short.xlsx", tables)
+    result = run("plan", str(path), "--json", "--time-limit", "5")
+    assert result.exit_code == 1
+    [short] = json.loads(result.output)["shortfalls"]
+    assert short["role_id"] == "R1" and short["slot"] == 1
+    assert short["reason"] == "no partner has call at level 5 or above (best offered: level 3)"
+
+
+def test_plan_unknown_profile_exits_2():
+    result = run("plan", BANK, "--profile", "nope")
+    assert result.exit_code == 2 and 'profile "nope" not found' in result.output
+
+
+def test_plan_writes_assignments_and_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "plan.xlsx"
+    assert run("plan", BANK, "-o", str(out), "--time-limit", "10").exit_code == 0
+    assert out.exists()
+    again = run("plan", BANK, "-o", str(out), "--time-limit", "10")
+    assert again.exit_code == 2 and "already exists; pass --force" in again.output
+    refuse = run("plan", BANK, "-o", BANK, "--force", "--time-limit", "10")
+    assert refuse.exit_code == 2 and "refusing to overwrite the input" in refuse.output
+
+
+def test_template_and_example_commands(tmp_path):
+    out = tmp_path / "t.xlsx"
+    assert run("template", str(out)).exit_code == 0
+    assert run("validate", str(out)).exit_code == 0
+    ex = tmp_path / "it.xlsx"
+    assert run("example", str(ex), "--name", "it-network").exit_code == 0
+    assert "read: 40 partners" in run("validate", str(ex)).output
+
+
+def test_generate_is_seeded(tmp_path):
+    from orchestra.io import load_network
+
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert run("generate", str(a), "--partners", "30", "--roles", "10", "--seed", "4").exit_code == 0
+    assert run("generate", str(b), "--partners", "30", "--roles", "10", "--seed", "4").exit_code == 0
+    assert load_network(a).capabilities == load_network(b).capabilities

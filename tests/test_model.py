@@ -1,0 +1,401 @@
+"""The planning model: each rule alone on a tiny network with the outcome worked out by hand,
+brute-force optimality on random small networks, shortfall reasons, limits and Ctrl-C."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import itertools
+import os
+import signal
+import threading
+
+import pytest
+from conftest import SHARED
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orchestra.domain import (
+    Capability,
+    Lock,
+    Network,
+    Partner,
+    Policy,
+    Relationship,
+    Role,
+    Touchpoint,
+)
+from orchestra.io.profiles import load_profile
+from orchestra.model import SolveSettings, check_plan, plan
+
+FAST = SolveSettings(time_limit_s=10, workers=2)
+LOWEST = load_profile("lowest_cost")
+BALANCED = load_profile("balanced")
+
+
+def network(partners, offers, roles, touchpoints=None, policy=Policy(), relationships=(),
+            locks=()) -> Network:
+    """Partners as (id, fixed, capacity[, reliability]); offers as (partner, capability, level,
+    unit_cost[, effort]); roles as (id, capability[, min_level, slots, load, critical, tp])."""
+    ps = tuple(Partner(p[0], p[0], "supplier", float(p[2]), fixed_cost=float(p[1]),
+                       reliability=p[3] if len(p) > 3 else 1.0) for p in partners)
+    cs = tuple(Capability(o[0], o[1], o[2], float(o[3]), float(o[4]) if len(o) > 4 else 1.0)
+               for o in offers)
+    rs = []
+    for r in roles:
+        r = (*r, *(None,) * (7 - len(r)))
+        rs.append(Role(r[0], r[0], r[6] or "T1", r[1], r[2] or 1, r[3] or 1,
+                       float(r[4]) if r[4] is not None else 1.0,
+                       r[5] if r[5] is not None else True))
+    tps = touchpoints or (Touchpoint("T1", "T1", "utilization", "front"),)
+    return Network(ps, cs, tuple(tps), tuple(rs), relationships=tuple(relationships),
+                   policy=policy, locks=tuple(locks))
+
+
+def solve(net: Network, profile=LOWEST):
+    result = plan(net, profile, FAST)
+    assert check_plan(net, result) == []
+    return result
+
+
+def pairs(result) -> set[tuple[str, str]]:
+    return {(a.role_id, a.partner_id) for a in result.assignments}
+
+
+# --- each rule alone ---------------------------------------------------------------------------
+
+
+def test_cheapest_qualified_partner_fills_a_role():
+    # A is cheaper (1 < 2) but has level 1 < min_level 2, so B (level 3, cost 2) must take it.
+    net = network([("A", 0, 5), ("B", 0, 5)], [("A", "x", 1, 1), ("B", "x", 3, 2)],
+                  [("R1", "x", 2)])
+    result = solve(net)
+    assert pairs(result) == {("R1", "B")} and result.total_cost == 2
+    assert result.status == "optimal" and result.gap == 0
+
+
+def test_one_partner_per_slot_and_at_most_one_slot_of_a_role():
+    # Two slots: the two cheapest distinct partners, A (1) and B (2), never A twice: cost 3.
+    net = network([("A", 0, 9), ("B", 0, 9), ("C", 0, 9)],
+                  [("A", "x", 1, 1), ("B", "x", 1, 2), ("C", "x", 1, 3)], [("R1", "x", 1, 2)])
+    result = solve(net)
+    assert pairs(result) == {("R1", "A"), ("R1", "B")} and result.total_cost == 3
+    assert sorted(a.slot for a in result.assignments) == [1, 2]
+
+
+def test_capacity_counts_load_times_effort():
+    # A (free) has capacity 2; each role has load 1, A's effort 1: A takes two roles, the third
+    # goes to B: 1 + 1 + (10 fixed + 1) = 13.
+    net = network([("A", 0, 2), ("B", 10, 5)], [("A", "x", 1, 1), ("B", "x", 1, 1)],
+                  [("R1", "x"), ("R2", "x"), ("R3", "x")])
+    result = solve(net)
+    assert sum(a.partner_id == "A" for a in result.assignments) == 2
+    assert result.total_cost == 13
+    # With effort 0.5 A fits all three (1.5 <= 2): cost 3.
+    net2 = network([("A", 0, 2), ("B", 10, 5)], [("A", "x", 1, 1, 0.5), ("B", "x", 1, 1)],
+                   [("R1", "x"), ("R2", "x"), ("R3", "x")])
+    assert solve(net2).total_cost == 3
+
+
+def test_fixed_cost_pays_once_and_decides_the_team():
+    # Two roles. A: fixed 10, slots cost 1 each -> 12. B and C: no fixed cost, 5 each -> 10.
+    net = network([("A", 10, 9), ("B", 0, 9), ("C", 0, 9)],
+                  [("A", "x", 1, 1), ("A", "y", 1, 1), ("B", "x", 1, 5), ("C", "y", 1, 5)],
+                  [("R1", "x"), ("R2", "y")])
+    result = solve(net)
+    assert set(result.selected) == {"B", "C"} and result.total_cost == 10
+
+
+def test_budget_leaves_an_optional_role_open_with_the_reason():
+    # Critical R1 costs 5; optional R2 costs 4 more; budget 7 leaves R2 open (budget).
+    net = network([("A", 0, 9)], [("A", "x", 1, 5), ("A", "y", 1, 4)],
+                  [("R1", "x"), ("R2", "y", 1, 1, 1, False)], policy=Policy(budget=7))
+    result = solve(net)
+    assert pairs(result) == {("R1", "A")}
+    [short] = result.shortfalls
+    assert (short.role_id, short.critical, short.reason_code) == ("R2", False, "budget")
+    assert "A would cost 4.00 with 2.00 of budget left" in short.reason
+
+
+def test_max_partners():
+    # x only from A, y only from B; max_partners 1 forces C, which offers both (cost 3 + 3).
+    net = network([("A", 0, 9), ("B", 0, 9), ("C", 0, 9)],
+                  [("A", "x", 1, 1), ("B", "y", 1, 1), ("C", "x", 1, 3), ("C", "y", 1, 3)],
+                  [("R1", "x"), ("R2", "y")], policy=Policy(max_partners=1))
+    result = solve(net)
+    assert result.selected == ("C",) and result.total_cost == 6
+
+
+def test_max_partners_shortfall_reason():
+    net = network([("A", 0, 9), ("B", 0, 9)], [("A", "x", 1, 1), ("B", "y", 1, 1)],
+                  [("R1", "x"), ("R2", "y")], policy=Policy(max_partners=1))
+    result = solve(net)
+    assert [s.reason_code for s in result.shortfalls] == ["max_partners"]
+    assert result.critical_shortfalls
+
+
+def test_must_include_selects_and_pays_for_an_idle_partner():
+    net = network([("A", 0, 9), ("B", 7, 9)], [("A", "x", 1, 1), ("B", "x", 1, 2)],
+                  [("R1", "x")], policy=Policy(must_include=("B",)))
+    result = solve(net)
+    # B must join (fixed 7); A is still the cheaper slot (1 vs 2): 7 + 1 = 8.
+    assert set(result.selected) == {"A", "B"} and result.total_cost == 8
+
+
+def test_exclude():
+    net = network([("A", 0, 9), ("B", 0, 9)], [("A", "x", 1, 1), ("B", "x", 1, 2)],
+                  [("R1", "x")], policy=Policy(exclude=("A",)))
+    assert pairs(solve(net)) == {("R1", "B")}
+    only_a = network([("A", 0, 9)], [("A", "x", 1, 1)], [("R1", "x")],
+                     policy=Policy(exclude=("A",)))
+    [short] = solve(only_a).shortfalls
+    assert short.reason_code == "excluded" and "A is excluded by the policy" in short.reason
+
+
+def test_locks_hold_even_when_dearer():
+    net = network([("A", 0, 9), ("B", 0, 9)], [("A", "x", 1, 1), ("B", "x", 1, 5)],
+                  [("R1", "x")], locks=[Lock("R1", "B")])
+    result = solve(net)
+    assert pairs(result) == {("R1", "B")} and result.assignments[0].locked
+
+
+def test_forbidden_pairs_never_join_together():
+    # A does x, B does y, cheapest; their strength -0.8 is below -0.5, so y goes to C (cost 4).
+    net = network([("A", 0, 9), ("B", 0, 9), ("C", 0, 9)],
+                  [("A", "x", 1, 1), ("B", "y", 1, 1), ("C", "y", 1, 4)],
+                  [("R1", "x"), ("R2", "y")], policy=Policy(forbid_below_strength=-0.5),
+                  relationships=[Relationship("A", "B", -0.8)])
+    result = solve(net)
+    assert set(result.selected) == {"A", "C"} and result.total_cost == 5
+
+
+def test_conflict_shortfall_reason():
+    net = network([("A", 0, 9), ("B", 0, 9)], [("A", "x", 1, 1), ("B", "y", 1, 1)],
+                  [("R1", "x"), ("R2", "y", 1, 1, 1, False)],
+                  policy=Policy(forbid_below_strength=-0.5),
+                  relationships=[Relationship("A", "B", -0.8)])
+    [short] = solve(net).shortfalls
+    assert short.reason_code == "conflict" and "B may not join with A" in short.reason
+
+
+def test_redundancy_spreads_a_touchpoint_over_two_partners():
+    # A is cheapest for both roles of T1; with min 2 partners per touchpoint, one goes to B.
+    net = network([("A", 0, 9), ("B", 0, 9)], [("A", "x", 1, 1), ("A", "y", 1, 1),
+                                               ("B", "x", 1, 3), ("B", "y", 1, 2)],
+                  [("R1", "x"), ("R2", "y")], policy=Policy(min_partners_per_touchpoint=2))
+    result = solve(net)
+    assert pairs(result) == {("R1", "A"), ("R2", "B")} and result.total_cost == 3
+
+
+def test_redundancy_that_cannot_be_met_is_a_shortfall():
+    net = network([("A", 0, 9)], [("A", "x", 1, 1), ("A", "y", 1, 1)],
+                  [("R1", "x"), ("R2", "y")], policy=Policy(min_partners_per_touchpoint=2))
+    result = solve(net)
+    [short] = result.shortfalls
+    assert short.reason_code == "redundancy" and short.touchpoint_id == "T1"
+    assert len(result.assignments) == 2  # the roles are still filled
+
+
+def test_no_capability_and_below_level_reasons():
+    net = network([("A", 0, 9)], [("A", "x", 2, 1)],
+                  [("R1", "x", 4), ("R2", "z")])
+    result = solve(net)
+    reasons = {s.role_id: (s.reason_code, s.reason) for s in result.shortfalls}
+    assert reasons["R1"] == ("below_level", "no partner has x at level 4 or above "
+                                            "(best offered: level 2)")
+    assert reasons["R2"] == ("no_capability", "no partner offers z")
+
+
+def test_capacity_shortfall_reason():
+    net = network([("A", 0, 1)], [("A", "x", 1, 1), ("A", "y", 1, 1)],
+                  [("R1", "x"), ("R2", "y", 1, 1, 1, False)])
+    [short] = solve(net).shortfalls
+    assert short.reason_code == "capacity" and "A has 0 capacity left, needs 1" in short.reason
+
+
+def test_lowest_cost_fills_optional_slots_before_saving_money():
+    net = network([("A", 0, 9)], [("A", "x", 1, 100)], [("R1", "x", 1, 1, 1, False)])
+    assert pairs(solve(net)) == {("R1", "A")}
+
+
+def test_balanced_prefers_reliable_partner_at_equal_cost():
+    net = network([("A", 0, 9, 0.7), ("B", 0, 9, 0.99)], [("A", "x", 1, 5), ("B", "x", 1, 5)],
+                  [("R1", "x")])
+    assert pairs(solve(net, BALANCED)) == {("R1", "B")}
+
+
+def test_cohesion_prefers_the_pair_with_joint_history():
+    # Same costs; B and C have a strong tie, A and C none: cohesion picks B.
+    net = network([("A", 0, 9), ("B", 0, 9), ("C", 0, 9)],
+                  [("A", "x", 1, 5), ("B", "x", 1, 5), ("C", "y", 1, 5)],
+                  [("R1", "x"), ("R2", "y")], relationships=[Relationship("B", "C", 0.9)])
+    result = solve(net, load_profile("cohesive"))
+    assert set(result.selected) == {"B", "C"}
+    assert result.terms["cohesion"] < 0
+
+
+def test_policy_weights_override_the_profile_and_are_recorded():
+    net = network([("A", 0, 9)], [("A", "x", 1, 1)], [("R1", "x")],
+                  policy=Policy(weights={"cohesion_weight": 0.9}, min_partners_per_touchpoint=1))
+    result = solve(net, load_profile("resilient"))
+    assert result.profile.cohesion_weight == 0.9
+    assert result.rules.min_partners_per_touchpoint == 1  # the policy beats the profile's 2
+
+
+# --- brute force on random small networks ------------------------------------------------------
+
+
+def brute_force(net: Network) -> tuple[int, int, float]:
+    """(open critical, open optional, cost) of the lexicographically best plan, by enumeration."""
+    policy = net.policy
+    options = []
+    for role in net.roles:
+        quals = [c for c in net.qualified(role) if c.partner_id not in policy.exclude]
+        choices = [combo for k in range(min(role.slots, len(quals)) + 1)
+                   for combo in itertools.combinations(quals, k)]
+        options.append(choices)
+    best = None
+    for combo in itertools.product(*options):
+        used: dict[str, float] = {}
+        cost = 0.0
+        team = set(policy.must_include)
+        open_critical = open_optional = 0
+        for role, chosen in zip(net.roles, combo, strict=True):
+            for c in chosen:
+                used[c.partner_id] = used.get(c.partner_id, 0) + role.load * c.effort
+                cost += role.load * c.unit_cost
+                team.add(c.partner_id)
+            gap = role.slots - len(chosen)
+            if role.critical:
+                open_critical += gap
+            else:
+                open_optional += gap
+        if any(used[p] > net.partner[p].capacity + 1e-9 for p in used):
+            continue
+        cost += sum(net.partner[p].fixed_cost for p in team)
+        if policy.budget is not None and cost > policy.budget + 1e-9:
+            continue
+        if policy.max_partners is not None and len(team) > policy.max_partners:
+            continue
+        if policy.forbid_below_strength is not None and any(
+                r.strength < policy.forbid_below_strength and {r.partner_a, r.partner_b} <= team
+                for r in net.relationships):
+            continue
+        key = (open_critical, open_optional, round(cost, 6))
+        if best is None or key < best:
+            best = key
+    return best
+
+
+@st.composite
+def small_networks(draw):
+    n_partners = draw(st.integers(1, 6))
+    ids = [f"P{i}" for i in range(n_partners)]
+    partners = [(p, draw(st.sampled_from([0, 0, 2, 5, 9])), draw(st.sampled_from([1, 2, 3, 5])))
+                for p in ids]
+    offers = []
+    for p in ids:
+        for cap in draw(st.sets(st.sampled_from(["x", "y", "z"]), max_size=3)):
+            offers.append((p, cap, draw(st.integers(1, 3)), draw(st.integers(0, 6)),
+                           draw(st.sampled_from([0.5, 1.0, 1.5]))))
+    roles = [(f"R{i}", draw(st.sampled_from(["x", "y", "z"])), draw(st.integers(1, 3)),
+              draw(st.integers(1, 2)), draw(st.sampled_from([1, 2])), draw(st.booleans()))
+             for i in range(draw(st.integers(1, 4)))]
+    relationships = []
+    for a, b in itertools.combinations(ids, 2):
+        if draw(st.integers(0, 4)) == 0:
+            relationships.append(Relationship(a, b, draw(st.sampled_from([-0.9, -0.2, 0.5]))))
+    policy = Policy(
+        budget=draw(st.sampled_from([None, None, 8, 15])),
+        max_partners=draw(st.sampled_from([None, None, 1, 2])),
+        exclude=tuple(draw(st.sets(st.sampled_from(ids), max_size=1))),
+        forbid_below_strength=draw(st.sampled_from([None, -0.5])),
+    )
+    return network(partners, offers, roles, policy=policy, relationships=relationships)
+
+
+@settings(max_examples=60, deadline=None)
+@given(net=small_networks())
+def test_lowest_cost_equals_brute_force_and_passes_the_checker(net):
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
+    assert check_plan(net, result) == []
+    assert result.status == "optimal"
+    critical = sum(1 for s in result.shortfalls if s.critical)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    assert (critical, optional, pytest.approx(result.total_cost)) == brute_force(net)
+
+
+@settings(max_examples=25, deadline=None)
+@given(net=small_networks())
+def test_every_profile_returns_a_plan_that_keeps_every_rule(net):
+    for name in ("balanced", "resilient", "cohesive"):
+        assert check_plan(net, plan(net, load_profile(name), FAST)) == []
+
+
+# --- limits, interruption, determinism ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def medium_network():
+    from orchestra.generate import generate_tables
+    from orchestra.io.loader import network_from_rows
+
+    return network_from_rows(generate_tables(400, 100, seed=3))
+
+
+def test_time_limit_returns_the_best_plan_so_far(medium_network):
+    result = plan(medium_network, BALANCED, SolveSettings(time_limit_s=1.5, workers=2))
+    assert result.status in ("optimal", "feasible")
+    assert result.wall_time_s < 15
+    assert check_plan(medium_network, result) == []
+
+
+def test_ctrl_c_returns_the_best_plan_so_far(medium_network):
+    timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        result = plan(medium_network, load_profile("cohesive"),
+                      SolveSettings(time_limit_s=120, workers=2))
+    finally:
+        timer.cancel()
+    assert result.stopped_by == "interrupted"
+    assert result.status == "feasible" and result.assignments
+    assert check_plan(medium_network, result) == []
+
+
+def test_deterministic_runs_give_identical_plans():
+    net = network([(f"P{i}", i % 3, 3) for i in range(8)],
+                  [(f"P{i}", c, 1 + i % 3, 1 + (i * 7 + j) % 5) for i in range(8)
+                   for j, c in enumerate("xyz")],
+                  [(f"R{i}", "xyz"[i % 3], 1, 1 + i % 2) for i in range(6)])
+    settings_ = SolveSettings(time_limit_s=5, seed=7, deterministic=True)
+    first, second = plan(net, BALANCED, settings_), plan(net, BALANCED, settings_)
+    assert first.assignments == second.assignments and first.objective == second.objective
+
+
+# --- OR-Library generalized assignment: exact optima ------------------------------------------
+
+GAP_DIR = SHARED / "benchmarks" / "gap"
+
+
+@pytest.mark.skipif(not GAP_DIR.exists(), reason="../shared/benchmarks/gap is not present "
+                    "(a user's checkout has no shared/ folder)")
+@pytest.mark.parametrize("file", ["gap1.txt", "gap5.txt", "gap9.txt"])
+def test_or_library_gap_minimum_costs(file):
+    from orchestra.io.orlib import read_gap_file
+
+    with open(GAP_DIR / "optimal_values.csv", newline="") as handle:
+        optimum = {(r["file"], int(r["index_in_file"])): float(r["min_opt"])
+                   for r in csv.DictReader(handle) if r["min_status"] == "optimal"}
+    for index, net in enumerate(read_gap_file(GAP_DIR / "raw" / file), start=1):
+        result = plan(net, LOWEST, SolveSettings(time_limit_s=30, workers=2))
+        assert result.status == "optimal" and not result.shortfalls
+        assert result.total_cost == optimum[(file, index)], (file, index)
+        assert check_plan(net, result) == []
+
+
+def test_plan_records_profile_and_settings():
+    net = network([("A", 0, 9)], [("A", "x", 1, 1)], [("R1", "x")])
+    result = plan(net, dataclasses.replace(LOWEST), FAST)
+    assert result.profile.name == "lowest_cost"
+    assert result.settings["time_limit_s"] == 10 and result.settings["money_scale"] == 1
