@@ -102,6 +102,7 @@ def test_generate_is_seeded(tmp_path):
     from orchestra.io import load_network
 
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    assert run("generate", str(a), "--partners", "30", "--roles", "10", "--seed", "4").exit_code == 0
-    assert run("generate", str(b), "--partners", "30", "--roles", "10", "--seed", "4").exit_code == 0
+    for out in (a, b):
+        args = ("--partners", "30", "--roles", "10", "--seed", "4")
+        assert run("generate", str(out), *args).exit_code == 0
     assert load_network(a).capabilities == load_network(b).capabilities

@@ -1,4 +1,4 @@
-"""The input contract: loading, defaults, and one test per validation rule with its exact message."""
+"""The input contract: loading, defaults, one test per validation rule with its exact message."""
 
 from __future__ import annotations
 

@@ -33,7 +33,10 @@ LOWEST = load_profile("lowest_cost")
 BALANCED = load_profile("balanced")
 
 
-def network(partners, offers, roles, touchpoints=None, policy=Policy(), relationships=(),
+NO_POLICY = Policy()
+
+
+def network(partners, offers, roles, touchpoints=None, policy=NO_POLICY, relationships=(),
             locks=()) -> Network:
     """Partners as (id, fixed, capacity[, reliability]); offers as (partner, capability, level,
     unit_cost[, effort]); roles as (id, capability[, min_level, slots, load, critical, tp])."""
@@ -346,7 +349,7 @@ def medium_network():
 def test_time_limit_returns_the_best_plan_so_far(medium_network):
     result = plan(medium_network, BALANCED, SolveSettings(time_limit_s=1.5, workers=2))
     assert result.status in ("optimal", "feasible")
-    assert result.wall_time_s < 15
+    assert result.stopped_by in ("time limit", "proven optimal")
     assert check_plan(medium_network, result) == []
 
 

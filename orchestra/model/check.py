@@ -57,7 +57,8 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
     if rules.forbid_below_strength is not None:
         team = set(plan.selected)
         for rel in network.relationships:
-            if rel.strength < rules.forbid_below_strength and {rel.partner_a, rel.partner_b} <= team:
+            pair = {rel.partner_a, rel.partner_b}
+            if rel.strength < rules.forbid_below_strength and pair <= team:
                 broken.append(f"forbidden pair {rel.partner_a}-{rel.partner_b} both selected")
     open_slots = sum(r.slots - len(by_role.get(r.role_id, [])) for r in network.roles)
     slot_shortfalls = sum(1 for s in plan.shortfalls if s.role_id)

@@ -213,8 +213,19 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
         start = greedy_plan(data)
         for key, var in pm.assign.items():
             pm.model.add_hint(var, key in start.assigned)
+        team = start.selected | set(rules.must_include)
         for pid, var in pm.select.items():
-            pm.model.add_hint(var, pid in start.selected or pid in rules.must_include)
+            pm.model.add_hint(var, pid in team)
+        # A complete hint: CP-SAT starts from it as is, with nothing left to repair.
+        for (a, b), var in pm.together.items():
+            pm.model.add_hint(var, a in team and b in team)
+        for (tid, pid), var in pm.distinct.items():
+            roles = {r.role_id for r in network.roles_of(tid)}
+            pm.model.add_hint(var, any((r, pid) in start.assigned for r in roles))
+        for tid, var in pm.redundancy_short.items():
+            roles = {r.role_id for r in network.roles_of(tid)}
+            have = len({p for r, p in start.assigned if r in roles})
+            pm.model.add_hint(var, max(0, rules.min_partners_per_touchpoint - have))
     else:
         start = None
     status, interrupted, solver = _solve_ranked(pm, start, settings,

@@ -1,0 +1,124 @@
+"""orchestra benchmark: one command, prints speed and quality figures.
+
+    .venv/bin/python benchmarks/run.py            # S, M, L networks + reading + OR-Library GAP
+    .venv/bin/python benchmarks/run.py --quick    # S and M only, reading on 1,000 partners
+
+Networks are generated with a fixed seed (``orchestra generate``); each is written as a
+workbook, loaded, planned with the balanced profile, and compared with the greedy heuristic
+(cheapest qualified partner first, fixed cost counted when a partner is first used).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from orchestra.domain import Rules
+from orchestra.generate import generate_tables
+from orchestra.io import load_network
+from orchestra.io.profiles import load_profile
+from orchestra.model import SolveSettings, check_plan, greedy_plan, plan
+from orchestra.model.data import ModelData
+from orchestra.model.rules import build_model
+from orchestra.report.inputs import write_input_workbook
+
+SIZES = {"S": (50, 20, 10), "M": (500, 100, 10), "L": (2000, 400, 60)}
+GAP_DIR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_network(name: str, folder: Path, profile_name: str) -> None:
+    partners, roles, limit = SIZES[name]
+    path = folder / f"{name}.xlsx"
+    tables = generate_tables(partners, roles, seed=1)
+    write_input_workbook(path, tables, force=True)
+    t0 = time.perf_counter()
+    net = load_network(path)
+    load_s = time.perf_counter() - t0
+    profile = load_profile(profile_name)
+    data = ModelData(net, Rules.of(net, profile))
+    t0 = time.perf_counter()
+    pm = build_model(data)
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    greedy = greedy_plan(data)
+    greedy_s = time.perf_counter() - t0
+    result = plan(net, profile, SolveSettings(time_limit_s=limit))
+    problems = check_plan(net, result)
+    print(f"{name:2} {profile_name:11} partners={partners} roles={roles} "
+          f"capabilities={len(net.capabilities)} relationships={len(net.relationships)} "
+          f"vars={len(pm.assign) + len(pm.select)}")
+    print(f"   load {load_s:6.2f}s  build {build_s:5.2f}s  solve {result.wall_time_s:6.2f}s "
+          f"(limit {limit}s)  status {result.status} ({result.stopped_by})")
+    print(f"   objective {result.objective:,.0f}  bound {result.bound:,.0f}  gap {result.gap:.2%}  "
+          f"cost {result.total_cost:,.0f}  open slots {len(result.shortfalls)}  "
+          f"checker {'ok' if not problems else problems[:2]}")
+    print(f"   greedy cost {greedy.cost:,.0f} ({greedy_s:.2f}s, {len(greedy.assigned)} slots)  "
+          f"peak RSS {peak_mb():,.0f} MB", flush=True)
+
+
+def bench_reading(folder: Path, partners: int) -> None:
+    import openpyxl
+
+    tables = generate_tables(partners, partners // 5, seed=2)
+    path = folder / "read.xlsx"
+    write_input_workbook(path, tables, force=True)
+    t0 = time.perf_counter()
+    net = load_network(path)
+    calamine_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    cells = sum(1 for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for _ in row)
+    openpyxl_s = time.perf_counter() - t0
+    print(f"reading {partners:,} partners / {len(net.capabilities):,} capability rows: "
+          f"load_network (calamine, with all checks) {calamine_s:.2f}s; openpyxl read-only, "
+          f"cells only, no checks {openpyxl_s:.2f}s ({cells:,} cells)", flush=True)
+
+
+def bench_gap(files: list[str], limit: float) -> None:
+    from orchestra.io.orlib import read_gap_file
+
+    if not GAP_DIR.exists():
+        print(f"OR-Library GAP: skipped, {GAP_DIR} not present")
+        return
+    with open(GAP_DIR / "optimal_values.csv", newline="") as handle:
+        rows = {(r["file"], int(r["index_in_file"])): r for r in csv.DictReader(handle)}
+    lowest = load_profile("lowest_cost")
+    for file in files:
+        for index, net in enumerate(read_gap_file(GAP_DIR / "raw" / file), start=1):
+            row = rows[(file, index)]
+            result = plan(net, lowest, SolveSettings(time_limit_s=limit))
+            known = row["min_opt"]
+            verdict = ("= optimum" if known != "open" and result.total_cost == float(known)
+                       else f"vs {known}")
+            print(f"GAP {row['name']:8} cost {result.total_cost:8,.0f} {verdict:12} "
+                  f"bound {result.bound:8,.0f} {result.status:8} {result.wall_time_s:6.2f}s",
+                  flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="S and M only")
+    parser.add_argument("--profile", default="balanced")
+    parser.add_argument("--gap-limit", type=float, default=10.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name in ("S", "M") if args.quick else ("S", "M", "L"):
+            bench_network(name, folder, args.profile)
+        bench_reading(folder, 1000 if args.quick else 5000)
+    files = ["gap1.txt", "gap12.txt"] if args.quick else (
+        [f"gap{i}.txt" for i in range(1, 13)] + ["gapa.txt", "gapb.txt", "gapc.txt"])
+    bench_gap(files, args.gap_limit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
