@@ -237,9 +237,5 @@ def generate(out: str, partners: int, roles: int, seed: int, force: bool) -> Non
                f"{len(tables['relationships'])} relationships")
 
 
-def run() -> None:  # pragma: no cover - entry point for python -m
-    sys.exit(main())
-
-
 if __name__ == "__main__":  # pragma: no cover
-    run()
+    main()

@@ -176,25 +176,6 @@ class Network:
     def slot_count(self) -> int:
         return sum(r.slots for r in self.roles)
 
-    def restricted_to(self, partner_ids: set[str] | frozenset[str]) -> Network:
-        """The same network with only ``partner_ids`` as candidates (for comparing sets)."""
-        keep = set(partner_ids)
-        return Network(
-            partners=tuple(p for p in self.partners if p.partner_id in keep),
-            capabilities=tuple(c for c in self.capabilities if c.partner_id in keep),
-            touchpoints=self.touchpoints,
-            roles=self.roles,
-            relationships=tuple(
-                r for r in self.relationships if r.partner_a in keep and r.partner_b in keep
-            ),
-            standards=self.standards,
-            expectations=self.expectations,
-            policy=self.policy,
-            sets=self.sets,
-            locks=tuple(lk for lk in self.locks if lk.partner_id in keep),
-            source=self.source,
-        )
-
 
 @dataclass(frozen=True)
 class Profile:

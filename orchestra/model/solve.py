@@ -156,8 +156,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     """Open slots first, the weighted terms second, as two solves (no big-M weights, which
     would wreck the LP bound). Phase one is skipped when the greedy plan already leaves open only
     the slots no plan can fill."""
-    optional_slots = sum(r.slots for r in pm.data.network.roles)
-    rank = optional_slots + 1  # one critical slot outranks every optional one
+    rank = pm.data.network.slot_count + 1  # one critical slot outranks every optional one
     began = time.perf_counter()
     known = start is not None and _open_counts(pm, start.assigned) == _fewest_possible(pm)
     if known:
