@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
-from orchestra.io.contract import SHEET
-from orchestra.report.inputs import build_input_workbook
+from orchestra.report.inputs import build_input_workbook, write_csv_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -56,15 +54,7 @@ def write_xlsx(path: Path, tables: dict[str, list[dict]]) -> Path:
 
 
 def write_csv_folder(folder: Path, tables: dict[str, list[dict]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for sheet, rows in tables.items():
-        header = [c.name for c in SHEET[sheet].columns]
-        with open(folder / f"{sheet}.csv", "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow(["" if row.get(h) is None else row.get(h) for h in header])
-    return folder
+    return write_csv_tables(folder, tables, force=True)
 
 
 @pytest.fixture
