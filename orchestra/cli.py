@@ -124,14 +124,17 @@ def _progress_printer(enabled: bool):
     return show
 
 
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
 def _summary(network: Network, plan) -> list[str]:
     filled = len(plan.assignments)
     lines = [
         f"status     {plan.status} ({plan.stopped_by}), gap {plan.gap:.2%}" if plan.gap is not None
         else f"status     {plan.status} ({plan.stopped_by})",
         f"profile    {plan.profile.name}",
-        f"objective  {plan.objective:,.2f}   bound {plan.bound:,.2f}" if plan.objective is not None
-        else "objective  -",
+        f"objective  {_money(plan.objective)}   bound {_money(plan.bound)}",
         f"total cost {plan.total_cost:,.2f}" + (f" of budget {plan.rules.budget:,.2f}"
                                                 if plan.rules.budget is not None else ""),
         f"team       {len(plan.selected)} partners: {', '.join(plan.selected)}",

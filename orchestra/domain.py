@@ -160,6 +160,26 @@ class Network:
             index.setdefault(role.touchpoint_id, []).append(role)
         return MappingProxyType({k: tuple(v) for k, v in index.items()})
 
+    @cached_property
+    def _offer_index(self) -> Mapping[tuple[str, str], Capability]:
+        return MappingProxyType({(c.partner_id, c.capability): c for c in self.capabilities})
+
+    def offer(self, partner_id: str, capability: str) -> Capability | None:
+        """``partner_id``'s offer of ``capability``, if it has one."""
+        return self._offer_index.get((partner_id, capability))
+
+    def conflicts(self, threshold: float | None) -> dict[str, set[str]]:
+        """For each partner, the partners whose strength with it is below ``threshold``
+        (none when no threshold is set): the pairs ``forbid_below_strength`` keeps apart."""
+        pairs: dict[str, set[str]] = {}
+        if threshold is None:
+            return pairs
+        for rel in self.relationships:
+            if rel.strength < threshold:
+                pairs.setdefault(rel.partner_a, set()).add(rel.partner_b)
+                pairs.setdefault(rel.partner_b, set()).add(rel.partner_a)
+        return pairs
+
     def offers(self, capability: str) -> tuple[Capability, ...]:
         """Every partner's offer of ``capability``, at any level."""
         return self._capability_index.get(capability, ())

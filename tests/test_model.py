@@ -402,3 +402,12 @@ def test_plan_records_profile_and_settings():
     result = plan(net, dataclasses.replace(LOWEST), FAST)
     assert result.profile.name == "lowest_cost"
     assert result.settings["time_limit_s"] == 10 and result.settings["money_scale"] == 1
+
+
+def test_objective_is_in_money_when_the_open_slot_phase_runs():
+    # Without the greedy start the first (open-slot) solve always runs; the reported objective
+    # must still be the weighted terms (here cost only: 10 fixed + 1), not a count of open slots.
+    net = network([("A", 10, 9)], [("A", "x", 1, 1)], [("R1", "x"), ("R2", "z")])
+    result = plan(net, LOWEST, dataclasses.replace(FAST, hint=False))
+    assert result.objective == result.total_cost == 11 and result.bound == 11
+    assert [s.reason_code for s in result.shortfalls] == ["no_capability"]

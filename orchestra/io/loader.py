@@ -332,7 +332,7 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str]) -> N
                                        "each partner in at most one of the two"))
     locked_by_role: Counter[str] = Counter()
     used: dict[str, float] = {}
-    offers = {(c.partner_id, c.capability): c for c in network.capabilities}
+    locked_cost = 0.0
     for lock, cell in zip(network.locks, where["locks"], strict=True):
         role = network.role[lock.role_id]
         locked_by_role[lock.role_id] += 1
@@ -340,7 +340,7 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str]) -> N
             reader.problems.append(Problem(cell, f'locked partner "{lock.partner_id}" is also '
                                            "excluded by the policy",
                                            "a lock on a partner that may join"))
-        offer = offers.get((lock.partner_id, role.capability))
+        offer = network.offer(lock.partner_id, role.capability)
         if offer is None or offer.level < role.min_level:
             have = f"level {offer.level}" if offer else "no offer"
             reader.problems.append(Problem(
@@ -349,6 +349,7 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str]) -> N
                 f"{role.capability} at level {role.min_level} or above"))
             continue
         used[lock.partner_id] = used.get(lock.partner_id, 0.0) + role.load * offer.effort
+        locked_cost += role.load * offer.unit_cost
         if locked_by_role[lock.role_id] == role.slots + 1:
             reader.problems.append(Problem(cell, f'role "{role.role_id}" has more locks than its '
                                            f"{role.slots} slot(s)", f"at most {role.slots} locks"))
@@ -374,11 +375,7 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str]) -> N
                     f" locks) but their strength {rel.strength:g} is below forbid_below_strength",
                     "forced partners that may work together"))
     if policy.budget is not None:
-        committed = sum(network.partner[p].fixed_cost for p in forced) + sum(
-            network.role[lk.role_id].load * offers[(lk.partner_id,
-                                                    network.role[lk.role_id].capability)].unit_cost
-            for lk in network.locks if (lk.partner_id, network.role[lk.role_id].capability)
-            in offers)
+        committed = sum(network.partner[p].fixed_cost for p in forced) + locked_cost
         if committed > policy.budget + 1e-9:
             reader.problems.append(Problem(
                 where.get("budget", "policy"),

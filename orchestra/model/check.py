@@ -14,14 +14,13 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
     """Every rule the plan breaks, as sentences; an empty list means the plan is valid."""
     rules = plan.rules
     broken: list[str] = []
-    offers = {(c.partner_id, c.capability): c for c in network.capabilities}
     by_role: dict[str, list[str]] = defaultdict(list)
     used: Counter[str] = Counter()
     cost = sum(network.partner[p].fixed_cost for p in plan.selected)
     for a in plan.assignments:
         role = network.role[a.role_id]
         by_role[a.role_id].append(a.partner_id)
-        offer = offers.get((a.partner_id, role.capability))
+        offer = network.offer(a.partner_id, role.capability)
         if offer is None or offer.level < role.min_level:
             broken.append(f"{a.partner_id} does not qualify for {a.role_id}")
             continue

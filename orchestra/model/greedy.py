@@ -23,12 +23,7 @@ def greedy_plan(data: ModelData) -> GreedyPlan:
     network, rules = data.network, data.rules
     plan = GreedyPlan()
     left = {p.partner_id: p.capacity for p in network.partners}
-    forbidden: dict[str, set[str]] = {}
-    if rules.forbid_below_strength is not None:
-        for rel in network.relationships:
-            if rel.strength < rules.forbid_below_strength:
-                forbidden.setdefault(rel.partner_a, set()).add(rel.partner_b)
-                forbidden.setdefault(rel.partner_b, set()).add(rel.partner_a)
+    forbidden = network.conflicts(rules.forbid_below_strength)
     budget = rules.budget if rules.budget is not None else float("inf")
     limit = rules.max_partners if rules.max_partners is not None else len(network.partners)
 

@@ -39,12 +39,7 @@ def explain_open_slot(
                              f"above (best offered: level {best})")
     selected = {pid for pids in assigned.values() for pid in pids} | set(rules.must_include)
     excluded = set(rules.exclude)
-    forbidden: dict[str, list[str]] = {}
-    if rules.forbid_below_strength is not None:
-        for rel in network.relationships:
-            if rel.strength < rules.forbid_below_strength:
-                forbidden.setdefault(rel.partner_a, []).append(rel.partner_b)
-                forbidden.setdefault(rel.partner_b, []).append(rel.partner_a)
+    forbidden = network.conflicts(rules.forbid_below_strength)
     locked = {lk.partner_id for lk in network.locks}
     obstacles: list[tuple[str, str]] = []
     for offer in qualified:
@@ -56,7 +51,7 @@ def explain_open_slot(
             obstacles.append((EXCLUDED, f"{pid} is excluded by the policy"))
             continue
         if pid not in selected:
-            clash = sorted(set(forbidden.get(pid, [])) & selected)
+            clash = sorted(forbidden.get(pid, set()) & selected)
             if clash:
                 obstacles.append((CONFLICT, f"{pid} may not join with {', '.join(clash)} "
                                             "(forbid_below_strength)"))

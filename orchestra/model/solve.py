@@ -151,23 +151,31 @@ def _fewest_possible(pm: PlanningModel) -> tuple[int, int]:
     return critical, optional
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    status: int
+    interrupted: bool
+    solver: cp_model.CpSolver
+    weighted: bool  # False when the search stopped in phase one: no bound on the weighted terms
+
+
 def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _Watcher
-                  ) -> tuple[int, bool, cp_model.CpSolver]:
+                  ) -> _Outcome:
     """Open slots first, the weighted terms second, as two solves (no big-M weights, which
     would wreck the LP bound). Phase one is skipped when the greedy plan already leaves open only
     the slots no plan can fill."""
     rank = pm.data.network.slot_count + 1  # one critical slot outranks every optional one
     began = time.perf_counter()
-    known = start is not None and _open_counts(pm, start.assigned) == _fewest_possible(pm)
-    if known:
-        critical, optional = _open_counts(pm, start.assigned)
+    greedy_open = _open_counts(pm, start.assigned) if start is not None else None
+    if greedy_open is not None and greedy_open == _fewest_possible(pm):
+        critical, optional = greedy_open
     else:
         pm.model.minimize(rank * pm.open_critical + pm.open_optional)
         solver = cp_model.CpSolver()
         replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver)
         status, interrupted = _solve(solver, pm, _Watcher(1, None))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
-            return status, interrupted, solver
+            return _Outcome(status, interrupted, solver, weighted=False)
         critical = round(solver.value(pm.open_critical))
         optional = round(solver.value(pm.open_optional))
     pm.model.add(pm.open_critical <= critical)
@@ -178,7 +186,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
     replace(settings, time_limit_s=left).apply(solver)
     status, interrupted = _solve(solver, pm, watcher)
-    return status, interrupted, solver
+    return _Outcome(status, interrupted, solver, weighted=True)
 
 
 def _read(pm: PlanningModel, solver: cp_model.CpSolver, found: bool
@@ -219,8 +227,8 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
         # complete hint (258,590 after 10 s) did worse than letting CP-SAT complete it (235,129).
     else:
         start = None
-    status, interrupted, solver = _solve_ranked(pm, start, settings,
-                                                _Watcher(data.money_scale, on_progress))
+    outcome = _solve_ranked(pm, start, settings, _Watcher(data.money_scale, on_progress))
+    status, interrupted, solver = outcome.status, outcome.interrupted, outcome.solver
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assigned, used = _read(pm, solver, found)
 
@@ -262,14 +270,18 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
                 "over more qualified partners)"))
 
     scale = data.money_scale
-    objective = solver.objective_value / scale if found else None
-    bound = solver.best_objective_bound / scale if found else None
-    if status == cp_model.OPTIMAL:
-        bound = objective  # proven: report the bound exactly equal, not a float neighbour
     terms = {name: solver.value(expr) / scale if found else 0.0
              for name, expr in pm.terms.items()}
+    # The weighted objective is the sum of the terms; its bound exists only if the search got
+    # as far as the second phase (a Ctrl-C in the first leaves a plan without one).
+    objective = sum(terms.values()) if found else None
+    bound = solver.best_objective_bound / scale if found and outcome.weighted else None
+    if status == cp_model.OPTIMAL and outcome.weighted:
+        bound = objective  # proven: report the bound exactly equal, not a float neighbour
     status_name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible"}.get(
         status, "no solution")
+    if not outcome.weighted and found:
+        status_name = "feasible"  # the open slots may be settled, the weighted terms are not
     if interrupted:
         stopped_by = "interrupted"
     elif status == cp_model.OPTIMAL:
@@ -282,7 +294,7 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
         status=status_name,
         objective=objective,
         bound=bound,
-        gap=relative_gap(objective, bound) if found else None,
+        gap=relative_gap(objective, bound) if bound is not None else None,
         wall_time_s=time.perf_counter() - started,
         stopped_by=stopped_by,
         terms=MappingProxyType(terms),
