@@ -26,9 +26,11 @@ def _fail(exc: OrchestraError) -> OrchestraCommandError:
     return OrchestraCommandError(str(exc))
 
 
-def _load(path: str) -> Loaded:
+def _load(path: str, locks: str | None = None, every_row: bool = False) -> Loaded:
+    from orchestra.io.loader import load_with_locks
+
     try:
-        loaded = load(path)
+        loaded = load(path) if locks is None else load_with_locks(path, locks, every_row)
     except InputError as exc:
         for warning in exc.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -156,6 +158,59 @@ def _summary(network: Network, plan) -> list[str]:
     return lines
 
 
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _score_lines(scores) -> list[str]:
+    """The scores after a plan: cohesion, coverage, single points of failure, largest gaps."""
+    from orchestra.score.gaps import describe
+
+    c = scores.cohesion
+    if c.split:
+        distances = f"infinite: the team is split into {c.components} groups"
+    else:
+        distances = f"diameter {c.diameter:.2f}, spanning tree {c.spanning_tree:.2f}"
+    lines = [
+        "",
+        f"cohesion   index {c.index:.2f}: {c.team_size} members, {c.ties} positive ties, "
+        f"density {c.density:.3f}, largest group {c.largest_share:.0%}",
+        f"           communication cost: {distances}",
+    ]
+    if c.isolated:
+        lines.append(f"           no tie to the rest of the team: {', '.join(c.isolated)}")
+    if c.friction_pairs:
+        lines.append("           friction inside the team: " + ", ".join(
+            f"{a}-{b} ({s:g})" for a, b, s in c.friction_pairs))
+    if c.brokers:
+        lines.append(f"           brokers (the team splits without them): {', '.join(c.brokers)}")
+    groups = scores.by_group
+    lines.append("coverage   slots filled / expected delivered, weighted by importance:")
+    lines.append("           " + "   ".join(
+        f"{name.replace('_', ' ')} {_share(g['filled_share'])} / {_share(g['expected_share'])}"
+        for name, g in groups.items() if g["filled_share"] is not None))
+    worst = scores.worst_covered(3)
+    if worst:
+        lines.append("worst covered: " + "; ".join(
+            f"{r.touchpoint_id} {r.name}{' (moment of truth)' if r.moment_of_truth else ''} "
+            f"{_share(r.filled_share)} filled, {_share(r.expected_share)} expected"
+            for r in worst))
+    spofs = [r for r in scores.coverage if r.single_points_of_failure]
+    if spofs:
+        lines.append("single points of failure (no selected partner could take over):")
+        for r in sorted(spofs, key=lambda r: not r.moment_of_truth):
+            tag = " (moment of truth)" if r.moment_of_truth else ""
+            lines.append(f"  {r.touchpoint_id} {r.name}{tag}: "
+                         f"{', '.join(r.single_points_of_failure)}")
+    else:
+        lines.append("single points of failure: none")
+    largest = scores.largest_gaps(3)
+    if largest:
+        lines.append("largest value gaps:")
+        lines += [f"  {describe(g)}" for g in largest]
+    return lines
+
+
 @main.command(name="plan")
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -170,24 +225,24 @@ def _summary(network: Network, plan) -> list[str]:
 @click.option("--deterministic", is_flag=True,
               help="Same input and seed give the identical plan (fixed workers, "
                    "deterministic time limit).")
+@click.option("--locks", "locks_path", type=click.Path(exists=True),
+              help="Take the locks from this workbook or folder instead: its locks sheet, or "
+                   "the assignments sheet of an orchestra report (rows with locked = yes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 def plan_command(input_path: str, output: str | None, profile_name: str | None,
                  time_limit: float | None, seed: int | None, workers: int, deterministic: bool,
-                 as_json: bool, force: bool) -> None:
-    """Select the team and assign every role for INPUT; print the plan."""
+                 locks_path: str | None, as_json: bool, force: bool) -> None:
+    """Select the team and assign every role for INPUT; print the plan and its scores."""
     import json
 
-    from orchestra.io.profiles import DEFAULT_PROFILE, load_profile
     from orchestra.model import SolveSettings, plan
     from orchestra.report.plan_json import plan_to_dict
+    from orchestra.score import score
 
-    network = _load(input_path).network
+    network = _load(input_path, locks_path).network
     policy = network.policy
-    try:
-        profile = load_profile(profile_name or policy.profile or DEFAULT_PROFILE)
-    except OrchestraError as exc:
-        raise _fail(exc) from None
+    profile = _profile(network, profile_name)
     settings = SolveSettings(
         time_limit_s=time_limit if time_limit is not None else (policy.time_limit_s or 60.0),
         seed=seed if seed is not None else (policy.seed or 0),
@@ -198,6 +253,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     result = plan(network, profile, settings, on_progress=show)
     if show:
         click.echo("", err=True)
+    scores = score(network, result)
     if output:
         from orchestra.report.assignments import write_assignments
 
@@ -206,13 +262,57 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         except OrchestraError as exc:
             raise _fail(exc) from None
     if as_json:
-        click.echo(json.dumps(plan_to_dict(result), indent=2))
+        click.echo(json.dumps(plan_to_dict(result, scores), indent=2))
     else:
-        for line in _summary(network, result):
+        for line in _summary(network, result) + _score_lines(scores):
             click.echo(line)
         if output:
             click.echo(f"\nwrote {output}")
     if result.status == "no solution" or result.critical_shortfalls:
+        sys.exit(EXIT_SHORTFALL)
+
+
+def _profile(network: Network, name: str | None):
+    from orchestra.io.profiles import DEFAULT_PROFILE, load_profile
+
+    try:
+        return load_profile(name or network.policy.profile or DEFAULT_PROFILE)
+    except OrchestraError as exc:
+        raise _fail(exc) from None
+
+
+@main.command(name="score")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--locks", "locks_path", required=True, type=click.Path(exists=True),
+              help="The plan to score: a workbook or folder whose locks sheet (or an orchestra "
+                   "report's assignments sheet) lists role_id and partner_id; every row counts.")
+@click.option("--profile", "profile_name", default=None,
+              help="Profile whose rules the plan is checked against (default: the policy's).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan and scores as JSON.")
+def score_command(input_path: str, locks_path: str, profile_name: str | None,
+                  as_json: bool) -> None:
+    """Score a plan made by hand for INPUT, without optimising: compare it with orchestra's."""
+    import json
+
+    from orchestra.model import check_plan
+    from orchestra.model.given import given_plan
+    from orchestra.report.plan_json import plan_to_dict
+    from orchestra.score import score
+
+    network = _load(input_path, locks_path, every_row=True).network
+    result = given_plan(network, _profile(network, profile_name), network.locks)
+    scores = score(network, result)
+    broken = check_plan(network, result)
+    if as_json:
+        data = plan_to_dict(result, scores)
+        data["rules_broken"] = broken
+        click.echo(json.dumps(data, indent=2))
+    else:
+        for line in _summary(network, result) + _score_lines(scores):
+            click.echo(line)
+        for sentence in broken:
+            click.echo(f"rule broken: {sentence}")
+    if result.critical_shortfalls or broken:
         sys.exit(EXIT_SHORTFALL)
 
 

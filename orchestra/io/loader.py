@@ -453,3 +453,31 @@ def network_from_rows(tables: dict[str, list[dict[str, object]]], source: str = 
             (line, tuple("" if row.get(h) is None else row.get(h) for h in header))
             for line, row in enumerate(rows, start=2)), True)
     return network_from_tables(raw, source).network
+
+
+def lock_table(path: str | Path, every_row: bool = False) -> RawTable:
+    """The ``locks`` sheet of another workbook or folder, or else its ``assignments`` sheet (an
+    orchestra report's, edited by hand), labelled with the file so errors point into it:
+    ``[report.xlsx]assignments!E3``. With ``every_row``, the ``locked`` column is ignored and
+    every row counts (a plan given by hand, not locks for re-planning)."""
+    path = Path(path)
+    tables = read_tables(path)
+    table = tables.get("locks") or tables.get("assignments")
+    if table is None:
+        raise InputError([Problem(path.name, "has neither a locks nor an assignments sheet",
+                                  "a sheet with role_id and partner_id columns")])
+    label = f"{path.name}/{table.sheet}" if table.is_csv else f"[{path.name}]{table.sheet}"
+    header, rows = table.header, table.rows
+    if every_row and "locked" in header:
+        keep = [i for i, name in enumerate(header) if name != "locked"]
+        header = tuple(header[i] for i in keep)
+        rows = tuple((n, tuple(values[i] for i in keep if i < len(values))) for n, values in rows)
+    return RawTable(label, header, rows, table.is_csv)
+
+
+def load_with_locks(path: str | Path, locks_path: str | Path, every_row: bool = False) -> Loaded:
+    """Read ``path`` with its locks replaced by those in ``locks_path`` (see ``lock_table``),
+    every lock checked like the input's own: ids, qualification, slots, capacity, budget."""
+    tables = read_tables(path)
+    tables["locks"] = lock_table(locks_path, every_row)
+    return network_from_tables(tables, source=str(path))

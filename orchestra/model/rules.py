@@ -23,6 +23,8 @@ class PlanningModel:
     assign: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     distinct: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     redundancy_short: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    standby: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    unprotected: dict[str, cp_model.IntVar] = field(default_factory=dict)
     together: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     # Objective terms, each a linear expression in integer objective units, by name.
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
@@ -30,6 +32,9 @@ class PlanningModel:
     # when the profile fills everything first.
     open_critical: cp_model.LinearExprT = 0
     open_optional: cp_model.LinearExprT = 0
+    # Critical roles on moments of truth without a standby partner (``protect_moments_of_truth``),
+    # ranked after the critical open slots and before the optional ones.
+    open_protection: cp_model.LinearExprT = 0
 
     def assigned_to(self, role_id: str) -> list[cp_model.IntVar]:
         return [self.assign[c.key] for c in self.data.candidates[role_id]]
@@ -58,14 +63,19 @@ def add_slot_limits(pm: PlanningModel) -> None:
 
 
 def add_only_selected_work(pm: PlanningModel) -> None:
-    """A partner takes a role only if it is selected; and a selected partner takes at least one
-    role, unless the policy forces it in (selecting idle partners helps nobody)."""
-    forced = set(pm.data.rules.must_include)
-    roles_of: dict[str, list[cp_model.IntVar]] = {pid: [] for pid in pm.select}
+    """A partner takes a role only if it is selected."""
     for (_role_id, pid), var in pm.assign.items():
         pm.model.add_implication(var, pm.select[pid])
-        roles_of[pid].append(var)
-    for pid, works in roles_of.items():
+
+
+def add_no_idle_partners(pm: PlanningModel) -> None:
+    """A selected partner takes at least one role or stands by for one, unless the policy
+    forces it in: selecting idle partners helps nobody."""
+    forced = set(pm.data.rules.must_include)
+    duties: dict[str, list[cp_model.IntVar]] = {pid: [] for pid in pm.select}
+    for (_role_id, pid), var in [*pm.assign.items(), *pm.standby.items()]:
+        duties[pid].append(var)
+    for pid, works in duties.items():
         if pid not in forced:
             pm.model.add(pm.select[pid] <= sum(works))
 
@@ -162,6 +172,36 @@ def add_redundancy(pm: PlanningModel) -> None:
         pm.redundancy_short[tid] = short
 
 
+def add_moment_of_truth_standby(pm: PlanningModel) -> None:
+    """With ``protect_moments_of_truth``, every critical role on a moment of truth has a standby:
+    a selected partner, not on the role, that qualifies and has the spare capacity for one slot
+    of it, so losing any one partner of the role leaves no slot without a taker (no single
+    point of failure). Elastic: a role that cannot have one counts as unprotected."""
+    if not pm.data.rules.profile.protect_moments_of_truth:
+        return
+    network, data = pm.data.network, pm.data
+    usage: dict[str, list] = {pid: [] for pid in pm.select}
+    for cand in data.pairs:
+        usage[cand.offer.partner_id].append(data.usage(cand.usage) * pm.assign[cand.key])
+    for role in network.roles:
+        if not (role.critical and network.touchpoint[role.touchpoint_id].moment_of_truth):
+            continue
+        standbys = []
+        for cand in data.candidates[role.role_id]:
+            pid = cand.offer.partner_id
+            var = pm.model.new_bool_var(f"standby[{role.role_id},{pid}]")
+            pm.model.add_implication(var, pm.select[pid])
+            pm.model.add_bool_or([var.Not(), pm.assign[cand.key].Not()])
+            # Its own work plus one more slot of this role fits its capacity.
+            capacity = data.capacity(network.partner[pid].capacity)
+            pm.model.add(sum(usage[pid]) + data.usage(cand.usage) <= capacity).only_enforce_if(var)
+            pm.standby[cand.key] = var
+            standbys.append(var)
+        short = pm.model.new_bool_var(f"unprotected[{role.role_id}]")
+        pm.model.add_bool_or([*standbys, short])
+        pm.unprotected[role.role_id] = short
+
+
 # --- objective ---------------------------------------------------------------------------------
 
 
@@ -233,6 +273,7 @@ def add_open_slot_terms(pm: PlanningModel) -> None:
             weighted.append(weight * opened)
     pm.open_critical = sum(critical) + sum(pm.redundancy_short.values())
     pm.open_optional = sum(optional)
+    pm.open_protection = sum(pm.unprotected.values())
     if weighted:
         pm.terms["open_optional_slots"] = sum(weighted)
 
@@ -248,6 +289,8 @@ HARD_RULES = (
     add_locks,
     add_forbidden_pairs,
     add_redundancy,
+    add_moment_of_truth_standby,
+    add_no_idle_partners,  # after the standbys, which are duties too
 )
 SOFT_TERMS = (add_cost_term, add_reliability_term, add_cohesion_term)
 

@@ -11,10 +11,10 @@ from types import MappingProxyType
 
 from ortools.sat.python import cp_model
 
-from orchestra.domain import Assignment, Network, Plan, Profile, Rules, Shortfall
+from orchestra.domain import Network, Plan, Profile, Rules
+from orchestra.model.assemble import number_slots, shortfalls, total_cost
 from orchestra.model.data import ModelData
 from orchestra.model.greedy import greedy_plan
-from orchestra.model.reasons import REDUNDANCY, explain_open_slot
 from orchestra.model.rules import PlanningModel, build_model
 
 DETERMINISTIC_WORKERS = 4
@@ -161,26 +161,33 @@ class _Outcome:
 
 def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _Watcher
                   ) -> _Outcome:
-    """Open slots first, the weighted terms second, as two solves (no big-M weights, which
-    would wreck the LP bound). Phase one is skipped when the greedy plan already leaves open only
-    the slots no plan can fill."""
-    rank = pm.data.network.slot_count + 1  # one critical slot outranks every optional one
+    """Open slots first (critical, then moments of truth without a standby, then optional slots
+    when the profile fills everything first), the weighted terms second, as two solves (no
+    big-M weights, which would wreck the LP bound). Phase one is skipped when the greedy plan
+    already leaves open only the slots no plan can fill and nothing asks for standbys."""
+    # One open critical slot outranks every missing standby; one missing standby every open
+    # optional slot.
+    rank = pm.data.network.slot_count + 1
+    top = rank * (len(pm.unprotected) + 1)
     began = time.perf_counter()
     greedy_open = _open_counts(pm, start.assigned) if start is not None else None
-    if greedy_open is not None and greedy_open == _fewest_possible(pm):
-        critical, optional = greedy_open
+    if greedy_open is not None and greedy_open == _fewest_possible(pm) and not pm.unprotected:
+        (critical, optional), protection = greedy_open, 0
     else:
-        pm.model.minimize(rank * pm.open_critical + pm.open_optional)
+        pm.model.minimize(top * pm.open_critical + rank * pm.open_protection + pm.open_optional)
         solver = cp_model.CpSolver()
         replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver)
         status, interrupted = _solve(solver, pm, _Watcher(1, None))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
             return _Outcome(status, interrupted, solver, weighted=False)
         critical = round(solver.value(pm.open_critical))
+        protection = round(solver.value(pm.open_protection))
         optional = round(solver.value(pm.open_optional))
     pm.model.add(pm.open_critical <= critical)
+    if pm.unprotected:
+        pm.model.add(pm.open_protection <= protection)
     if pm.data.rules.profile.fill_all_first:
-        pm.model.add(rank * pm.open_critical + pm.open_optional <= rank * critical + optional)
+        pm.model.add(pm.open_optional <= optional)
     pm.model.minimize(sum(pm.terms.values()))
     solver = cp_model.CpSolver()
     left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
@@ -189,19 +196,14 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     return _Outcome(status, interrupted, solver, weighted=True)
 
 
-def _read(pm: PlanningModel, solver: cp_model.CpSolver, found: bool
-          ) -> tuple[dict[str, list[str]], dict[str, float]]:
-    """Partners per role, and capacity used per partner, in the solution (empty if none)."""
+def _read(pm: PlanningModel, solver: cp_model.CpSolver, found: bool) -> dict[str, list[str]]:
+    """Partners per role in the solution (none if there is no solution)."""
     assigned: dict[str, list[str]] = {r.role_id: [] for r in pm.data.network.roles}
-    used: dict[str, float] = {}
-    if not found:
-        return assigned, used
-    for cand in pm.data.pairs:
-        if solver.boolean_value(pm.assign[cand.key]):
-            assigned[cand.role.role_id].append(cand.offer.partner_id)
-            pid = cand.offer.partner_id
-            used[pid] = used.get(pid, 0.0) + cand.usage
-    return assigned, used
+    if found:
+        for cand in pm.data.pairs:
+            if solver.boolean_value(pm.assign[cand.key]):
+                assigned[cand.role.role_id].append(cand.offer.partner_id)
+    return assigned
 
 
 def plan(network: Network, profile: Profile, settings: SolveSettings | None = None,
@@ -230,44 +232,22 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
     outcome = _solve_ranked(pm, start, settings, _Watcher(data.money_scale, on_progress))
     status, interrupted, solver = outcome.status, outcome.interrupted, outcome.solver
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    assigned, used = _read(pm, solver, found)
-
-    locked = {(lk.role_id, lk.partner_id) for lk in network.locks}
-    assignments = []
-    for role in network.roles:
-        # Slots are numbered with locked partners first, then by partner id: stable and readable.
-        ordered = sorted(assigned[role.role_id], key=lambda p: ((role.role_id, p) not in locked, p))
-        for slot, pid in enumerate(ordered, start=1):
-            offer = next(c for c in data.candidates[role.role_id] if c.offer.partner_id == pid)
-            assignments.append(Assignment(role.role_id, slot, pid, offer.cost, offer.usage,
-                                          (role.role_id, pid) in locked))
-    selected = tuple(pid for pid in data.partner_ids
-                     if found and solver.boolean_value(pm.select[pid]))
-    total_cost = (sum(network.partner[p].fixed_cost for p in selected)
-                  + sum(a.cost for a in assignments))
-
-    stopped_early = status != cp_model.OPTIMAL
-    assigned_sets = {r: set(p) for r, p in assigned.items()}
-    shortfalls = []
-    for role in network.roles:
-        open_slots = role.slots - len(assigned[role.role_id])
-        if open_slots <= 0:
-            continue
-        code, reason = explain_open_slot(network, rules, role, assigned_sets, used, total_cost,
-                                         stopped_early)
-        for k in range(open_slots):
-            shortfalls.append(Shortfall(role.role_id, len(assigned[role.role_id]) + k + 1,
-                                        role.touchpoint_id, role.critical, code, reason))
-    for tid, var in pm.redundancy_short.items():
-        short = solver.value(var) if found else rules.min_partners_per_touchpoint
-        if short > 0:
-            have = rules.min_partners_per_touchpoint - short
-            serving = len(pm.data.network.roles_of(tid))
-            shortfalls.append(Shortfall(
-                "", 0, tid, True, REDUNDANCY,
-                f"touchpoint {tid} has {have} distinct partner(s), the rules ask for "
-                f"{rules.min_partners_per_touchpoint} (its {serving} role(s) cannot be spread "
-                "over more qualified partners)"))
+    # When the solver found nothing in time, the greedy start (which keeps every hard rule) is
+    # still a plan: return it rather than nothing, without an objective or bound.
+    fallback = not found and start is not None and status == cp_model.UNKNOWN
+    if fallback:
+        assigned = {r.role_id: [] for r in network.roles}
+        for role_id, pid in start.assigned:
+            assigned[role_id].append(pid)
+        team = start.selected | set(rules.must_include)
+        selected = tuple(pid for pid in data.partner_ids if pid in team)
+    else:
+        assigned = _read(pm, solver, found)
+        selected = tuple(pid for pid in data.partner_ids
+                         if found and solver.boolean_value(pm.select[pid]))
+    assignments = number_slots(network, assigned)
+    cost = total_cost(network, selected, assignments)
+    short = shortfalls(network, rules, assignments, cost, stopped_early=status != cp_model.OPTIMAL)
 
     scale = data.money_scale
     terms = {name: solver.value(expr) / scale if found else 0.0
@@ -280,9 +260,11 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
         bound = objective  # proven: report the bound exactly equal, not a float neighbour
     status_name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible"}.get(
         status, "no solution")
-    if not outcome.weighted and found:
+    if (not outcome.weighted and found) or fallback:
         status_name = "feasible"  # the open slots may be settled, the weighted terms are not
-    if interrupted:
+    if fallback:
+        stopped_by = ("interrupted" if interrupted else "time limit") + ": greedy start plan"
+    elif interrupted:
         stopped_by = "interrupted"
     elif status == cp_model.OPTIMAL:
         stopped_by = "proven optimal"
@@ -299,9 +281,9 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
         stopped_by=stopped_by,
         terms=MappingProxyType(terms),
         selected=selected,
-        assignments=tuple(assignments),
-        total_cost=total_cost,
-        shortfalls=tuple(shortfalls),
+        assignments=assignments,
+        total_cost=cost,
+        shortfalls=short,
         rules=rules,
         settings=MappingProxyType({**asdict(settings), "money_scale": scale,
                                    "capacity_scale": data.capacity_scale,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from orchestra.domain import Plan
+from orchestra.score import Scores
 
 
-def plan_to_dict(plan: Plan) -> dict:
-    return {
+def plan_to_dict(plan: Plan, scores: Scores | None = None) -> dict:
+    data = {
         "status": plan.status,
         "stopped_by": plan.stopped_by,
         "objective": plan.objective,
@@ -40,4 +41,44 @@ def plan_to_dict(plan: Plan) -> dict:
             "forbid_below_strength": plan.rules.forbid_below_strength,
         },
         "settings": dict(plan.settings),
+    }
+    if scores is not None:
+        data["scores"] = scores_to_dict(scores)
+    return data
+
+
+def _number(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def scores_to_dict(scores: Scores) -> dict:
+    c = scores.cohesion
+    return {
+        "cohesion": {
+            "index": _number(c.index), "team_size": c.team_size, "ties": c.ties,
+            "density": _number(c.density), "components": c.components,
+            "largest_share": _number(c.largest_share), "connected": not c.split,
+            "isolated": list(c.isolated), "brokers": list(c.brokers),
+            "friction_pairs": [{"partner_a": a, "partner_b": b, "strength": s}
+                               for a, b, s in c.friction_pairs],
+            # None (JSON null) when the team is split: the distance is infinite.
+            "diameter": _number(c.diameter), "spanning_tree": _number(c.spanning_tree),
+            "tie_strength": _number(c.tie_strength), "friction_share": _number(c.friction_share),
+        },
+        "coverage": [
+            {"touchpoint_id": r.touchpoint_id, "kind": r.kind, "stage": r.stage,
+             "moment_of_truth": r.moment_of_truth, "importance": r.importance,
+             "required": r.required, "filled": r.filled, "filled_share": _number(r.filled_share),
+             "expected_share": _number(r.expected_share), "partners": list(r.partners),
+             "single_points_of_failure": list(r.single_points_of_failure)}
+            for r in scores.coverage
+        ],
+        "coverage_by_group": {name: {k: _number(v) for k, v in shares.items()}
+                              for name, shares in scores.by_group.items()},
+        "gaps": [
+            {"touchpoint_id": g.touchpoint_id, "gap": g.gap, "subject": g.subject,
+             "value": _number(g.value, 9), "reference": g.reference, "severity": g.severity,
+             "note": g.note}
+            for g in scores.gaps
+        ],
     }

@@ -1,0 +1,51 @@
+"""Scores of a plan on its network: cohesion, coverage and resilience, and the six value gaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestra.domain import Network, Plan
+from orchestra.score.cohesion import Cohesion, cohesion
+from orchestra.score.coverage import (
+    TouchpointCoverage,
+    coverage_by_group,
+    coverage_graph,
+    touchpoint_coverage,
+)
+from orchestra.score.gaps import GAPS, Gap, largest, value_gaps
+
+
+@dataclass(frozen=True)
+class Scores:
+    cohesion: Cohesion
+    coverage: tuple[TouchpointCoverage, ...]
+    by_group: dict[str, dict[str, float | None]]
+    gaps: tuple[Gap, ...]
+
+    @property
+    def single_points_of_failure(self) -> list[tuple[str, str]]:
+        """(touchpoint, partner) pairs, moments of truth first."""
+        rows = sorted(self.coverage, key=lambda r: not r.moment_of_truth)
+        return [(r.touchpoint_id, pid) for r in rows for pid in r.single_points_of_failure]
+
+    def worst_covered(self, count: int = 3) -> list[TouchpointCoverage]:
+        """Touchpoints by expected share delivered, lowest first (moments of truth break ties)."""
+        rows = [r for r in self.coverage if r.required]
+        return sorted(rows, key=lambda r: (r.expected_share, not r.moment_of_truth))[:count]
+
+    def largest_gaps(self, count: int = 3) -> list[Gap]:
+        return largest(list(self.gaps), count)
+
+
+def score(network: Network, plan: Plan) -> Scores:
+    """Every score of ``plan``: graphs are built once here and shared by the metrics."""
+    rows = touchpoint_coverage(network, plan, coverage_graph(network, plan))
+    return Scores(
+        cohesion=cohesion(network, plan.selected),
+        coverage=tuple(rows),
+        by_group=coverage_by_group(rows),
+        gaps=tuple(value_gaps(network, plan)),
+    )
+
+
+__all__ = ["GAPS", "Cohesion", "Gap", "Scores", "TouchpointCoverage", "score"]
