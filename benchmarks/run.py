@@ -26,6 +26,7 @@ from orchestra.model import SolveSettings, check_plan, greedy_plan, plan
 from orchestra.model.data import ModelData
 from orchestra.model.rules import build_model
 from orchestra.report.inputs import write_input_workbook
+from orchestra.score import score
 
 SIZES = {"S": (50, 20, 10), "M": (500, 100, 10), "L": (2000, 400, 60)}
 GAP_DIR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
@@ -33,6 +34,10 @@ GAP_DIR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "gap"
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _n(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
 
 
 def bench_network(name: str, folder: Path, profile_name: str) -> None:
@@ -53,16 +58,22 @@ def bench_network(name: str, folder: Path, profile_name: str) -> None:
     greedy_s = time.perf_counter() - t0
     result = plan(net, profile, SolveSettings(time_limit_s=limit))
     problems = check_plan(net, result)
+    t0 = time.perf_counter()
+    scores = score(net, result)
+    score_s = time.perf_counter() - t0
     print(f"{name:2} {profile_name:11} partners={partners} roles={roles} "
           f"capabilities={len(net.capabilities)} relationships={len(net.relationships)} "
           f"vars={len(pm.assign) + len(pm.select)}")
     print(f"   load {load_s:6.2f}s  build {build_s:5.2f}s  solve {result.wall_time_s:6.2f}s "
           f"(limit {limit}s)  status {result.status} ({result.stopped_by})")
-    print(f"   objective {result.objective:,.0f}  bound {result.bound:,.0f}  gap {result.gap:.2%}  "
+    gap = "-" if result.gap is None else f"{result.gap:.2%}"
+    print(f"   objective {_n(result.objective)}  bound {_n(result.bound)}  gap {gap}  "
           f"cost {result.total_cost:,.0f}  open slots {len(result.shortfalls)}  "
           f"checker {'ok' if not problems else problems[:2]}")
     print(f"   greedy cost {greedy.cost:,.0f} ({greedy_s:.2f}s, {len(greedy.assigned)} slots)  "
-          f"peak RSS {peak_mb():,.0f} MB", flush=True)
+          f"score {score_s:.2f}s ({score_s / result.wall_time_s:.1%} of the solve; cohesion "
+          f"{scores.cohesion.index:.2f}, {len(scores.single_points_of_failure)} single points of "
+          f"failure)  peak RSS {peak_mb():,.0f} MB", flush=True)
 
 
 def bench_reading(folder: Path, partners: int) -> None:
@@ -100,7 +111,7 @@ def bench_gap(files: list[str], limit: float) -> None:
             verdict = ("= optimum" if known != "open" and result.total_cost == float(known)
                        else f"vs {known}")
             print(f"GAP {row['name']:8} cost {result.total_cost:8,.0f} {verdict:12} "
-                  f"bound {result.bound:8,.0f} {result.status:8} {result.wall_time_s:6.2f}s",
+                  f"bound {_n(result.bound):>8} {result.status:8} {result.wall_time_s:6.2f}s",
                   flush=True)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestra.domain import Capability, Network, Partner, Policy, Role, Touchpoint
 from orchestra.report.inputs import build_input_workbook, write_csv_tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,3 +61,25 @@ def write_csv_folder(folder: Path, tables: dict[str, list[dict]]) -> Path:
 @pytest.fixture
 def tiny_xlsx(tmp_path: Path) -> Path:
     return write_xlsx(tmp_path / "tiny.xlsx", tiny_tables())
+
+
+NO_POLICY = Policy()
+
+
+def network(partners, offers, roles, touchpoints=None, policy=NO_POLICY, relationships=(),
+            locks=()) -> Network:
+    """Partners as (id, fixed, capacity[, reliability]); offers as (partner, capability, level,
+    unit_cost[, effort]); roles as (id, capability[, min_level, slots, load, critical, tp])."""
+    ps = tuple(Partner(p[0], p[0], "supplier", float(p[2]), fixed_cost=float(p[1]),
+                       reliability=p[3] if len(p) > 3 else 1.0) for p in partners)
+    cs = tuple(Capability(o[0], o[1], o[2], float(o[3]), float(o[4]) if len(o) > 4 else 1.0)
+               for o in offers)
+    rs = []
+    for r in roles:
+        r = (*r, *(None,) * (7 - len(r)))
+        rs.append(Role(r[0], r[0], r[6] or "T1", r[1], r[2] or 1, r[3] or 1,
+                       float(r[4]) if r[4] is not None else 1.0,
+                       r[5] if r[5] is not None else True))
+    tps = touchpoints or (Touchpoint("T1", "T1", "utilization", "front"),)
+    return Network(ps, cs, tuple(tps), tuple(rs), relationships=tuple(relationships),
+                   policy=policy, locks=tuple(locks))

@@ -106,3 +106,62 @@ def test_generate_is_seeded(tmp_path):
         args = ("--partners", "30", "--roles", "10", "--seed", "4")
         assert run("generate", str(out), *args).exit_code == 0
     assert load_network(a).capabilities == load_network(b).capabilities
+
+
+def test_plan_json_has_scores_showing_the_bank_weak_spots():
+    result = run("plan", BANK, "--json", "--time-limit", "20", "--workers", "2")
+    scores = json.loads(result.output)["scores"]
+    assert {"cohesion", "coverage", "gaps"} <= scores.keys()
+    coverage = {row["touchpoint_id"]: row for row in scores["coverage"]}
+    for row in coverage.values():
+        assert {"touchpoint_id", "filled_share", "expected_share", "partners",
+                "single_points_of_failure"} <= row.keys()
+    # Only IdentiCheck (P06) has KYC at level 4: it is a single point of failure of T03.
+    assert "P06" in coverage["T03"]["single_points_of_failure"]
+    # Phone banking promises a 0.02 h response; the phone agents answer in hours.
+    [comm] = [g for g in scores["gaps"] if g["touchpoint_id"] == "T10"
+              and g["gap"] == "communication" and g["subject"] == "response_hours"]
+    assert comm["value"] > 1 and comm["severity"] == "major"
+    assert 0 <= scores["cohesion"]["index"] <= 1
+
+
+def test_score_a_plan_made_by_hand(tmp_path):
+    out = tmp_path / "plan.xlsx"
+    planned = run("plan", BANK, "-o", str(out), "--json", "--time-limit", "20")
+    # -o and --json together: the JSON is the whole output.
+    cost = json.loads(planned.output)["total_cost"]
+    result = run("score", BANK, "--locks", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["status"] == "given" and data["total_cost"] == cost
+    assert data["rules_broken"] == [] and "scores" in data
+
+
+def test_score_names_the_cell_of_a_bad_row_in_the_plan_file(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "plan.xlsx"
+    run("plan", BANK, "-o", str(out), "--time-limit", "20")
+    wb = openpyxl.load_workbook(out)
+    wb["assignments"]["E2"] = "P99"
+    wb.save(tmp_path / "bad.xlsx")
+    result = run("score", BANK, "--locks", str(tmp_path / "bad.xlsx"))
+    assert result.exit_code == 2
+    assert '[bad.xlsx]assignments!E2: unknown partner_id "P99"' in result.output
+
+
+def test_plan_with_locks_from_an_edited_workbook(tmp_path):
+    import openpyxl
+
+    locks = tmp_path / "locks.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "locks"
+    wb.active.append(["role_id", "partner_id", "locked"])
+    wb.active.append(["R21", "P17", "yes"])  # CareLine on phone agents
+    wb.active.append(["R18", "P16", "no"])  # kept, but not a lock
+    wb.save(locks)
+    result = run("plan", BANK, "--locks", str(locks), "--json", "--time-limit", "20")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    locked = [(a["role_id"], a["partner_id"]) for a in data["assignments"] if a["locked"]]
+    assert locked == [("R21", "P17")]  # the input's own lock (R03) is replaced

@@ -11,19 +11,15 @@ import signal
 import threading
 
 import pytest
-from conftest import SHARED
+from conftest import SHARED, network
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestra.domain import (
-    Capability,
     Lock,
     Network,
-    Partner,
     Policy,
     Relationship,
-    Role,
-    Touchpoint,
 )
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, plan
@@ -31,28 +27,6 @@ from orchestra.model import SolveSettings, check_plan, plan
 FAST = SolveSettings(time_limit_s=10, workers=2)
 LOWEST = load_profile("lowest_cost")
 BALANCED = load_profile("balanced")
-
-
-NO_POLICY = Policy()
-
-
-def network(partners, offers, roles, touchpoints=None, policy=NO_POLICY, relationships=(),
-            locks=()) -> Network:
-    """Partners as (id, fixed, capacity[, reliability]); offers as (partner, capability, level,
-    unit_cost[, effort]); roles as (id, capability[, min_level, slots, load, critical, tp])."""
-    ps = tuple(Partner(p[0], p[0], "supplier", float(p[2]), fixed_cost=float(p[1]),
-                       reliability=p[3] if len(p) > 3 else 1.0) for p in partners)
-    cs = tuple(Capability(o[0], o[1], o[2], float(o[3]), float(o[4]) if len(o) > 4 else 1.0)
-               for o in offers)
-    rs = []
-    for r in roles:
-        r = (*r, *(None,) * (7 - len(r)))
-        rs.append(Role(r[0], r[0], r[6] or "T1", r[1], r[2] or 1, r[3] or 1,
-                       float(r[4]) if r[4] is not None else 1.0,
-                       r[5] if r[5] is not None else True))
-    tps = touchpoints or (Touchpoint("T1", "T1", "utilization", "front"),)
-    return Network(ps, cs, tuple(tps), tuple(rs), relationships=tuple(relationships),
-                   policy=policy, locks=tuple(locks))
 
 
 def solve(net: Network, profile=LOWEST):
