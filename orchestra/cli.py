@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from dataclasses import replace
 
 import click
 
@@ -24,6 +25,14 @@ class OrchestraCommandError(click.ClickException):
 
 def _fail(exc: OrchestraError) -> OrchestraCommandError:
     return OrchestraCommandError(str(exc))
+
+
+def _write(write, *args, **kwargs) -> None:
+    """Call a report writer, turning its refusal (file exists, is the input) into exit 2."""
+    try:
+        write(*args, **kwargs)
+    except OrchestraError as exc:
+        raise _fail(exc) from None
 
 
 def _load(path: str, locks: str | None = None, every_row: bool = False) -> Loaded:
@@ -91,10 +100,7 @@ def template(out: str, force: bool) -> None:
     """Write the input contract as an empty workbook OUT, with a README sheet and dropdowns."""
     from orchestra.report.inputs import write_input_workbook
 
-    try:
-        write_input_workbook(out, force=force)
-    except OrchestraError as exc:
-        raise _fail(exc) from None
+    _write(write_input_workbook, out, force=force)
     click.echo(f"wrote {out}")
 
 
@@ -108,10 +114,7 @@ def example(out: str, name: str, force: bool) -> None:
     from orchestra.examples import EXAMPLES
     from orchestra.report.inputs import write_input_workbook
 
-    try:
-        write_input_workbook(out, EXAMPLES[name](), force=force)
-    except OrchestraError as exc:
-        raise _fail(exc) from None
+    _write(write_input_workbook, out, EXAMPLES[name](), force=force)
     click.echo(f"wrote {out} ({name} example)")
 
 
@@ -215,7 +218,7 @@ def _score_lines(scores) -> list[str]:
 @main.command(name="plan")
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the assignments workbook here.")
+              help="Write the report workbook here (.xlsx).")
 @click.option("--profile", "profile_name", default=None,
               help="Planning profile from models/ (default: the policy's, else balanced).")
 @click.option("--time-limit", type=click.FloatRange(min=0), default=None,
@@ -237,31 +240,22 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     """Select the team and assign every role for INPUT; print the plan and its scores."""
     import json
 
-    from orchestra.model import SolveSettings, plan
+    from orchestra.model import plan
     from orchestra.report.plan_json import plan_to_dict
     from orchestra.score import score
 
     network = _load(input_path, locks_path).network
-    policy = network.policy
     profile = _profile(network, profile_name)
-    settings = SolveSettings(
-        time_limit_s=time_limit if time_limit is not None else (policy.time_limit_s or 60.0),
-        seed=seed if seed is not None else (policy.seed or 0),
-        workers=workers,
-        deterministic=deterministic,
-    )
+    settings = _settings(network, time_limit, seed, workers, deterministic)
     show = _progress_printer(not as_json and sys.stderr.isatty())
     result = plan(network, profile, settings, on_progress=show)
     if show:
         click.echo("", err=True)
     scores = score(network, result)
     if output:
-        from orchestra.report.assignments import write_assignments
+        from orchestra.report.workbook import write_report
 
-        try:
-            write_assignments(network, result, output, force=force)
-        except OrchestraError as exc:
-            raise _fail(exc) from None
+        _write(write_report, network, result, scores, output, force=force)
     if as_json:
         click.echo(json.dumps(plan_to_dict(result, scores), indent=2))
     else:
@@ -315,6 +309,203 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
             click.echo(f"rule broken: {sentence}")
     if result.critical_shortfalls or broken:
         sys.exit(EXIT_SHORTFALL)
+
+
+def _settings(network: Network, time_limit: float | None, seed: int | None, workers: int = 0,
+              deterministic: bool = False):
+    from orchestra.model import SolveSettings
+
+    policy = network.policy
+    return SolveSettings(
+        time_limit_s=time_limit if time_limit is not None else (policy.time_limit_s or 60.0),
+        seed=seed if seed is not None else (policy.seed or 0),
+        workers=workers, deterministic=deterministic)
+
+
+def _progress_bar(label: str, enabled: bool):
+    """A callback (done, total) that draws a bar on stderr, or None."""
+    if not enabled:
+        return None
+
+    def show(done: int, total: int) -> None:
+        filled = round(30 * done / total)
+        click.echo(f"\r  {label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} ",
+                   nl=False, err=True)
+        if done == total:
+            click.echo("", err=True)
+
+    return show
+
+
+def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    sets = []
+    for value in values:
+        name, sep, members = value.partition("=")
+        ids = [p.strip() for p in members.split(",") if p.strip()]
+        if not sep or not name.strip() or not ids:
+            raise click.BadParameter(f'"{value}": expected NAME=P1,P2,...', param_hint="--set")
+        sets.append((name.strip(), ids))
+    return sets
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.1%}" if abs(value) <= 1 and not value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def comparison_lines(comparison) -> list[str]:
+    """The side-by-side table: one column per set, the best value of each row starred."""
+    from orchestra.report.comparison import METRICS, best_of
+
+    rows = comparison.rows
+    width = max(14, *(len(r.set_id) + 2 for r in rows))
+    lines = [f"{'':<34}" + "".join(f"{r.set_id:>{width}}" for r in rows)]
+    for label, value, better, fmt in METRICS:
+        values = [value(r) for r in rows]
+        best = best_of(values, better) if len(rows) > 1 else set()
+        cells = []
+        for k, v in enumerate(values):
+            text = f"{v:,.2f}" if fmt == "#,##0.00" and v is not None else _cell(v)
+            if fmt == "0.0%" and v is not None:
+                text = f"{v:.1%}"
+            cells.append(f"{text + ('*' if k in best else ' '):>{width}}")
+        lines.append(f"{label:<34}" + "".join(cells))
+    lines.append("* best of the row")
+    return lines
+
+
+def comparison_story(comparison) -> list[str]:
+    """What a procurement lead should take from the table, in sentences."""
+    from orchestra.procurement import YARDSTICK
+
+    sets = [r for r in comparison.rows if r.set_id != YARDSTICK]
+    yardstick = comparison.row(YARDSTICK)
+    lines = []
+    for r in sets:
+        said = [f"{r.set_id}: {r.total_cost:,.2f} "
+                f"({r.total_cost - yardstick.total_cost:+,.2f} against orchestra's choice), "
+                f"{r.filled_share:.0%} of slots filled, cohesion {r.cohesion:.2f}"]
+        if r.critical_shortfalls:
+            roles = sorted({s.role_id for s in r.plan.critical_shortfalls if s.role_id})
+            said.append(f"{r.critical_shortfalls} critical slot(s) open ({', '.join(roles)})")
+            if r.closing and r.closing.added:
+                said.append(f"closing them means adding {', '.join(r.closing.added)} for "
+                            f"{r.closing.extra_cost:,.2f} more")
+            if r.closing and r.closing.still_open:
+                said.append(f"{len(r.closing.still_open)} no partner in the network can fill")
+        if r.dominated_by:
+            said.append(f"dominated by {', '.join(r.dominated_by)}")
+        lines.append("; ".join(said) + ".")
+    return lines
+
+
+@main.command(name="compare")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--set", "set_values", multiple=True, metavar="NAME=P1,P2,...",
+              help="A candidate set (repeatable), added to the input's sets sheet.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the comparison workbook here (.xlsx).")
+@click.option("--profile", "profile_name", default=None, help="Planning profile from models/.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+              help="Time limit of each set's solve in seconds (default: the policy's, else 60).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Solver random seed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+def compare_command(input_path: str, set_values: tuple[str, ...], output: str | None,
+                    profile_name: str | None, time_limit: float | None, seed: int | None,
+                    as_json: bool, force: bool) -> None:
+    """Compare candidate partner sets side by side, with orchestra's own choice as yardstick."""
+    import json
+
+    from orchestra.procurement import candidate_sets, compare
+    from orchestra.report.plan_json import comparison_to_dict
+
+    network = _load(input_path).network
+    profile = _profile(network, profile_name)
+    try:
+        sets = candidate_sets(network, _set_option(set_values))
+    except OrchestraError as exc:
+        raise _fail(exc) from None
+    if not sets:
+        raise OrchestraCommandError("no candidate sets: add a sets sheet or --set NAME=P1,P2")
+    bar = _progress_bar("planning sets", not as_json and sys.stderr.isatty())
+    comparison = compare(network, sets, profile, _settings(network, time_limit, seed),
+                         on_done=bar)
+    if output:
+        from orchestra.report.comparison import write_comparison
+
+        _write(write_comparison, network, comparison, output, force=force)
+    if as_json:
+        click.echo(json.dumps(comparison_to_dict(comparison), indent=2))
+        return
+    for line in comparison_lines(comparison) + [""] + comparison_story(comparison):
+        click.echo(line)
+    if output:
+        click.echo(f"\nwrote {output}")
+
+
+@main.command(name="stress")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--profile", "profile_name", default=None, help="Planning profile from models/.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Drop only the K partners the plan leans on most (default: every one).")
+@click.option("--partner", "partners", multiple=True,
+              help="Drop this partner (repeatable) instead of the selected ones.")
+@click.option("--pairs", is_flag=True,
+              help="Also drop each pair of the five partners whose loss hurts most.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+              help="Time limit of the plan itself in seconds (default: the policy's, else 60).")
+@click.option("--drop-time-limit", type=click.FloatRange(min=0), default=5.0,
+              show_default=True, help="Time limit of each re-plan after a drop-out, in seconds.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Solver random seed.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the stress workbook here (.xlsx).")
+@click.option("--json", "as_json", is_flag=True, help="Print the impacts as JSON.")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+def stress_command(input_path: str, profile_name: str | None, top: int | None,
+                   partners: tuple[str, ...], pairs: bool, time_limit: float | None,
+                   drop_time_limit: float, seed: int | None, output: str | None, as_json: bool,
+                   force: bool) -> None:
+    """Plan INPUT, then re-plan without each partner in turn: what each drop-out would cost."""
+    import json
+
+    from orchestra.model import plan
+    from orchestra.procurement import stress
+    from orchestra.report.plan_json import stress_to_dict
+    from orchestra.score import score
+
+    network = _load(input_path).network
+    profile = _profile(network, profile_name)
+    unknown = [p for p in partners if p not in network.partner]
+    if unknown:
+        raise OrchestraCommandError(f"--partner: unknown partner(s) {', '.join(unknown)}")
+    settings = _settings(network, time_limit, seed)
+    base = plan(network, profile, settings)
+    scores = score(network, base)
+    bar = _progress_bar("dropping partners", not as_json and sys.stderr.isatty())
+    impacts = stress(network, profile, base, scores, list(partners) or None, top, pairs,
+                     replace(settings, time_limit_s=drop_time_limit), on_done=bar)
+    if output:
+        from orchestra.report.comparison import write_stress
+
+        _write(write_stress, network, impacts, output, force=force)
+    if as_json:
+        click.echo(json.dumps(stress_to_dict(base, impacts), indent=2))
+        return
+    click.echo(f"plan: {len(base.selected)} partners, total cost {base.total_cost:,.2f} "
+               f"({base.status})")
+    click.echo(f"{'rank':>4}  {'dropped':<34} {'cost +':>12} {'crit. open':>10}  roles unfilled"
+               " / touchpoints losing coverage")
+    for k, i in enumerate(impacts, start=1):
+        names = " + ".join(f"{p} {network.partner[p].name}" for p in i.dropped)[:34]
+        lost = ", ".join(f"{t} -{share:.0%}" for t, share in i.lost_coverage)
+        click.echo(f"{k:>4}  {names:<34} {i.cost_increase:>12,.2f} {i.critical_unfilled:>10}  "
+                   f"{', '.join(i.unfilled) or '-'} / {lost or '-'}")
+    if output:
+        click.echo(f"\nwrote {output}")
 
 
 @main.command()

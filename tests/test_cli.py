@@ -143,11 +143,12 @@ def test_score_names_the_cell_of_a_bad_row_in_the_plan_file(tmp_path):
     out = tmp_path / "plan.xlsx"
     run("plan", BANK, "-o", str(out), "--time-limit", "20")
     wb = openpyxl.load_workbook(out)
-    wb["assignments"]["E2"] = "P99"
+    assert wb["assignments"]["F1"].value == "partner_id"
+    wb["assignments"]["F2"] = "P99"
     wb.save(tmp_path / "bad.xlsx")
     result = run("score", BANK, "--locks", str(tmp_path / "bad.xlsx"))
     assert result.exit_code == 2
-    assert '[bad.xlsx]assignments!E2: unknown partner_id "P99"' in result.output
+    assert '[bad.xlsx]assignments!F2: unknown partner_id "P99"' in result.output
 
 
 def test_plan_with_locks_from_an_edited_workbook(tmp_path):

@@ -468,6 +468,10 @@ def lock_table(path: str | Path, every_row: bool = False) -> RawTable:
                                   "a sheet with role_id and partner_id columns")])
     label = f"{path.name}/{table.sheet}" if table.is_csv else f"[{path.name}]{table.sheet}"
     header, rows = table.header, table.rows
+    if "partner_id" in header:  # a report lists open slots too, without a partner
+        at = header.index("partner_id")
+        rows = tuple((n, values) for n, values in rows
+                     if at < len(values) and str(values[at] or "").strip())
     if every_row and "locked" in header:
         keep = [i for i, name in enumerate(header) if name != "locked"]
         header = tuple(header[i] for i in keep)

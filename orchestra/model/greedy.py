@@ -1,8 +1,12 @@
-"""A simple greedy plan: the solver's starting hint, and the benchmark's baseline.
+"""Greedy plans: the benchmark's baseline, and the solver's starting hint.
 
 Locks and must_include first; then roles, critical first and scarcest first, each slot going to
-the cheapest qualified partner that still has capacity, fits the budget and the partner limit,
-and has no forbidden tie to the team; a partner's fixed cost counts when it is first used.
+the qualified partner with the lowest price that still has capacity, fits the budget and the
+partner limit, and has no forbidden tie to the team. The *baseline* prices a slot at its cost,
+plus the partner's fixed cost when it is first used (cheapest qualified partner first). The
+*weighted* greedy prices it in the model's own objective units (cost, unreliability, cohesion
+with the team so far) and leaves an optional slot open when filling it costs more than the
+profile values it; it starts the solver much closer to the optimum on large networks.
 """
 
 from __future__ import annotations
@@ -19,13 +23,18 @@ class GreedyPlan:
     cost: float = 0.0
 
 
-def greedy_plan(data: ModelData) -> GreedyPlan:
+def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
     network, rules = data.network, data.rules
+    profile = rules.profile
     plan = GreedyPlan()
     left = {p.partner_id: p.capacity for p in network.partners}
     forbidden = network.conflicts(rules.forbid_below_strength)
     budget = rules.budget if rules.budget is not None else float("inf")
     limit = rules.max_partners if rules.max_partners is not None else len(network.partners)
+    ties: dict[str, dict[str, float]] = {}
+    for rel in network.relationships:
+        ties.setdefault(rel.partner_a, {})[rel.partner_b] = rel.strength
+        ties.setdefault(rel.partner_b, {})[rel.partner_a] = rel.strength
 
     def join(pid: str) -> None:
         if pid not in plan.selected:
@@ -44,18 +53,37 @@ def greedy_plan(data: ModelData) -> GreedyPlan:
     for lock in network.locks:
         take(by_key[(lock.role_id, lock.partner_id)])
 
+    def objective_delta(cand: Candidate, joins: bool) -> float:
+        """What taking ``cand`` adds to the weighted objective (model units)."""
+        pid = cand.offer.partner_id
+        delta = profile.cost_weight * data.money(cand.cost)
+        delta += data.in_typical_slots(profile.reliability_weight * data.touchpoint_weight(
+            cand.role) * (1 - network.partner[pid].reliability))
+        if joins:
+            delta += profile.cost_weight * data.money(network.partner[pid].fixed_cost)
+            delta -= sum(data.in_typical_slots(profile.cohesion_weight * strength)
+                         for other, strength in ties.get(pid, {}).items()
+                         if other in plan.selected)
+        return delta
+
     def price(cand: Candidate) -> float | None:
         pid = cand.offer.partner_id
         if cand.key in plan.assigned or left[pid] < cand.usage - 1e-9:
             return None
         extra = cand.cost
-        if pid not in plan.selected:
+        joins = pid not in plan.selected
+        if joins:
             if len(plan.selected) >= limit or forbidden.get(pid, set()) & plan.selected:
                 return None
             extra += network.partner[pid].fixed_cost
         if plan.cost + extra > budget + 1e-9:
             return None
-        return extra
+        return objective_delta(cand, joins) if weighted else extra
+
+    def worth_filling(role, best: float) -> bool:
+        if not weighted or role.critical or profile.fill_all_first:
+            return True
+        return best < data.in_typical_slots(profile.fill_weight * data.touchpoint_weight(role))
 
     order = sorted(network.roles, key=lambda r: (not r.critical, len(data.candidates[r.role_id]),
                                                  r.role_id))
@@ -66,5 +94,8 @@ def greedy_plan(data: ModelData) -> GreedyPlan:
                       if (p := price(c)) is not None]
             if not priced:
                 break
-            take(min(priced, key=lambda t: (t[0], t[1]))[2])
+            best = min(priced, key=lambda t: (t[0], t[1]))
+            if not worth_filling(role, best[0]):
+                break
+            take(best[2])
     return plan

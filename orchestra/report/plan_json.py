@@ -1,8 +1,10 @@
-"""The plan as plain data, for ``--json`` and for other programs."""
+"""Plans, scores, comparisons and stress tests as plain data, for ``--json`` and for other
+programs."""
 
 from __future__ import annotations
 
 from orchestra.domain import Plan
+from orchestra.procurement import Comparison, Impact
 from orchestra.score import Scores
 
 
@@ -82,3 +84,27 @@ def scores_to_dict(scores: Scores) -> dict:
             for g in scores.gaps
         ],
     }
+
+
+def comparison_to_dict(comparison: Comparison) -> dict:
+    return {"profile": comparison.profile.name, "sets": [
+        {"set_id": r.set_id, "total_cost": r.total_cost, "filled_share": r.filled_share,
+         "expected_share": r.expected_share, "critical_shortfalls": r.critical_shortfalls,
+         "cohesion": r.cohesion, "dominated_by": list(r.dominated_by),
+         "single_points_of_failure": len(r.scores.single_points_of_failure),
+         "selected": list(r.plan.selected), "status": r.plan.status,
+         "closing": None if r.closing is None else {
+             "added": list(r.closing.added), "extra_cost": r.closing.extra_cost,
+             "closed": r.closing.closed,
+             "still_open": [s.role_id for s in r.closing.still_open]}}
+        for r in comparison.rows]}
+
+
+def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
+    return {"base_total_cost": base.total_cost, "drops": [
+        {"dropped": list(i.dropped), "cost_increase": i.cost_increase,
+         "total_cost": i.plan.total_cost, "critical_unfilled": i.critical_unfilled,
+         "roles_unfilled": list(i.unfilled),
+         "lost_coverage": [{"touchpoint_id": t, "filled_share_lost": share}
+                           for t, share in i.lost_coverage], "status": i.plan.status}
+        for i in impacts]}

@@ -1,0 +1,349 @@
+"""The report workbook: what a manager reads, edits and hands back.
+
+Sheets: summary (the question and the answer on one screen, with two charts), team,
+assignments (one row per slot, with an editable ``locked`` column that ``--locks`` reads back),
+coverage, coverage_matrix, cohesion, gaps, shortfalls, inputs. Every table is an Excel table;
+text from the input is always written as text (see ``xlsx.set_value``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+from orchestra.domain import Network, Plan
+from orchestra.report.xlsx import fit_widths, save_atomic, set_value, write_table
+from orchestra.score import Scores
+from orchestra.score.gaps import describe
+
+MONEY = "#,##0.00"
+SHARE = "0.0%"
+UNITS = "0.00"
+SEVERITY_FILLS = {
+    "major": PatternFill("solid", fgColor="F4B6B6"),
+    "minor": PatternFill("solid", fgColor="FCE4B6"),
+    "none": PatternFill("solid", fgColor="C9E7C9"),
+    "no data": PatternFill("solid", fgColor="E0E0E0"),
+}
+TITLE = Font(bold=True, size=14)
+LABEL = Font(bold=True)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- sheets, one function each -----------------------------------------------------------------
+
+
+def team_rows(network: Network, plan: Plan, scores: Scores) -> list[list[object]]:
+    spofs: dict[str, int] = {}
+    for _tid, pid in scores.single_points_of_failure:
+        spofs[pid] = spofs.get(pid, 0) + 1
+    ties = {pid: 0 for pid in plan.selected}
+    team = set(plan.selected)
+    for rel in network.relationships:
+        if rel.strength > 0 and {rel.partner_a, rel.partner_b} <= team:
+            ties[rel.partner_a] += 1
+            ties[rel.partner_b] += 1
+    rows = []
+    for pid in plan.selected:
+        p = network.partner[pid]
+        mine = [a for a in plan.assignments if a.partner_id == pid]
+        slot_cost = sum(a.cost for a in mine)
+        used = sum(a.capacity_used for a in mine)
+        rows.append([pid, p.name, p.kind, p.region, len({a.role_id for a in mine}), len(mine),
+                     p.fixed_cost, slot_cost, p.fixed_cost + slot_cost, p.capacity, used,
+                     used / p.capacity if p.capacity else None, p.reliability, p.response_hours,
+                     ties[pid], spofs.get(pid, 0)])
+    return rows
+
+
+def write_team(ws: Worksheet, network: Network, plan: Plan, scores: Scores) -> int:
+    header = ["partner_id", "partner", "kind", "region", "roles", "slots", "fixed_cost",
+              "slot_cost", "total_cost", "capacity", "capacity_used", "capacity_share",
+              "reliability", "response_hours", "ties_in_team", "single_points_of_failure"]
+    return write_table(ws, header, team_rows(network, plan, scores), name="team", formats={
+        "fixed_cost": MONEY, "slot_cost": MONEY, "total_cost": MONEY, "capacity": UNITS,
+        "capacity_used": UNITS, "capacity_share": SHARE, "reliability": SHARE,
+        "response_hours": '0.0" h"'})
+
+
+def write_assignments_sheet(ws: Worksheet, network: Network, plan: Plan) -> None:
+    """One row per slot, filled or open; ``locked`` is the column users set to re-plan."""
+    filled = {(a.role_id, a.slot): a for a in plan.assignments}
+    rows = []
+    for role in network.roles:
+        tp = network.touchpoint[role.touchpoint_id]
+        for slot in range(1, role.slots + 1):
+            a = filled.get((role.role_id, slot))
+            if a is None:
+                rows.append([role.role_id, role.name, tp.touchpoint_id, tp.name, slot, None,
+                             "(open)", None, None, None, _yes(role.critical), "no"])
+                continue
+            offer = network.offer(a.partner_id, role.capability)
+            rows.append([role.role_id, role.name, tp.touchpoint_id, tp.name, slot, a.partner_id,
+                         network.partner[a.partner_id].name, offer.level, a.cost,
+                         a.capacity_used, _yes(role.critical), _yes(a.locked)])
+    write_table(ws, ["role_id", "role", "touchpoint_id", "touchpoint", "slot", "partner_id",
+                     "partner", "level", "cost", "capacity_used", "critical", "locked"],
+                rows, name="assignments", formats={"cost": MONEY, "capacity_used": UNITS})
+
+
+def write_coverage(ws: Worksheet, scores: Scores) -> int:
+    rows = [[r.touchpoint_id, r.name, r.kind, r.stage, _yes(r.moment_of_truth), r.importance,
+             r.required, r.filled, r.filled_share, r.expected_share, len(r.partners),
+             ", ".join(r.partners), ", ".join(r.single_points_of_failure)]
+            for r in scores.coverage]
+    return write_table(ws, ["touchpoint_id", "touchpoint", "kind", "stage", "moment_of_truth",
+                            "importance", "required", "filled", "filled_share", "expected_share",
+                            "partners", "partner_ids", "single_points_of_failure"],
+                       rows, name="coverage",
+                       formats={"filled_share": SHARE, "expected_share": SHARE})
+
+
+def write_coverage_matrix(ws: Worksheet, network: Network, plan: Plan) -> None:
+    """Touchpoints by selected partners: the slots each partner fills there, shaded."""
+    count: dict[tuple[str, str], int] = {}
+    for a in plan.assignments:
+        key = (network.role[a.role_id].touchpoint_id, a.partner_id)
+        count[key] = count.get(key, 0) + 1
+    partners = list(plan.selected)
+    rows = [[tp.touchpoint_id, tp.name, *(count.get((tp.touchpoint_id, p), 0) for p in partners)]
+            for tp in network.touchpoints]
+    last = write_table(ws, ["touchpoint_id", "touchpoint", *partners], rows,
+                       name="coverage_matrix")
+    if partners and rows:
+        end = ws.cell(row=last, column=2 + len(partners)).coordinate
+        ws.conditional_formatting.add(f"C2:{end}", ColorScaleRule(
+            start_type="num", start_value=0, start_color="FFFFFF",
+            end_type="max", end_color="2E75B6"))
+    ws.freeze_panes = "C2"
+
+
+def write_cohesion(ws: Worksheet, network: Network, plan: Plan, scores: Scores) -> None:
+    c = scores.cohesion
+    split = f"infinite (team split into {c.components} groups)"
+    metrics = [
+        ["cohesion index", round(c.index, 4), "reach x tie strength x (1 - friction share)"],
+        ["team size", c.team_size, "selected partners"],
+        ["positive ties", c.ties, "relationships with strength > 0 inside the team"],
+        ["weighted density", round(c.density, 4), "positive strength over member pairs"],
+        ["groups", c.components, "connected groups of positive ties"],
+        ["largest group share", round(c.largest_share, 4), "reach"],
+        ["tie strength", round(c.tie_strength, 4), "mean strength of the spanning ties"],
+        ["friction share", round(c.friction_share, 4), "share of relationship weight negative"],
+        ["diameter", split if c.diameter is None else round(c.diameter, 4),
+         "longest shortest path, distance 1 - strength"],
+        ["spanning tree", split if c.spanning_tree is None else round(c.spanning_tree, 4),
+         "minimum spanning tree weight, distance 1 - strength"],
+        ["isolated members", ", ".join(c.isolated) or "none", "no positive tie to the team"],
+        ["brokers", ", ".join(c.brokers) or "none", "the team splits without them"],
+    ]
+    last = write_table(ws, ["metric", "value", "meaning"], metrics, name="cohesion_metrics")
+    team = set(plan.selected)
+    pairs = sorted(([rel.partner_a, network.partner[rel.partner_a].name, rel.partner_b,
+                     network.partner[rel.partner_b].name, rel.strength,
+                     "friction" if rel.strength < 0 else "tie"]
+                    for rel in network.relationships
+                    if {rel.partner_a, rel.partner_b} <= team and rel.strength != 0),
+                   key=lambda r: r[4])
+    start = last + 3
+    set_value(ws.cell(row=start - 1, column=1), "pairs inside the team")
+    ws.cell(row=start - 1, column=1).font = LABEL
+    write_table(ws, ["partner_a", "partner_a_name", "partner_b", "partner_b_name", "strength",
+                     "kind"], pairs, name="team_pairs", start_row=start)
+
+
+def write_gaps(ws: Worksheet, network: Network, scores: Scores) -> None:
+    rows = [[g.touchpoint_id, network.touchpoint[g.touchpoint_id].name, g.gap, g.subject,
+             g.value, g.reference, g.severity, g.note] for g in scores.gaps]
+    last = write_table(ws, ["touchpoint_id", "touchpoint", "gap", "subject", "value",
+                            "reference", "severity", "note"], rows, name="gaps")
+    if rows:
+        for severity, fill in SEVERITY_FILLS.items():
+            ws.conditional_formatting.add(f"G2:G{last}", CellIsRule(
+                operator="equal", formula=[f'"{severity}"'], fill=fill))
+
+
+def write_shortfalls(ws: Worksheet, plan: Plan) -> None:
+    rows = [[s.role_id or None, s.slot or None, s.touchpoint_id, _yes(s.critical), s.reason_code,
+             s.reason] for s in plan.shortfalls]
+    write_table(ws, ["role_id", "slot", "touchpoint_id", "critical", "reason_code", "reason"],
+                rows, name="shortfalls")
+
+
+def write_inputs(ws: Worksheet, network: Network, plan: Plan) -> None:
+    source = Path(network.source) if network.source else None
+    rows = [
+        ["input file", source.name if source else "(in memory)"],
+        ["input SHA-256", sha256(source) if source and source.is_file() else "(not a file)"],
+        ["written at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")],
+        ["orchestra version", _package_version("orchestra")],
+        ["ortools version", _package_version("ortools")],
+        ["profile", plan.profile.name],
+        *([[f"setting: {k}", str(v)] for k, v in plan.settings.items()]),
+    ]
+    write_table(ws, ["item", "value"], rows, name="inputs")
+
+
+def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
+                  team_last: int, coverage_last: int) -> None:
+    """The question and the answer on one screen, then the two charts."""
+    rules = plan.rules
+    budget = rules.budget
+    filled = len(plan.assignments)
+    slots = network.slot_count
+    critical = len(plan.critical_shortfalls)
+    set_value(ws["A1"], "orchestra plan")
+    ws["A1"].font = TITLE
+    question = (f"Which partners should deliver the {len(network.roles)} roles of "
+                f"{len(network.touchpoints)} touchpoints, and at what cost?")
+    answer = (f"{len(plan.selected)} partners fill {filled} of {slots} slots for "
+              f"{plan.total_cost:,.2f}"
+              + (f" ({plan.total_cost / budget:.0%} of the {budget:,.2f} budget)" if budget
+                 else "")
+              + (f"; {critical} critical slot(s) stay open." if critical
+                 else "; every critical role is filled."))
+    gap_text = "-" if plan.gap is None else f"{plan.gap:.2%}"
+    lines: list[tuple[str, object, str | None]] = [
+        ("question", question, None),
+        ("answer", answer, None),
+        ("input", Path(network.source).name if network.source else "(in memory)", None),
+        ("profile", plan.profile.name, None),
+        ("status", f"{plan.status} ({plan.stopped_by}), gap to proven bound {gap_text}", None),
+        ("time limit, seed, workers",
+         f"{plan.settings.get('time_limit_s', '-')} s, {plan.settings.get('seed', '-')}, "
+         f"{plan.settings.get('workers', '-') or 'auto'}"
+         + (", deterministic" if plan.settings.get("deterministic") else ""), None),
+        ("total cost", plan.total_cost, MONEY),
+        ("budget", budget if budget is not None else "none", MONEY),
+        ("partners selected", len(plan.selected), None),
+        ("slots filled", f"{filled} of {slots}", None),
+        ("critical shortfalls", critical, None),
+        ("cohesion index", round(scores.cohesion.index, 4), "0.00"),
+        ("single points of failure", len(scores.single_points_of_failure), None),
+    ]
+    row = 3
+    for label, value, fmt in lines:
+        set_value(ws.cell(row=row, column=1), label)
+        ws.cell(row=row, column=1).font = LABEL
+        cell = ws.cell(row=row, column=2)
+        set_value(cell, value)
+        cell.alignment = Alignment(wrap_text=False)
+        if fmt:
+            cell.number_format = fmt
+        row += 1
+    row += 1
+    groups = [[name.replace("_", " "), g["filled_share"], g["expected_share"]]
+              for name, g in scores.by_group.items()]
+    set_value(ws.cell(row=row, column=1), "coverage by stage and kind (importance-weighted)")
+    ws.cell(row=row, column=1).font = LABEL
+    row = write_table(ws, ["group", "filled_share", "expected_share"], groups,
+                      name="coverage_by_group", formats={"filled_share": SHARE,
+                                                         "expected_share": SHARE},
+                      start_row=row + 1) + 2
+    set_value(ws.cell(row=row, column=1), "largest value gaps")
+    ws.cell(row=row, column=1).font = LABEL
+    largest = scores.largest_gaps(3)
+    for k, gap in enumerate(largest or [], start=1):
+        set_value(ws.cell(row=row + k, column=1), gap.gap)
+        set_value(ws.cell(row=row + k, column=2), describe(gap))
+    if not largest:
+        set_value(ws.cell(row=row + 1, column=1), "none")
+    row += max(1, len(largest)) + 2
+    set_value(ws.cell(row=row, column=1), "shortfalls")
+    ws.cell(row=row, column=1).font = LABEL
+    for k, s in enumerate(plan.shortfalls[:10], start=1):
+        what = f"{s.role_id} slot {s.slot}" if s.role_id else f"touchpoint {s.touchpoint_id}"
+        set_value(ws.cell(row=row + k, column=1), what)
+        set_value(ws.cell(row=row + k, column=2),
+                  f"{'critical' if s.critical else 'optional'}, {s.reason_code}: {s.reason}")
+    if not plan.shortfalls:
+        set_value(ws.cell(row=row + 1, column=1), "none")
+    elif len(plan.shortfalls) > 10:
+        set_value(ws.cell(row=row + 11, column=1),
+                  f"... {len(plan.shortfalls) - 10} more on the shortfalls sheet")
+    fit_widths(ws)
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["C"].width = 16
+    _charts(ws, team_last, coverage_last)
+
+
+def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
+    wb = ws.parent
+    if team_last >= 2:
+        team = wb["team"]
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "Cost by partner"
+        chart.y_axis.title = "total cost"
+        chart.add_data(Reference(team, min_col=9, min_row=1, max_row=team_last),
+                       titles_from_data=True)
+        chart.set_categories(Reference(team, min_col=1, min_row=2, max_row=team_last))
+        chart.legend = None
+        chart.height = max(7.5, 0.5 * (team_last - 1))
+        chart.width = 16
+        ws.add_chart(chart, "E3")
+    if coverage_last >= 2:
+        coverage = wb["coverage"]
+        chart = BarChart()
+        chart.title = "Coverage by touchpoint"
+        chart.y_axis.title = "share of slots"
+        chart.y_axis.number_format = "0%"
+        chart.y_axis.scaling.min = 0
+        chart.y_axis.scaling.max = 1
+        chart.add_data(Reference(coverage, min_col=9, max_col=10, min_row=1,
+                                 max_row=coverage_last), titles_from_data=True)
+        chart.set_categories(Reference(coverage, min_col=1, min_row=2, max_row=coverage_last))
+        chart.width = 16
+        chart.height = 7.5
+        ws.add_chart(chart, "E22" if team_last < 30 else "N3")
+
+
+def build_report(network: Network, plan: Plan, scores: Scores) -> Workbook:
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "summary"
+    team_last = write_team(wb.create_sheet("team"), network, plan, scores)
+    write_assignments_sheet(wb.create_sheet("assignments"), network, plan)
+    coverage_last = write_coverage(wb.create_sheet("coverage"), scores)
+    write_coverage_matrix(wb.create_sheet("coverage_matrix"), network, plan)
+    write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
+    write_gaps(wb.create_sheet("gaps"), network, scores)
+    write_shortfalls(wb.create_sheet("shortfalls"), plan)
+    write_inputs(wb.create_sheet("inputs"), network, plan)
+    write_summary(summary, network, plan, scores, team_last, coverage_last)
+    return wb
+
+
+def write_report(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
+                 force: bool = False) -> Path:
+    """Write the report to ``path`` atomically; never over the input, nor over another file
+    without ``force``."""
+    sources = [Path(network.source)] if network.source else []
+    return save_atomic(build_report(network, plan, scores), path, force=force, inputs=sources)

@@ -1,0 +1,147 @@
+"""compare and stress: shortfalls and the cheapest partners to close them, dominance, the
+yardstick, drop-outs; the CLI and the comparison workbook."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, network
+
+from orchestra.cli import main
+from orchestra.domain import CandidateSet
+from orchestra.io import load_network
+from orchestra.io.profiles import load_profile
+from orchestra.model import SolveSettings, check_plan, plan
+from orchestra.procurement import YARDSTICK, compare, restricted, stress
+from orchestra.score import score
+
+FAST = SolveSettings(time_limit_s=10, workers=2)
+LOWEST = load_profile("lowest_cost")
+BANK = ROOT / "inputs" / "bank.xlsx"
+
+
+def shop():
+    # R1 needs x, R2 needs y, both critical. A has x (fixed 10, slot 1); B has y (fixed 40,
+    # slot 10); C has y (fixed 20, slot 5); D has x but costs 100 and is never worth it.
+    return network([("A", 10, 5), ("B", 40, 5), ("C", 20, 5), ("D", 100, 5)],
+                   [("A", "x", 3, 1), ("B", "y", 3, 10), ("C", "y", 3, 5), ("D", "x", 3, 1)],
+                   [("R1", "x"), ("R2", "y")])
+
+
+def test_a_set_lacking_a_capability_shows_the_shortfall_and_the_cheapest_partner_to_close_it():
+    sets = [CandidateSet("only_x", ("A",)), CandidateSet("pricey", ("A", "B")),
+            CandidateSet("cheap", ("A", "C"))]
+    result = compare(shop(), sets, LOWEST, FAST)
+    only_x = result.row("only_x")
+    assert only_x.critical_shortfalls == 1
+    assert only_x.plan.critical_shortfalls[0].role_id == "R2"
+    # Cheapest way to fill R2 beside A: C, 20 fixed + 5 for the slot.
+    assert only_x.closing.added == ("C",) and only_x.closing.extra_cost == 25
+    assert only_x.closing.closed == 1 and only_x.closing.still_open == ()
+    assert result.row("cheap").closing is None
+    # Yardstick: A + C = 10 + 1 + 20 + 5 = 36; pricey: 10 + 1 + 40 + 10 = 61.
+    assert result.row(YARDSTICK).total_cost == 36 and result.row("pricey").total_cost == 61
+
+
+def test_dominated_sets_name_what_dominates_them():
+    sets = [CandidateSet("pricey", ("A", "B")), CandidateSet("cheap", ("A", "C")),
+            CandidateSet("only_x", ("A",))]
+    result = compare(shop(), sets, LOWEST, FAST)
+    # Same coverage (all filled) and cohesion (no ties), but cheap costs less than pricey.
+    assert set(result.row("pricey").dominated_by) == {"cheap", YARDSTICK}
+    # cheap equals the yardstick: neither is better on anything, so neither dominates.
+    assert result.row("cheap").dominated_by == ()
+    # only_x is cheaper than everyone (11): not dominated, though it leaves R2 open.
+    assert result.row("only_x").total_cost == 11 and result.row("only_x").dominated_by == ()
+
+
+def test_the_yardstick_is_never_worse_than_any_set_on_the_objective():
+    net = load_network(BANK)
+    profile = load_profile("balanced")
+    result = compare(net, net.sets, profile, SolveSettings(time_limit_s=20, workers=2))
+    best = result.row(YARDSTICK)
+    assert best.plan.status == "optimal"
+    for row in result.rows:
+        assert row.plan.status == "optimal", row.set_id
+        assert check_plan(restricted(net, row.members) if row.members else net, row.plan) == []
+        # Open critical slots rank first, then the weighted objective.
+        assert (best.critical_shortfalls, best.plan.objective) <= (
+            row.critical_shortfalls, row.plan.objective + 1e-6), row.set_id
+
+
+def test_dropping_a_single_point_of_failure_leaves_its_role_unfilled():
+    net = shop()
+    base = plan(net, LOWEST, FAST)
+    assert set(base.selected) == {"A", "C"}
+    impacts = stress(net, LOWEST, base, score(net, base), partners=["C", "A"], settings=FAST)
+    by = {i.dropped: i for i in impacts}
+    # Without C, B takes R2: 40 + 10 instead of 20 + 5.
+    assert by[("C",)].cost_increase == 25 and by[("C",)].unfilled == ()
+    # Without A, D takes R1: 100 + 1 instead of 10 + 1.
+    assert by[("A",)].cost_increase == 90
+    lone = network([("A", 0, 5), ("C", 0, 5)], [("A", "x", 3, 1), ("C", "y", 3, 1)],
+                   [("R1", "x"), ("R2", "y")])
+    base = plan(lone, LOWEST, FAST)
+    [hurt] = stress(lone, LOWEST, base, score(lone, base), partners=["A"], settings=FAST)
+    assert hurt.unfilled == ("R1",) and hurt.critical_unfilled == 1
+    assert hurt.lost_coverage == (("T1", 0.5),)
+
+
+def test_dropping_an_unused_candidate_changes_nothing():
+    net = shop()
+    base = plan(net, LOWEST, FAST)
+    [same] = stress(net, LOWEST, base, score(net, base), partners=["D"], settings=FAST)
+    assert same.cost_increase == 0 and same.unfilled == () and same.lost_coverage == ()
+
+
+def test_stress_ranks_by_impact_and_drops_pairs():
+    net = shop()
+    base = plan(net, LOWEST, FAST)
+    impacts = stress(net, LOWEST, base, score(net, base), pairs=True, settings=FAST)
+    assert [i.dropped for i in impacts][:1] == [("A", "C")]  # both roles lose their partner
+    keys = [i.severity_key for i in impacts]
+    assert keys == sorted(keys, reverse=True)
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_compare_command_on_the_bank_sets(tmp_path):
+    out = tmp_path / "comparison.xlsx"
+    result = run("compare", BANK, "--json", "-o", out, "--time-limit", "10",
+                 "--set", "two_vendors=P13,P15")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    ids = [s["set_id"] for s in data["sets"]]
+    assert ids == ["incumbent", "cheap_bid", "strong_consortium", "two_vendors", YARDSTICK]
+    for row in data["sets"]:
+        assert {"set_id", "total_cost", "filled_share", "critical_shortfalls", "cohesion",
+                "dominated_by"} <= row.keys()
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "comparison" and len(wb.sheetnames) == 1 + len(ids)
+    header = [c.value for c in wb["comparison"][1]]
+    assert header == ["metric", *ids]
+    assert wb["comparison"]._charts and wb["comparison"].conditional_formatting
+
+
+def test_compare_rejects_an_unknown_partner_in_a_set():
+    result = run("compare", BANK, "--set", "bad=P01,P77")
+    assert result.exit_code == 2 and "--set bad: unknown partner(s) P77" in result.output
+
+
+def test_stress_command_json(tmp_path):
+    result = run("stress", BANK, "--top", "2", "--json", "--time-limit", "10",
+                 "--drop-time-limit", "5")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["drops"]) == 2 and data["base_total_cost"] > 0
+
+
+@pytest.mark.parametrize("value", ["nameonly", "=P1", "x="])
+def test_compare_set_option_needs_a_name_and_partners(value):
+    result = run("compare", BANK, "--set", value)
+    assert result.exit_code == 2 and "expected NAME=P1,P2" in result.output

@@ -1,0 +1,210 @@
+"""The report workbook: every sheet, figures equal to the Plan and Scores (read back with a
+second, independent reader), text that stays text, the locks round trip, atomic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import ROOT, tiny_tables, write_xlsx
+from python_calamine import CalamineWorkbook
+
+from orchestra.io import load_network
+from orchestra.io.loader import load_with_locks
+from orchestra.io.profiles import load_profile
+from orchestra.model import SolveSettings, plan
+from orchestra.report.workbook import write_report
+from orchestra.score import score
+
+SHEETS = ["summary", "team", "assignments", "coverage", "coverage_matrix", "cohesion", "gaps",
+          "shortfalls", "inputs"]
+FAST = SolveSettings(time_limit_s=20, workers=2)
+BALANCED = load_profile("balanced")
+
+
+def read_back(path: Path) -> dict[str, list[list[object]]]:
+    """Every sheet as rows, through python-calamine (not the library that wrote it)."""
+    wb = CalamineWorkbook.from_path(str(path))
+    return {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+
+
+def records(rows: list[list[object]]) -> list[dict[str, object]]:
+    header = rows[0]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:]]
+
+
+def planned(path: Path):
+    network = load_network(path)
+    result = plan(network, BALANCED, FAST)
+    return network, result, score(network, result)
+
+
+@pytest.fixture(scope="module", params=["bank", "it-network"])
+def example_report(request, tmp_path_factory):
+    source = ROOT / "inputs" / f"{request.param}.xlsx"
+    network, result, scores = planned(source)
+    out = tmp_path_factory.mktemp("report") / "report.xlsx"
+    write_report(network, result, scores, out)
+    return source, network, result, scores, out
+
+
+def test_report_has_every_sheet_with_the_plans_figures(example_report):
+    source, network, result, scores, out = example_report
+    sheets = read_back(out)
+    assert list(sheets) == SHEETS
+    summary = {row[0]: row[1] for row in sheets["summary"] if row and row[0]}
+    assert summary["total cost"] == pytest.approx(result.total_cost)
+    assert summary["partners selected"] == len(result.selected)
+    assert summary["slots filled"] == f"{len(result.assignments)} of {network.slot_count}"
+    assert summary["cohesion index"] == pytest.approx(scores.cohesion.index, abs=1e-4)
+    team = records(sheets["team"])
+    assert [r["partner_id"] for r in team] == list(result.selected)
+    assert sum(r["total_cost"] for r in team) == pytest.approx(result.total_cost)
+    rows = records(sheets["assignments"])
+    assert len(rows) == network.slot_count  # one row per slot, open ones too
+    filled = {(r["role_id"], r["partner_id"]) for r in rows if r["partner_id"]}
+    assert filled == {(a.role_id, a.partner_id) for a in result.assignments}
+    coverage = {r["touchpoint_id"]: r for r in records(sheets["coverage"])}
+    for row in scores.coverage:
+        assert coverage[row.touchpoint_id]["filled_share"] == pytest.approx(row.filled_share)
+        assert coverage[row.touchpoint_id]["expected_share"] == pytest.approx(row.expected_share)
+    gaps = records(sheets["gaps"])
+    assert [(g["touchpoint_id"], g["gap"], g["severity"]) for g in gaps] == [
+        (g.touchpoint_id, g.gap, g.severity) for g in scores.gaps]
+    inputs = {r["item"]: r["value"] for r in records(sheets["inputs"])}
+    assert inputs["input SHA-256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    matrix = records(sheets["coverage_matrix"])
+    assert sum(v for r in matrix for k, v in r.items()
+               if k not in ("touchpoint_id", "touchpoint")) == len(result.assignments)
+
+
+def test_report_tables_are_excel_tables_with_frozen_headers(example_report):
+    *_, out = example_report
+    wb = openpyxl.load_workbook(out)
+    for name in SHEETS[1:]:
+        ws = wb[name]
+        assert ws.tables, f"{name} has no Excel table"
+        assert ws.freeze_panes in ("A2", "C2"), name
+    assert len(wb["summary"]._charts) == 2
+    assert wb["gaps"].conditional_formatting and wb["coverage_matrix"].conditional_formatting
+
+
+INJECTIONS = ['=HYPERLINK("http://evil.example","click")', "+1", "-2", "@x", "=1+1"]
+
+
+def test_text_from_the_input_stays_text_in_every_sheet(tmp_path):
+    tables = tiny_tables()
+    tables["partners"][0]["name"] = INJECTIONS[0]
+    tables["partners"][1]["name"] = INJECTIONS[1]
+    tables["roles"][0]["name"] = INJECTIONS[2]
+    tables["roles"][1]["name"] = INJECTIONS[3]
+    tables["touchpoints"][0]["name"] = INJECTIONS[4]
+    tables["locks"] = [{"role_id": "R1", "partner_id": "A"}]  # both partners in the plan
+    network, result, scores = planned(write_xlsx(tmp_path / "in.xlsx", tables))
+    out = write_report(network, result, scores, tmp_path / "report.xlsx")
+    seen = set()
+    for ws in openpyxl.load_workbook(out).worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value in INJECTIONS:
+                    assert cell.data_type == "s", f"{ws.title}!{cell.coordinate} is a formula"
+                    seen.add(cell.value)
+                elif isinstance(cell.value, str):
+                    assert not cell.value.startswith("="), f"{ws.title}!{cell.coordinate}"
+    assert seen == set(INJECTIONS)
+
+
+def test_locking_rows_in_the_report_holds_them_in_the_next_plan(tmp_path):
+    source = ROOT / "inputs" / "bank.xlsx"
+    network, result, scores = planned(source)
+    out = write_report(network, result, scores, tmp_path / "report.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["assignments"]
+    header = [c.value for c in ws[1]]
+    col = {name: header.index(name) + 1 for name in header}
+    chosen = set()
+    swapped = False
+    for row in range(2, ws.max_row + 1):
+        role = network.role[ws.cell(row, col["role_id"]).value]
+        current = ws.cell(row, col["partner_id"]).value
+        others = [o.partner_id for o in network.qualified(role) if o.partner_id != current]
+        if not swapped and role.slots == 1 and others:
+            # Impose another qualified partner on the first single-slot role that has one.
+            ws.cell(row, col["partner_id"]).value = others[0]
+            swapped = True
+        elif role.role_id not in ("R03", "R05", "R09"):
+            continue
+        ws.cell(row, col["locked"]).value = "yes"
+        chosen.add((role.role_id, ws.cell(row, col["partner_id"]).value))
+    assert swapped and len(chosen) >= 4
+    wb.save(tmp_path / "edited.xlsx")
+    relocked = load_with_locks(source, tmp_path / "edited.xlsx").network
+    assert {(lk.role_id, lk.partner_id) for lk in relocked.locks} == chosen
+    again = plan(relocked, BALANCED, FAST)
+    held = {(a.role_id, a.partner_id) for a in again.assignments if a.locked}
+    assert held == chosen
+
+
+def test_replanning_with_every_assignment_locked_reproduces_the_plan(tmp_path):
+    source = ROOT / "inputs" / "bank.xlsx"
+    network, result, scores = planned(source)
+    out = write_report(network, result, scores, tmp_path / "report.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["assignments"]
+    locked = [c.value for c in ws[1]].index("locked") + 1
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row, locked).value = "yes"
+    wb.save(tmp_path / "all.xlsx")
+    again = plan(load_with_locks(source, tmp_path / "all.xlsx").network, BALANCED, FAST)
+    assert {(a.role_id, a.partner_id) for a in again.assignments} == {
+        (a.role_id, a.partner_id) for a in result.assignments}
+    assert again.total_cost == pytest.approx(result.total_cost)
+    assert again.selected == result.selected
+
+
+def test_an_interrupted_write_keeps_the_old_report_and_leaves_no_half_file(tmp_path,
+                                                                              monkeypatch):
+    network, result, scores = planned(ROOT / "inputs" / "bank.xlsx")
+    out = write_report(network, result, scores, tmp_path / "report.xlsx")
+    before = out.read_bytes()
+
+    def crash(self, filename):
+        Path(filename).write_bytes(b"PK half a zip")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(network, result, scores, out, force=True)
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]
+
+
+def test_report_refuses_the_input_and_existing_files(tmp_path):
+    from orchestra.errors import OutputError
+
+    source = write_xlsx(tmp_path / "in.xlsx", tiny_tables())
+    network, result, scores = planned(source)
+    with pytest.raises(OutputError, match="refusing to overwrite the input"):
+        write_report(network, result, scores, source, force=True)
+    write_report(network, result, scores, tmp_path / "r.xlsx")
+    with pytest.raises(OutputError, match="already exists; pass --force"):
+        write_report(network, result, scores, tmp_path / "r.xlsx")
+
+
+SOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="libreoffice is not installed: the PDF conversion "
+                                            "check needs it (apt install libreoffice-calc)")
+def test_libreoffice_converts_the_report_to_pdf(example_report, tmp_path):
+    *_, out = example_report
+    done = subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir",
+                           str(tmp_path), str(out)], capture_output=True, timeout=180,
+                          check=False)
+    pdf = tmp_path / "report.pdf"
+    assert done.returncode == 0 and pdf.exists(), done.stderr.decode(errors="replace")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
