@@ -348,11 +348,15 @@ def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
     return sets
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, fmt: str | None) -> str:
     if value is None:
         return "-"
+    if fmt == "0.0%":
+        return f"{value:.1%}"
+    if fmt == "0.00":
+        return f"{value:.2f}"
     if isinstance(value, float):
-        return f"{value:.1%}" if abs(value) <= 1 and not value.is_integer() else f"{value:,.2f}"
+        return f"{value:,.2f}"
     return str(value)
 
 
@@ -362,28 +366,29 @@ def comparison_lines(comparison) -> list[str]:
 
     rows = comparison.rows
     width = max(14, *(len(r.set_id) + 2 for r in rows))
-    lines = [f"{'':<34}" + "".join(f"{r.set_id:>{width}}" for r in rows)]
+    lines = [f"{'':<36}" + "".join(f"{r.set_id:>{width}}" for r in rows)]
     for label, value, better, fmt in METRICS:
         values = [value(r) for r in rows]
         best = best_of(values, better) if len(rows) > 1 else set()
-        cells = []
-        for k, v in enumerate(values):
-            text = f"{v:,.2f}" if fmt == "#,##0.00" and v is not None else _cell(v)
-            if fmt == "0.0%" and v is not None:
-                text = f"{v:.1%}"
-            cells.append(f"{text + ('*' if k in best else ' '):>{width}}")
-        lines.append(f"{label:<34}" + "".join(cells))
+        cells = [f"{_cell(v, fmt) + ('*' if k in best else ' '):>{width}}"
+                 for k, v in enumerate(values)]
+        lines.append(f"{label:<36}" + "".join(cells))
     lines.append("* best of the row")
     return lines
 
 
-def comparison_story(comparison) -> list[str]:
+def comparison_story(comparison, network: Network) -> list[str]:
     """What a procurement lead should take from the table, in sentences."""
     from orchestra.procurement import YARDSTICK
 
+    def names(ids) -> str:
+        return ", ".join(f"{p} {network.partner[p].name}" for p in ids)
+
     sets = [r for r in comparison.rows if r.set_id != YARDSTICK]
     yardstick = comparison.row(YARDSTICK)
-    lines = []
+    lines = [f"orchestra's choice: {yardstick.total_cost:,.2f} with {len(yardstick.plan.selected)}"
+             f" partners, {yardstick.filled_share:.0%} of slots filled, "
+             f"{yardstick.critical_shortfalls} critical open, cohesion {yardstick.cohesion:.2f}."]
     for r in sets:
         said = [f"{r.set_id}: {r.total_cost:,.2f} "
                 f"({r.total_cost - yardstick.total_cost:+,.2f} against orchestra's choice), "
@@ -392,8 +397,11 @@ def comparison_story(comparison) -> list[str]:
             roles = sorted({s.role_id for s in r.plan.critical_shortfalls if s.role_id})
             said.append(f"{r.critical_shortfalls} critical slot(s) open ({', '.join(roles)})")
             if r.closing and r.closing.added:
-                said.append(f"closing them means adding {', '.join(r.closing.added)} for "
-                            f"{r.closing.extra_cost:,.2f} more")
+                closed = r.closing.plan
+                said.append(f"closing them means adding {names(r.closing.added)} for "
+                            f"{r.closing.extra_cost:,.2f} more ({closed.total_cost:,.2f} in all,"
+                            f" {closed.total_cost - yardstick.total_cost:+,.2f} against "
+                            f"orchestra's choice, {len(closed.shortfalls)} slot(s) still open)")
             if r.closing and r.closing.still_open:
                 said.append(f"{len(r.closing.still_open)} no partner in the network can fill")
         if r.dominated_by:
@@ -441,7 +449,7 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     if as_json:
         click.echo(json.dumps(comparison_to_dict(comparison), indent=2))
         return
-    for line in comparison_lines(comparison) + [""] + comparison_story(comparison):
+    for line in comparison_lines(comparison) + [""] + comparison_story(comparison, network):
         click.echo(line)
     if output:
         click.echo(f"\nwrote {output}")

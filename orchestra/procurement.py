@@ -62,6 +62,7 @@ class Closing:
     extra_cost: float
     closed: int
     still_open: tuple[Shortfall, ...]
+    plan: Plan  # the set's plan with the added partners
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def closing(network: Network, result: Plan, settings: SolveSettings) -> Closing 
     added = tuple(p for p in closed.selected if p not in result.selected)
     return Closing(added, closed.total_cost - result.total_cost,
                    len(result.critical_shortfalls) - len(closed.critical_shortfalls),
-                   closed.critical_shortfalls)
+                   closed.critical_shortfalls, closed)
 
 
 def dominators(rows: Sequence[SetResult], row: SetResult) -> tuple[str, ...]:

@@ -48,7 +48,9 @@ METRICS: tuple[tuple[str, Callable[[SetResult], object], str | None, str | None]
     ("cost of closing", lambda r: r.closing.extra_cost if r.closing else None, None, MONEY),
     ("critical slots no partner can fill",
      lambda r: len(r.closing.still_open) if r.closing else 0, None, None),
-    ("status", lambda r: f"{r.plan.status} ({r.plan.stopped_by})", None, None),
+    ("total cost once closed",
+     lambda r: r.closing.plan.total_cost if r.closing else r.total_cost, "low", MONEY),
+    ("plan status", lambda r: r.plan.status, None, None),
     ("dominated by", lambda r: ", ".join(r.dominated_by) or "-", None, None),
 )
 

@@ -9,6 +9,7 @@ text from the input is always written as text (see ``xlsx.set_value``).
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -251,9 +252,10 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
     for label, value, fmt in lines:
         set_value(ws.cell(row=row, column=1), label)
         ws.cell(row=row, column=1).font = LABEL
+        ws.cell(row=row, column=1).alignment = Alignment(vertical="top")
         cell = ws.cell(row=row, column=2)
         set_value(cell, value)
-        cell.alignment = Alignment(wrap_text=False)
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
         if fmt:
             cell.number_format = fmt
         row += 1
@@ -271,6 +273,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
     largest = scores.largest_gaps(3)
     for k, gap in enumerate(largest or [], start=1):
         set_value(ws.cell(row=row + k, column=1), gap.gap)
+        ws.cell(row=row + k, column=1).alignment = Alignment(vertical="top")
         set_value(ws.cell(row=row + k, column=2), describe(gap))
     if not largest:
         set_value(ws.cell(row=row + 1, column=1), "none")
@@ -288,10 +291,20 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         set_value(ws.cell(row=row + 11, column=1),
                   f"... {len(plan.shortfalls) - 10} more on the shortfalls sheet")
     fit_widths(ws)
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 62
     ws.column_dimensions["C"].width = 16
+    for cell in ws["B"]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+        if isinstance(cell.value, str) and len(cell.value) > 60:
+            # Not every program fits a row to wrapped text; say how tall it is.
+            ws.row_dimensions[cell.row].height = 15 * math.ceil(len(cell.value) / 60)
     _charts(ws, team_last, coverage_last)
+    # Printed (or rendered to PDF) on one landscape page.
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
 
 
 def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
@@ -306,9 +319,13 @@ def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
                        titles_from_data=True)
         chart.set_categories(Reference(team, min_col=1, min_row=2, max_row=team_last))
         chart.legend = None
-        chart.height = max(7.5, 0.5 * (team_last - 1))
+        chart.x_axis.tickLblSkip = 1  # a label for every partner
+        chart.height = max(7.5, 0.7 * (team_last - 1))
         chart.width = 16
-        ws.add_chart(chart, "E3")
+        ws.add_chart(chart, "E2")
+        below = 2 + math.ceil(chart.height / 0.5) + 1  # a row is about half a centimetre
+    else:
+        below = 2
     if coverage_last >= 2:
         coverage = wb["coverage"]
         chart = BarChart()
@@ -322,7 +339,7 @@ def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
         chart.set_categories(Reference(coverage, min_col=1, min_row=2, max_row=coverage_last))
         chart.width = 16
         chart.height = 7.5
-        ws.add_chart(chart, "E22" if team_last < 30 else "N3")
+        ws.add_chart(chart, f"E{below}" if team_last < 30 else "N2")
 
 
 def build_report(network: Network, plan: Plan, scores: Scores) -> Workbook:
@@ -338,6 +355,11 @@ def build_report(network: Network, plan: Plan, scores: Scores) -> Workbook:
     write_shortfalls(wb.create_sheet("shortfalls"), plan)
     write_inputs(wb.create_sheet("inputs"), network, plan)
     write_summary(summary, network, plan, scores, team_last, coverage_last)
+    for ws in wb.worksheets[1:]:  # printed landscape, as wide as one page
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
     return wb
 
 
