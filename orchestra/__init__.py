@@ -17,5 +17,26 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 load_workbook = load_network  # the name the spec uses
 
-__all__ = ["InputError", "Network", "OrchestraError", "__version__", "load_network",
-           "load_workbook"]
+# The planner, the scores and the report load OR-Tools, networkx and openpyxl: imported on
+# first use, so that ``orchestra validate`` stays quick.
+_LAZY = {
+    "plan": "orchestra.model",
+    "SolveSettings": "orchestra.model",
+    "load_profile": "orchestra.io.profiles",
+    "write_report": "orchestra.report.workbook",
+    "compare": "orchestra.procurement",
+    "stress": "orchestra.procurement",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'orchestra' has no attribute {name!r}")
+
+
+# ``score`` lives in ``orchestra.score`` (a package of its own, so it cannot also be a name here).
+__all__ = ["InputError", "Network", "OrchestraError", "SolveSettings", "__version__", "compare",
+           "load_network", "load_profile", "load_workbook", "plan", "stress", "write_report"]

@@ -123,7 +123,9 @@ def _progress_printer(enabled: bool):
         return None
 
     def show(p) -> None:
-        click.echo(f"\r  solving: best {p.objective:,.2f}  bound {p.bound:,.2f}  gap {p.gap:6.2%}"
+        bound = "-" if p.bound is None else f"{p.bound:,.2f}"
+        gap = "-" if p.gap is None else f"{p.gap:.2%}"
+        click.echo(f"\r  solving: best {p.objective:,.2f}  bound {bound}  gap {gap:>7}"
                    f"  {p.elapsed_s:6.1f}s ", nl=False, err=True)
 
     return show

@@ -302,6 +302,41 @@ def test_lowest_cost_equals_brute_force_and_passes_the_checker(net):
     assert (critical, optional, pytest.approx(result.total_cost)) == brute_force(net)
 
 
+@settings(max_examples=30, deadline=None)
+@given(net=small_networks())
+def test_narrow_first_search_still_finds_the_brute_force_optimum(net):
+    # Large networks search a narrowed model (the best-priced candidates per role) first, then
+    # the full model from its plan. Forced on for small networks, with one candidate kept per
+    # role, the full stage must still reach and prove the true optimum.
+    import orchestra.model.solve as solve_module
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solve_module, "LARGE_MODEL_PAIRS", 1)
+        patch.setattr(solve_module, "NARROW_CANDIDATES", 1)
+        result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
+    assert check_plan(net, result) == []
+    assert result.status == "optimal" and result.bound == result.objective
+    critical = sum(1 for s in result.shortfalls if s.critical)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    assert (critical, optional, pytest.approx(result.total_cost)) == brute_force(net)
+
+
+def test_narrow_model_keeps_the_best_priced_candidates_and_every_lock():
+    from orchestra.domain import Rules
+    from orchestra.model.data import ModelData
+
+    # Per unit of load: A 5 + 0 fixed; B 1 + 100 fixed over capacity 10 = 11 per unit; C 3;
+    # D 9, but locked. Keeping 2: A and C, plus the lock D.
+    net = network([("A", 0, 10), ("B", 100, 10), ("C", 0, 10), ("D", 0, 10)],
+                  [("A", "x", 3, 5), ("B", "x", 3, 1), ("C", "x", 3, 3), ("D", "x", 3, 9)],
+                  [("R1", "x", 1, 2)], locks=[Lock("R1", "D")])
+    data = ModelData(net, Rules.of(net, LOWEST), keep_best=2)
+    assert [c.offer.partner_id for c in data.candidates["R1"]] == ["C", "A", "D"]
+    full = ModelData(net, Rules.of(net, LOWEST))
+    assert data.money_scale == full.money_scale
+    assert data.typical_slot_cost == full.typical_slot_cost
+
+
 @settings(max_examples=25, deadline=None)
 @given(net=small_networks())
 def test_every_profile_returns_a_plan_that_keeps_every_rule(net):

@@ -208,3 +208,17 @@ def test_libreoffice_converts_the_report_to_pdf(example_report, tmp_path):
     pdf = tmp_path / "report.pdf"
     assert done.returncode == 0 and pdf.exists(), done.stderr.decode(errors="replace")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5000
+
+
+def test_the_library_calls_the_readme_shows(tmp_path):
+    import orchestra
+    from orchestra.score import score
+
+    network = orchestra.load_workbook(write_xlsx(tmp_path / "in.xlsx", tiny_tables()))
+    result = orchestra.plan(network, orchestra.load_profile("balanced"),
+                            orchestra.SolveSettings(time_limit_s=5))
+    scores = score(network, result)
+    out = orchestra.write_report(network, result, scores, tmp_path / "report.xlsx")
+    assert list(read_back(out)) == SHEETS
+    with pytest.raises(AttributeError):
+        orchestra.no_such_thing  # noqa: B018

@@ -55,9 +55,13 @@ class Candidate:
 class ModelData:
     network: Network
     rules: Rules
+    # Keep only this many candidates per role, the cheapest by ``price`` (locked pairs always):
+    # a narrower model for the first stage of the search on large networks. Scales and weights
+    # stay those of the full model, so objective values mean the same in both.
+    keep_best: int | None = None
 
     @cached_property
-    def candidates(self) -> dict[str, list[Candidate]]:
+    def all_candidates(self) -> dict[str, list[Candidate]]:
         """Per role, the qualified partners the policy allows (no variable for the others)."""
         excluded = set(self.rules.exclude)
         return {
@@ -65,6 +69,32 @@ class ModelData:
                            if offer.partner_id not in excluded]
             for role in self.network.roles
         }
+
+    @cached_property
+    def all_pairs(self) -> list[Candidate]:
+        return [c for cands in self.all_candidates.values() for c in cands]
+
+    def price(self, cand: Candidate) -> float:
+        """A candidate's standalone price in money: its slot, its share of the partner's fixed
+        cost by capacity used, and its unreliability as the profile weighs it."""
+        partner = self.network.partner[cand.offer.partner_id]
+        profile = self.rules.profile
+        fixed_share = partner.fixed_cost * cand.usage / partner.capacity if partner.capacity else 0
+        return (profile.cost_weight * (cand.cost + fixed_share)
+                + profile.reliability_weight * self.typical_slot_cost
+                * self.touchpoint_weight(cand.role) * (1 - partner.reliability))
+
+    @cached_property
+    def candidates(self) -> dict[str, list[Candidate]]:
+        if self.keep_best is None:
+            return self.all_candidates
+        locked = {(lk.role_id, lk.partner_id) for lk in self.network.locks}
+        kept = {}
+        for role_id, cands in self.all_candidates.items():
+            ranked = sorted(cands, key=lambda c: (self.price(c), c.offer.partner_id))
+            best = ranked[:self.keep_best]
+            kept[role_id] = best + [c for c in ranked[self.keep_best:] if c.key in locked]
+        return kept
 
     @cached_property
     def pairs(self) -> list[Candidate]:
@@ -78,17 +108,22 @@ class ModelData:
         return [p.partner_id for p in self.network.partners if p.partner_id in used]
 
     @cached_property
+    def _scaled_partners(self) -> set[str]:
+        """The partners of the full model, narrowed or not: the scales are computed over them."""
+        return {c.offer.partner_id for c in self.all_pairs} | set(self.partner_ids)
+
+    @cached_property
     def money_scale(self) -> int:
-        values = [self.network.partner[p].fixed_cost for p in self.partner_ids]
-        values += [c.cost for c in self.pairs]
+        values = [self.network.partner[p].fixed_cost for p in self._scaled_partners]
+        values += [c.cost for c in self.all_pairs]
         if self.rules.budget is not None:
             values.append(self.rules.budget)
         return decimal_scale(values)
 
     @cached_property
     def capacity_scale(self) -> int:
-        values = [self.network.partner[p].capacity for p in self.partner_ids]
-        values += [c.usage for c in self.pairs]
+        values = [self.network.partner[p].capacity for p in self._scaled_partners]
+        values += [c.usage for c in self.all_pairs]
         return decimal_scale(values)
 
     def money(self, value: float) -> int:
@@ -103,7 +138,8 @@ class ModelData:
     @cached_property
     def typical_slot_cost(self) -> float:
         """Median over qualified pairs of fixed cost plus slot cost; the unit of profile weights."""
-        costs = [self.network.partner[c.offer.partner_id].fixed_cost + c.cost for c in self.pairs]
+        costs = [self.network.partner[c.offer.partner_id].fixed_cost + c.cost
+                 for c in self.all_pairs]
         return max(1.0, statistics.median(costs)) if costs else 1.0
 
     def touchpoint_weight(self, role: Role) -> float:
