@@ -118,14 +118,26 @@ def test_text_from_the_input_stays_text_in_every_sheet(tmp_path):
     assert seen == set(INJECTIONS)
 
 
-def test_locking_rows_in_the_report_holds_them_in_the_next_plan(tmp_path):
-    source = ROOT / "inputs" / "bank.xlsx"
-    network, result, scores = planned(source)
-    out = write_report(network, result, scores, tmp_path / "report.xlsx")
-    wb = openpyxl.load_workbook(out)
+BANK = ROOT / "inputs" / "bank.xlsx"
+
+
+@pytest.fixture(scope="module")
+def bank_plan():
+    return planned(BANK)
+
+
+def report_assignments(bank_plan, folder: Path):
+    """The bank report written to ``folder``, opened for editing: (workbook, assignments sheet,
+    column number by header)."""
+    network, result, scores = bank_plan
+    wb = openpyxl.load_workbook(write_report(network, result, scores, folder / "report.xlsx"))
     ws = wb["assignments"]
-    header = [c.value for c in ws[1]]
-    col = {name: header.index(name) + 1 for name in header}
+    return wb, ws, {cell.value: cell.column for cell in ws[1]}
+
+
+def test_locking_rows_in_the_report_holds_them_in_the_next_plan(tmp_path, bank_plan):
+    network = bank_plan[0]
+    wb, ws, col = report_assignments(bank_plan, tmp_path)
     chosen = set()
     swapped = False
     for row in range(2, ws.max_row + 1):
@@ -142,33 +154,29 @@ def test_locking_rows_in_the_report_holds_them_in_the_next_plan(tmp_path):
         chosen.add((role.role_id, ws.cell(row, col["partner_id"]).value))
     assert swapped and len(chosen) >= 4
     wb.save(tmp_path / "edited.xlsx")
-    relocked = load_with_locks(source, tmp_path / "edited.xlsx").network
+    relocked = load_with_locks(BANK, tmp_path / "edited.xlsx").network
     assert {(lk.role_id, lk.partner_id) for lk in relocked.locks} == chosen
     again = plan(relocked, BALANCED, FAST)
     held = {(a.role_id, a.partner_id) for a in again.assignments if a.locked}
     assert held == chosen
 
 
-def test_replanning_with_every_assignment_locked_reproduces_the_plan(tmp_path):
-    source = ROOT / "inputs" / "bank.xlsx"
-    network, result, scores = planned(source)
-    out = write_report(network, result, scores, tmp_path / "report.xlsx")
-    wb = openpyxl.load_workbook(out)
-    ws = wb["assignments"]
-    locked = [c.value for c in ws[1]].index("locked") + 1
+def test_replanning_with_every_assignment_locked_reproduces_the_plan(tmp_path, bank_plan):
+    result = bank_plan[1]
+    wb, ws, col = report_assignments(bank_plan, tmp_path)
     for row in range(2, ws.max_row + 1):
-        ws.cell(row, locked).value = "yes"
+        ws.cell(row, col["locked"]).value = "yes"
     wb.save(tmp_path / "all.xlsx")
-    again = plan(load_with_locks(source, tmp_path / "all.xlsx").network, BALANCED, FAST)
+    again = plan(load_with_locks(BANK, tmp_path / "all.xlsx").network, BALANCED, FAST)
     assert {(a.role_id, a.partner_id) for a in again.assignments} == {
         (a.role_id, a.partner_id) for a in result.assignments}
     assert again.total_cost == pytest.approx(result.total_cost)
     assert again.selected == result.selected
 
 
-def test_an_interrupted_write_keeps_the_old_report_and_leaves_no_half_file(tmp_path,
+def test_an_interrupted_write_keeps_the_old_report_and_leaves_no_half_file(tmp_path, bank_plan,
                                                                               monkeypatch):
-    network, result, scores = planned(ROOT / "inputs" / "bank.xlsx")
+    network, result, scores = bank_plan
     out = write_report(network, result, scores, tmp_path / "report.xlsx")
     before = out.read_bytes()
 
