@@ -262,33 +262,43 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
     data = ModelData(network, rules)
     if (settings.hint and warm_start is None and len(data.pairs) >= LARGE_MODEL_PAIRS
             and settings.time_limit_s > 0):
-        def unbounded(p: Progress) -> None:
-            on_progress(replace(p, bound=None, gap=None))
-
-        narrow = _plan_data(ModelData(network, rules, keep_best=NARROW_CANDIDATES),
-                            replace(settings, time_limit_s=NARROW_SHARE * settings.time_limit_s),
-                            unbounded if on_progress else None, None, started)
-        # Its bound holds for the narrow model only: never report it.
-        narrow = replace(narrow, bound=None, gap=None, status="feasible") \
-            if narrow.objective is not None else narrow
-        if narrow.stopped_by.startswith("interrupted") or narrow.objective is None:
-            return narrow
-        left = max(0.0, settings.time_limit_s - (time.perf_counter() - started))
-        full = _plan_data(data, replace(settings, time_limit_s=left), on_progress, narrow,
-                          started)
-        def rank(p: Plan) -> tuple:  # open slots first, as the model ranks them
-            optional = sum(1 for x in p.shortfalls if not x.critical)
-            return (len(p.critical_shortfalls),
-                    optional if rules.profile.fill_all_first else 0, p.objective)
-
-        if full.objective is None or (full.status != "optimal" and rank(narrow) < rank(full)):
-            # The full search did not get past the narrow plan: keep it, with the full bound.
-            gap = relative_gap(narrow.objective, full.bound) if full.bound is not None else None
-            full = replace(narrow, bound=full.bound, gap=gap, stopped_by=full.stopped_by,
-                           wall_time_s=time.perf_counter() - started)
-        return replace(full, settings=MappingProxyType({
-            **full.settings, **asdict(settings), "narrow_candidates": NARROW_CANDIDATES}))
+        return _narrow_first(data, settings, on_progress, started)
     return _plan_data(data, settings, on_progress, warm_start, started)
+
+
+def _narrow_first(data: ModelData, settings: SolveSettings,
+                  on_progress: Callable[[Progress], None] | None, started: float) -> Plan:
+    """Search a narrowed model (the best-priced candidates per role) first, then the full model
+    from its plan. The narrow model's bound holds for it alone and is never reported."""
+    network, rules = data.network, data.rules
+
+    def unbounded(p: Progress) -> None:
+        on_progress(replace(p, bound=None, gap=None))
+
+    narrow = _plan_data(ModelData(network, rules, keep_best=NARROW_CANDIDATES),
+                        replace(settings, time_limit_s=NARROW_SHARE * settings.time_limit_s),
+                        unbounded if on_progress else None, None, started)
+    if narrow.objective is None or narrow.stopped_by.startswith("interrupted"):
+        return replace(narrow, bound=None, gap=None,
+                       status="feasible" if narrow.objective is not None else narrow.status)
+    if settings.deterministic:  # the same split whatever the machine's speed
+        left = (1 - NARROW_SHARE) * settings.time_limit_s
+    else:
+        left = max(0.0, settings.time_limit_s - (time.perf_counter() - started))
+    full = _plan_data(data, replace(settings, time_limit_s=left), on_progress, narrow, started)
+
+    def rank(p: Plan) -> tuple:  # open slots first, as the model ranks them
+        optional = sum(1 for x in p.shortfalls if not x.critical)
+        return (len(p.critical_shortfalls), optional if rules.profile.fill_all_first else 0,
+                p.objective)
+
+    if full.objective is None or (full.status != "optimal" and rank(narrow) < rank(full)):
+        # The full search did not get past the narrow plan: keep it, with the full bound.
+        gap = relative_gap(narrow.objective, full.bound) if full.bound is not None else None
+        full = replace(narrow, status="feasible", bound=full.bound, gap=gap,
+                       stopped_by=full.stopped_by, wall_time_s=time.perf_counter() - started)
+    return replace(full, settings=MappingProxyType({
+        **full.settings, **asdict(settings), "narrow_candidates": NARROW_CANDIDATES}))
 
 
 def _plan_data(data: ModelData, settings: SolveSettings,
