@@ -133,12 +133,18 @@ def test_compare_rejects_an_unknown_partner_in_a_set():
     assert result.exit_code == 2 and "--set bad: unknown partner(s) P77" in result.output
 
 
-def test_stress_command_json(tmp_path):
+def test_stress_command_json_and_workbook(tmp_path):
+    out = tmp_path / "stress.xlsx"
     result = run("stress", BANK, "--top", "2", "--json", "--time-limit", "10",
-                 "--drop-time-limit", "5")
+                 "--drop-time-limit", "5", "-o", out)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert len(data["drops"]) == 2 and data["base_total_cost"] > 0
+    ws = openpyxl.load_workbook(out)["stress"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("rank", "dropped", "cost_increase") and len(rows) == 3
+    # Worst first, as in the JSON: the first row names the first drop's partner.
+    assert rows[1][1].startswith(data["drops"][0]["dropped"][0])
 
 
 @pytest.mark.parametrize("value", ["nameonly", "=P1", "x="])
