@@ -311,7 +311,7 @@ def test_narrow_first_search_still_finds_the_brute_force_optimum(net):
     import orchestra.model.solve as solve_module
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(solve_module, "LARGE_MODEL_PAIRS", 1)
+        patch.setattr(solve_module, "NARROW_FIRST_PAIRS", 1)
         patch.setattr(solve_module, "NARROW_CANDIDATES", 1)
         result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
     assert check_plan(net, result) == []
