@@ -213,6 +213,7 @@ class Impact:
     dropped: tuple[str, ...]
     plan: Plan
     cost_increase: float
+    objective_change: float | None  # on the profile's objective; None if either is unknown
     unfilled: tuple[str, ...]  # roles with more open slots than before, critical first
     critical_unfilled: int  # more open critical slots than before
     lost_coverage: tuple[tuple[str, float], ...]  # (touchpoint, fall in filled share)
@@ -274,7 +275,9 @@ def impact(network: Network, base: Plan, dropped: tuple[str, ...], result: Plan)
         if required and now[tp.touchpoint_id] < was[tp.touchpoint_id]:
             lost.append((tp.touchpoint_id,
                          (was[tp.touchpoint_id] - now[tp.touchpoint_id]) / required))
-    return Impact(dropped, result, result.total_cost - base.total_cost, tuple(unfilled),
+    change = (result.objective - base.objective
+              if result.objective is not None and base.objective is not None else None)
+    return Impact(dropped, result, result.total_cost - base.total_cost, change, tuple(unfilled),
                   max(0, critical), tuple(lost))
 
 

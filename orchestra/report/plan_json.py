@@ -103,6 +103,7 @@ def comparison_to_dict(comparison: Comparison) -> dict:
 def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
     return {"base_total_cost": base.total_cost, "drops": [
         {"dropped": list(i.dropped), "cost_increase": i.cost_increase,
+         "objective_change": i.objective_change,
          "total_cost": i.plan.total_cost, "critical_unfilled": i.critical_unfilled,
          "roles_unfilled": list(i.unfilled),
          "lost_coverage": [{"touchpoint_id": t, "filled_share_lost": share}
