@@ -135,11 +135,18 @@ def _money(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
+def _gap_text(gap: float) -> str:
+    """The gap to the proven bound; beyond 100 % the number says only that the bound is weak."""
+    if gap > 1:
+        return f"{gap:.0%}: the bound is still weak, a longer --time-limit may tighten it"
+    return f"{gap:.2%}"
+
+
 def _summary(network: Network, plan) -> list[str]:
     filled = len(plan.assignments)
     lines = [
-        f"status     {plan.status} ({plan.stopped_by}), gap {plan.gap:.2%}" if plan.gap is not None
-        else f"status     {plan.status} ({plan.stopped_by})",
+        f"status     {plan.status} ({plan.stopped_by}), gap {_gap_text(plan.gap)}"
+        if plan.gap is not None else f"status     {plan.status} ({plan.stopped_by})",
         f"profile    {plan.profile.name}",
         *([f"objective  {_money(plan.objective)}   bound {_money(plan.bound)}"]
           if plan.objective is not None else []),
