@@ -321,6 +321,29 @@ def test_narrow_first_search_still_finds_the_brute_force_optimum(net):
     assert (critical, optional, pytest.approx(result.total_cost)) == brute_force(net)
 
 
+def test_full_search_still_runs_when_the_narrow_one_finds_nothing(monkeypatch):
+    import orchestra.model.solve as solve_module
+
+    # The narrow search comes back without a plan's objective (as when its time runs out before
+    # any solution): the full model must still search, from the greedy start (no warm start).
+    real = solve_module._plan_data
+    calls = []
+
+    def narrow_finds_nothing(data, settings, on_progress, warm_start, started):
+        result = real(data, settings, on_progress, warm_start, started)
+        calls.append((data.keep_best, warm_start))
+        return dataclasses.replace(result, objective=None) if data.keep_best else result
+
+    monkeypatch.setattr(solve_module, "NARROW_FIRST_PAIRS", 1)
+    monkeypatch.setattr(solve_module, "_plan_data", narrow_finds_nothing)
+    net = network([("A", 0, 5), ("B", 0, 5)], [("A", "x", 3, 1), ("B", "x", 3, 2)],
+                  [("R1", "x")])
+    result = plan(net, LOWEST, FAST)
+    assert calls == [(solve_module.NARROW_CANDIDATES, None), (None, None)]
+    assert result.status == "optimal" and pairs(result) == {("R1", "A")}
+    assert result.settings["time_limit_s"] == FAST.time_limit_s
+
+
 def test_narrow_model_keeps_the_best_priced_candidates_and_every_lock():
     from orchestra.domain import Rules
     from orchestra.model.data import ModelData

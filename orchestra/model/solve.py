@@ -281,21 +281,23 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
     narrow = _plan_data(ModelData(network, rules, keep_best=NARROW_CANDIDATES),
                         replace(settings, time_limit_s=NARROW_SHARE * settings.time_limit_s),
                         unbounded if on_progress else None, None, started)
-    if narrow.objective is None or narrow.stopped_by.startswith("interrupted"):
+    if narrow.stopped_by.startswith("interrupted"):
         return replace(narrow, bound=None, gap=None,
                        status="feasible" if narrow.objective is not None else narrow.status)
     if settings.deterministic:  # the same split whatever the machine's speed
         left = (1 - NARROW_SHARE) * settings.time_limit_s
     else:
         left = max(0.0, settings.time_limit_s - (time.perf_counter() - started))
-    full = _plan_data(data, replace(settings, time_limit_s=left), on_progress, narrow, started)
+    start = narrow if narrow.objective is not None else None  # else the greedy, as usual
+    full = _plan_data(data, replace(settings, time_limit_s=left), on_progress, start, started)
 
     def rank(p: Plan) -> tuple:  # open slots first, as the model ranks them
         optional = sum(1 for x in p.shortfalls if not x.critical)
         return (len(p.critical_shortfalls), optional if rules.profile.fill_all_first else 0,
                 p.objective)
 
-    if full.objective is None or (full.status != "optimal" and rank(narrow) < rank(full)):
+    if start is not None and (full.objective is None
+                              or (full.status != "optimal" and rank(narrow) < rank(full))):
         # The full search did not get past the narrow plan: keep it, with the full bound.
         gap = relative_gap(narrow.objective, full.bound) if full.bound is not None else None
         full = replace(narrow, status="feasible", bound=full.bound, gap=gap,
