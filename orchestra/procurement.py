@@ -237,9 +237,7 @@ def without(network: Network, dropped: Iterable[str]) -> Network:
 def leaned_on(base: Plan, scores: Scores) -> list[str]:
     """Selected partners, the ones the plan leans on most first: single points of failure,
     then slots held, then money."""
-    spofs: dict[str, int] = {}
-    for _, pid in scores.single_points_of_failure:
-        spofs[pid] = spofs.get(pid, 0) + 1
+    spofs = scores.failure_points()
     slots: dict[str, int] = {}
     spend: dict[str, float] = {}
     for a in base.assignments:

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from orchestra.domain import Network, Plan
 from orchestra.report.xlsx import fit_widths, save_atomic, set_value, write_table
 from orchestra.score import Scores
+from orchestra.score.cohesion import positive_ties, team_graph
 from orchestra.score.gaps import describe
 
 MONEY = "#,##0.00"
@@ -61,15 +62,8 @@ def sha256(path: str | Path) -> str:
 
 
 def team_rows(network: Network, plan: Plan, scores: Scores) -> list[list[object]]:
-    spofs: dict[str, int] = {}
-    for _tid, pid in scores.single_points_of_failure:
-        spofs[pid] = spofs.get(pid, 0) + 1
-    ties = {pid: 0 for pid in plan.selected}
-    team = set(plan.selected)
-    for rel in network.relationships:
-        if rel.strength > 0 and {rel.partner_a, rel.partner_b} <= team:
-            ties[rel.partner_a] += 1
-            ties[rel.partner_b] += 1
+    spofs = scores.failure_points()
+    ties = positive_ties(team_graph(network, plan.selected))
     rows = []
     for pid in plan.selected:
         p = network.partner[pid]
@@ -79,7 +73,7 @@ def team_rows(network: Network, plan: Plan, scores: Scores) -> list[list[object]
         rows.append([pid, p.name, p.kind, p.region, len({a.role_id for a in mine}), len(mine),
                      p.fixed_cost, slot_cost, p.fixed_cost + slot_cost, p.capacity, used,
                      used / p.capacity if p.capacity else None, p.reliability, p.response_hours,
-                     ties[pid], spofs.get(pid, 0)])
+                     ties.degree(pid), spofs.get(pid, 0)])
     return rows
 
 

@@ -28,6 +28,13 @@ class Scores:
         rows = sorted(self.coverage, key=lambda r: not r.moment_of_truth)
         return [(r.touchpoint_id, pid) for r in rows for pid in r.single_points_of_failure]
 
+    def failure_points(self) -> dict[str, int]:
+        """For each partner that is one, on how many touchpoints it is a single point of failure."""
+        counts: dict[str, int] = {}
+        for _tid, pid in self.single_points_of_failure:
+            counts[pid] = counts.get(pid, 0) + 1
+        return counts
+
     def worst_covered(self, count: int = 3) -> list[TouchpointCoverage]:
         """Touchpoints by expected share delivered, lowest first (moments of truth break ties)."""
         rows = [r for r in self.coverage if r.required]
