@@ -234,7 +234,7 @@ def _score_lines(scores) -> list[str]:
               help="Solver time limit in seconds (default: the policy's, else 60).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Solver random seed.")
 @click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Solver workers (0: all cores, at least 8).")
+              help="Solver workers (0: one per core, at least 2).")
 @click.option("--deterministic", is_flag=True,
               help="Same input and seed give the identical plan (fixed workers, "
                    "deterministic time limit).")

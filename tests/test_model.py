@@ -452,3 +452,30 @@ def test_objective_is_in_money_when_the_open_slot_phase_runs():
     result = plan(net, LOWEST, dataclasses.replace(FAST, hint=False))
     assert result.objective == result.total_cost == 11 and result.bound == 11
     assert [s.reason_code for s in result.shortfalls] == ["no_capability"]
+
+
+@pytest.mark.parametrize("workers, full", [(1, ["reduced_costs"]), (2, ["reduced_costs", "max_lp"]),
+                                           (6, ["reduced_costs", "max_lp", "pseudo_costs"])])
+def test_settings_run_the_lp_guided_searches_first(workers, full):
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    SolveSettings(time_limit_s=5, workers=workers, seed=3).apply(solver)
+    params = solver.parameters
+    assert params.num_workers == workers
+    assert list(params.subsolvers) == full and params.num_full_subsolvers == len(full)
+    assert params.max_time_in_seconds == 5 and params.random_seed == 3
+
+
+def test_automatic_workers_use_every_core_and_at_least_two(monkeypatch):
+    from ortools.sat.python import cp_model
+
+    for cores, expected in [(1, 2), (2, 2), (8, 8)]:
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        solver = cp_model.CpSolver()
+        SolveSettings().apply(solver)
+        assert solver.parameters.num_workers == expected
+    solver = cp_model.CpSolver()
+    SolveSettings(time_limit_s=4, deterministic=True).apply(solver)
+    assert solver.parameters.interleave_search and solver.parameters.max_deterministic_time == 4
+    assert solver.parameters.num_workers == 2

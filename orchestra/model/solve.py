@@ -17,24 +17,25 @@ from orchestra.model.data import ModelData
 from orchestra.model.greedy import greedy_plan
 from orchestra.model.rules import PlanningModel, build_model
 
-DETERMINISTIC_WORKERS = 4
-# CP-SAT's portfolio (LP, core, LNS workers) matters more than core count: measured on the M
-# benchmark network, 8 workers on 2 cores prove optimality in about 7 s where 2 workers leave a
-# 55 % gap after 10 s.
-MIN_AUTO_WORKERS = 8
-# On large models the full-search workers of CP-SAT's portfolio rarely improve the plan in a
-# minute; large-neighbourhood search does. From this many assignment variables, one full worker
-# (max_lp, which also raises the proven bound) is kept and every other worker runs LNS. Measured
-# on the L benchmark network, 60 s on 2 cores: 814,913 against 854,512 with the default portfolio.
-LARGE_MODEL_PAIRS = 15_000
+DETERMINISTIC_WORKERS = 2
+# CP-SAT's search portfolio. Its LP-guided workers find this model's good plans and its bound:
+# `reduced_costs` (search guided by the LP's reduced costs) and `max_lp` (the strongest LP, cuts
+# included). Measured on 2 cores, balanced profile, one such worker per core against CP-SAT's
+# default portfolio of 8 workers (LP, core, local search and LNS sharing the two cores):
+# M (10 s) 197,404 with a 2.4 % gap against 203,955 (6.7 %); L (60 s) 732,316 against
+# 757,318-770,253; lowest_cost M proven optimal in 2.3 s against 5.6 s. With more cores, half
+# the workers run these full searches in this order, the others large-neighbourhood search
+# (not measured here: the benchmark machine has 2 cores).
+FULL_SUBSOLVERS = ("reduced_costs", "max_lp", "pseudo_costs", "default_lp", "quick_restart",
+                   "core", "lb_tree_search", "no_lp")
 # From NARROW_FIRST_PAIRS assignment variables the search starts with a narrower model: the
 # NARROW_CANDIDATES best-priced candidates per role (see ``ModelData.price``), for NARROW_SHARE of
 # the time limit; the full model then starts from its plan, searches on and proves the bound.
-# Measured on 2 cores, balanced: L (60 s) 757,318-770,253 against 814,913 for the full model
-# alone, and below the 766,068 the full model reached in 600 s; M (10 s) 203,498 against
-# 220,651-222,152, the gap to the bound from 14 % to 6.4 %. Narrower (5-6) lost good plans;
-# wider was not better on L (10-15) and mixed on M (12 better, 16 worse).
-NARROW_FIRST_PAIRS = 2_000
+# Measured on 2 cores, balanced, with the portfolio above: L (33,138 pairs, 60 s) 732,316 against
+# 997,423 for the full model alone; 1,000 partners and 200 roles (11,113 pairs, 60 s) 356,371
+# against 364,055. M (3,782 pairs) does better without: 196,709-197,404 against 197,792-198,847
+# in 10 s. Narrower (5-6) lost good plans; wider was no better on L (12: 730,688, 16: 748,511).
+NARROW_FIRST_PAIRS = 8_000
 NARROW_CANDIDATES = 8
 NARROW_SHARE = 0.6
 
@@ -44,14 +45,14 @@ class SolveSettings:
     """Everything that steers the solver, in one place."""
 
     time_limit_s: float = 60.0
-    workers: int = 0  # 0: all cores, and at least MIN_AUTO_WORKERS
+    workers: int = 0  # 0: one per core, at least 2
     seed: int = 0
     deterministic: bool = False  # fixed workers, interleaved search, deterministic time limit
     hint: bool = True  # start from the greedy plan
     log: bool = False  # CP-SAT's own log on stderr
 
-    def apply(self, solver: cp_model.CpSolver, pairs: int = 0) -> None:
-        """Set ``solver``'s parameters; ``pairs`` (assignment variables) picks the portfolio."""
+    def apply(self, solver: cp_model.CpSolver) -> None:
+        """Set ``solver``'s parameters."""
         params = solver.parameters
         params.random_seed = self.seed
         params.log_search_progress = self.log
@@ -61,15 +62,16 @@ class SolveSettings:
         if self.deterministic:
             # Interleaved search is reproducible whatever the machine's load; the limit is
             # counted in CP-SAT's deterministic time units, roughly seconds.
-            params.num_workers = self.workers or DETERMINISTIC_WORKERS
+            workers = self.workers or DETERMINISTIC_WORKERS
             params.interleave_search = True
             params.max_deterministic_time = self.time_limit_s
         else:
-            params.num_workers = self.workers or max(MIN_AUTO_WORKERS, os.cpu_count() or 1)
+            workers = self.workers or max(2, os.cpu_count() or 1)
             params.max_time_in_seconds = self.time_limit_s
-        if pairs >= LARGE_MODEL_PAIRS and params.num_workers >= 2:
-            params.num_full_subsolvers = 1
-            params.subsolvers.append("max_lp")
+        params.num_workers = workers
+        full = min(len(FULL_SUBSOLVERS), workers if workers <= 2 else max(2, workers // 2))
+        params.num_full_subsolvers = full
+        params.subsolvers.extend(FULL_SUBSOLVERS[:full])
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     else:
         pm.model.minimize(top * pm.open_critical + rank * pm.open_protection + pm.open_optional)
         solver = cp_model.CpSolver()
-        replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver, len(pm.assign))
+        replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver)
         status, interrupted = _solve(solver, pm, _Watcher(1, None))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
             return _Outcome(status, interrupted, solver, weighted=False)
@@ -210,7 +212,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     pm.model.minimize(sum(pm.terms.values()))
     solver = cp_model.CpSolver()
     left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
-    replace(settings, time_limit_s=left).apply(solver, len(pm.assign))
+    replace(settings, time_limit_s=left).apply(solver)
     status, interrupted = _solve(solver, pm, watcher)
     return _Outcome(status, interrupted, solver, weighted=True)
 
