@@ -151,3 +151,16 @@ def test_stress_command_json_and_workbook(tmp_path):
 def test_compare_set_option_needs_a_name_and_partners(value):
     result = run("compare", BANK, "--set", value)
     assert result.exit_code == 2 and "expected NAME=P1,P2" in result.output
+
+
+def test_parallel_solves_share_the_cores(monkeypatch):
+    import os
+
+    from orchestra.procurement import parallel_settings
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert parallel_settings(SolveSettings(), 3) == (3, SolveSettings(workers=2))
+    assert parallel_settings(SolveSettings(), 20) == (8, SolveSettings(workers=1))
+    assert parallel_settings(SolveSettings(), 1) == (1, SolveSettings(workers=8))
+    fixed = SolveSettings(workers=4)
+    assert parallel_settings(fixed, 20) == (8, fixed)
