@@ -23,7 +23,7 @@ DETERMINISTIC_WORKERS = 2
 # included). Measured on 2 cores, balanced profile, one such worker per core against CP-SAT's
 # default portfolio of 8 workers (LP, core, local search and LNS sharing the two cores):
 # M (10 s) 197,404 with a 2.4 % gap against 203,955 (6.7 %); L (60 s) 732,316 against
-# 757,318-770,253; lowest_cost M proven optimal in 2.3 s against 5.6 s. With more cores, half
+# 757,318-770,253; lowest_cost M proven optimal in 2.3-2.5 s against 5.6-8 s. With more cores, half
 # the workers run these full searches in this order, the others large-neighbourhood search
 # (not measured here: the benchmark machine has 2 cores).
 FULL_SUBSOLVERS = ("reduced_costs", "max_lp", "pseudo_costs", "default_lp", "quick_restart",
