@@ -1,10 +1,15 @@
 """The ``orchestra`` command: parse, call one library function, print, map errors to exit codes.
 
-Exit codes: 0 done; 1 the plan has shortfalls on critical roles; 2 bad input or usage.
+Exit codes, one meaning each: 0 done; 1 a critical shortfall (the plan leaves critical slots
+open, or a plan scored by hand breaks a rule); 2 bad input or usage, with a located message;
+3 an internal error (one line naming it; ``--debug`` shows the traceback). Ctrl-C before any
+result exists ends with 130, the shell's convention.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections import Counter
 from dataclasses import replace
@@ -15,8 +20,9 @@ from orchestra import __version__
 from orchestra.domain import Network
 from orchestra.errors import InputError, OrchestraError
 from orchestra.io import Loaded, load
+from orchestra.io.contract import MAX_SECONDS, MAX_SEED
 
-EXIT_OK, EXIT_SHORTFALL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_SHORTFALL, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class OrchestraCommandError(click.ClickException):
@@ -49,10 +55,59 @@ def _load(path: str, locks: str | None = None, every_row: bool = False) -> Loade
     return loaded
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _terminated(signum, frame) -> None:
+    """SIGTERM stops orchestra the way Ctrl-C does: the solver keeps its best plan, and files
+    being written are removed rather than left half-done."""
+    raise KeyboardInterrupt
+
+
+class _Orchestra(click.Group):
+    """The command group, enforcing the exit codes: no exception reaches the user as a bare
+    traceback unless ``--debug`` asks for one."""
+
+    def invoke(self, ctx: click.Context):
+        if _in_main_thread():
+            signal.signal(signal.SIGTERM, _terminated)
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                SystemExit):
+            raise
+        except OrchestraError as exc:
+            raise _fail(exc) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # `orchestra ... | head`: the reader has what it wanted
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (stays open until exit)
+            ctx.exit(EXIT_OK)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise OrchestraCommandError(f"{where}{exc.strerror or exc}") from None
+        except Exception as exc:
+            if ctx.meta.get("orchestra.debug"):
+                raise
+            click.echo(f"orchestra: internal error: {type(exc).__name__}: {exc}. This is a bug; "
+                       "please report it with the command and, if you can, the input "
+                       "(--debug shows the traceback).", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _in_main_thread() -> bool:
+    """Signal handlers can only be set from the main thread (not so in some test runners)."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+@click.group(cls=_Orchestra, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="orchestra")
-def main() -> None:
+@click.option("--debug", is_flag=True, envvar="ORCHESTRA_DEBUG",
+              help="Show the full traceback of an internal error.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Plan service orchestration networks: select partners, assign roles, score the team."""
+    ctx.meta["orchestra.debug"] = debug
 
 
 def summarize(network: Network) -> list[str]:
@@ -87,7 +142,13 @@ def summarize(network: Network) -> list[str]:
 @click.argument("input_path", metavar="INPUT")
 def validate(input_path: str) -> None:
     """Check INPUT (.xlsx workbook or folder of .csv) and report every problem."""
+    from orchestra.domain import Rules
+    from orchestra.model.data import ModelData
+
     loaded = _load(input_path)
+    # The sums of the figures must fit the model's exact arithmetic: found here, not by a solve.
+    data = ModelData(loaded.network, Rules.of(loaded.network, _profile(loaded.network, None)))
+    data.money_scale, data.capacity_scale  # noqa: B018 (computed for their checks)
     click.echo(f"{input_path}: valid")
     for line in summarize(loaded.network):
         click.echo(f"  {line}")
@@ -230,10 +291,11 @@ def _score_lines(scores) -> list[str]:
               help="Write the report workbook here (.xlsx).")
 @click.option("--profile", "profile_name", default=None,
               help="Planning profile from models/ (default: the policy's, else balanced).")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+@click.option("--time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=None,
               help="Solver time limit in seconds (default: the policy's, else 60).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Solver random seed.")
-@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Solver random seed.")
+@click.option("--workers", type=click.IntRange(min=0, max=1024), default=0, show_default=True,
               help="Solver workers (0: one per core, at least 2).")
 @click.option("--deterministic", is_flag=True,
               help="Same input and seed give the identical plan (fixed workers, "
@@ -426,9 +488,10 @@ def comparison_story(comparison, network: Network) -> list[str]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the comparison workbook here (.xlsx).")
 @click.option("--profile", "profile_name", default=None, help="Planning profile from models/.")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+@click.option("--time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=None,
               help="Time limit of each set's solve in seconds (default: the policy's, else 60).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Solver random seed.")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Solver random seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 def compare_command(input_path: str, set_values: tuple[str, ...], output: str | None,
@@ -473,11 +536,12 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
               help="Drop this partner (repeatable) instead of the selected ones.")
 @click.option("--pairs", is_flag=True,
               help="Also drop each pair of the five partners whose loss hurts most.")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+@click.option("--time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=None,
               help="Time limit of the plan itself in seconds (default: the policy's, else 60).")
-@click.option("--drop-time-limit", type=click.FloatRange(min=0), default=5.0,
+@click.option("--drop-time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=5.0,
               show_default=True, help="Time limit of each re-plan after a drop-out, in seconds.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Solver random seed.")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Solver random seed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the stress workbook here (.xlsx).")
 @click.option("--json", "as_json", is_flag=True, help="Print the impacts as JSON.")
@@ -533,9 +597,10 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
 
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False))
-@click.option("--partners", type=click.IntRange(min=2), default=50, show_default=True)
-@click.option("--roles", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--partners", type=click.IntRange(min=2, max=100_000), default=50,
+              show_default=True)
+@click.option("--roles", type=click.IntRange(min=1, max=20_000), default=20, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def generate(out: str, partners: int, roles: int, seed: int, force: bool) -> None:
     """Write a seeded synthetic network OUT (.xlsx, or a folder for .csv) for benchmarks."""

@@ -131,7 +131,8 @@ class Network:
     policy: Policy = Policy()
     sets: tuple[CandidateSet, ...] = ()
     locks: tuple[Lock, ...] = ()
-    source: str = ""
+    source: str = ""  # the workbook or folder read
+    locks_source: str = ""  # the file the locks came from, when not the input itself
 
     # Lookups: built once on first use. The records are frozen, so the caches never go stale.
     @cached_property

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from orchestra.errors import InputError, UnsafeInputError
 from orchestra.examples import EXAMPLES
 from orchestra.io import load, load_network
-from orchestra.io.reader import MAX_UNPACKED_BYTES
+from orchestra.io.archive import MAX_UNPACKED_BYTES
 from orchestra.report.inputs import write_input_workbook
 
 
@@ -152,8 +152,8 @@ def test_negative_cost_and_capacity(tmp_path):
     tables["partners"][0]["fixed_cost"] = -1
     tables["partners"][1]["capacity"] = -3
     assert problems(tmp_path, tables) == [
-        "partners!E2: fixed_cost got -1 (expected a number of at least 0)",
-        "partners!F3: capacity got -3 (expected a number of at least 0)",
+        "partners!E2: fixed_cost got -1 (expected a number from 0 to 1,000,000,000,000)",
+        "partners!F3: capacity got -3 (expected a number from 0 to 1,000,000,000)",
     ]
 
 
@@ -162,8 +162,8 @@ def test_slots_must_be_a_positive_whole_number(tmp_path):
     tables["roles"][0]["slots"] = 1.5
     tables["roles"][1]["slots"] = 0
     assert problems(tmp_path, tables) == [
-        "roles!F2: slots got 1.5 (expected a whole number of at least 1)",
-        "roles!F3: slots got 0 (expected a whole number of at least 1)",
+        "roles!F2: slots got 1.5 (expected a whole number from 1 to 1000)",
+        "roles!F3: slots got 0 (expected a whole number from 1 to 1000)",
     ]
 
 
@@ -249,7 +249,7 @@ def test_policy_values_are_checked(tmp_path):
     tables["policy"] = [{"key": "max_partners", "value": "two"},
                         {"key": "must_include", "value": "A; X"}]
     assert problems(tmp_path, tables) == [
-        'policy!B2: max_partners got "two" (expected a whole number of at least 0)',
+        'policy!B2: max_partners got "two" (expected a whole number from 0 to 1,000,000)',
         'policy!B3: must_include names unknown partner "X" (expected partner ids from the '
         "partners sheet, separated by ;)",
     ]

@@ -62,7 +62,10 @@ class Column:
 
 
 def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+    """A bound as people write it: 5, 0.5, 1,000,000."""
+    if not float(value).is_integer():
+        return str(value)
+    return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,21 @@ class Sheet:
 
 BLANK = None  # default for optional numbers: "no data"
 
+# The largest figures orchestra accepts. The model works in 64-bit integers (money scaled to
+# cents or finer), so a figure must stay far below 9.2e18 even when summed over a network;
+# these bounds are far above any real input and keep every sum exact.
+MAX_MONEY = 1e12  # per partner or per unit of load, per period
+MAX_BUDGET = 1e15
+MAX_CAPACITY = 1e9
+MAX_LOAD = 1e6  # load per slot, and effort per unit of load
+MAX_IMPORTANCE = 1e3
+MAX_SLOTS = 1_000
+MAX_HOURS = 1e6
+MAX_SCORE = 1e9  # standards and survey figures
+MAX_WEIGHT = 1e3  # profile weights, in typical slot costs
+MAX_SEED = 2**31 - 1  # CP-SAT's random seed is a 32-bit integer
+MAX_SECONDS = 1e7
+
 SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "partners",
@@ -91,13 +109,14 @@ SHEETS: tuple[Sheet, ...] = (
                    choices=PARTNER_KINDS),
             Column("region", TEXT, "", help="Where the partner works (free text)."),
             Column("fixed_cost", NUMBER, 0.0, "Cost of engaging the partner at all, per period.",
-                   low=0),
+                   low=0, high=MAX_MONEY),
             Column("capacity", NUMBER, help="Units of work the partner can take per period.",
-                   low=0),
+                   low=0, high=MAX_CAPACITY),
             Column("reliability", NUMBER, 1.0,
                    "Share of commitments delivered to standard (0-1).", low=0, high=1),
             Column("response_hours", NUMBER, BLANK,
-                   "Typical time to respond, in hours (blank: unknown).", low=0),
+                   "Typical time to respond, in hours (blank: unknown).", low=0,
+                   high=MAX_HOURS),
         ),
         key=("partner_id",),
     ),
@@ -110,9 +129,11 @@ SHEETS: tuple[Sheet, ...] = (
             Column("capability", ID, help="Name of the skill or resource, e.g. call_center."),
             Column("level", INTEGER, help="How well the partner does it, 1 (basic) to 5 (best).",
                    low=1, high=5),
-            Column("unit_cost", NUMBER, 0.0, "Cost per unit of load assigned.", low=0),
+            Column("unit_cost", NUMBER, 0.0, "Cost per unit of load assigned.", low=0,
+                   high=MAX_MONEY),
             Column("effort", NUMBER, 1.0,
-                   "Capacity used per unit of load (a specialist may need less).", low=0),
+                   "Capacity used per unit of load (a specialist may need less).", low=0,
+                   high=MAX_LOAD),
         ),
         key=("partner_id", "capability"),
     ),
@@ -130,7 +151,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column("channel", TEXT, "", help="branch, phone, web, mobile app, on-site, ..."),
             Column("moment_of_truth", BOOL, False,
                    "yes when this encounter fixes the customer's impression for good."),
-            Column("importance", NUMBER, 1.0, "Relative weight of the touchpoint.", low=0),
+            Column("importance", NUMBER, 1.0, "Relative weight of the touchpoint.", low=0,
+                   high=MAX_IMPORTANCE),
         ),
         key=("touchpoint_id",),
     ),
@@ -145,8 +167,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("capability", ID, help="The capability the role needs."),
             Column("min_level", INTEGER, 1, "Lowest capability level that qualifies (1-5).",
                    low=1, high=5),
-            Column("slots", INTEGER, 1, "Distinct partners needed.", low=1),
-            Column("load", NUMBER, 1.0, "Units of work per slot.", low=0),
+            Column("slots", INTEGER, 1, "Distinct partners needed.", low=1,
+                   high=MAX_SLOTS),
+            Column("load", NUMBER, 1.0, "Units of work per slot.", low=0, high=MAX_LOAD),
             Column("critical", BOOL, True, "yes when the role must be filled."),
         ),
         key=("role_id",),
@@ -171,10 +194,14 @@ SHEETS: tuple[Sheet, ...] = (
             Column("metric", ID, help="on_time_rate, response_hours or any name."),
             Column("direction", CHOICE, help="higher or lower: which way is better.",
                    choices=DIRECTIONS),
-            Column("customer_expects", NUMBER, BLANK, "What customers expect."),
-            Column("target", NUMBER, BLANK, "The standard the company set."),
-            Column("promised", NUMBER, BLANK, "What marketing promises."),
-            Column("measured", NUMBER, BLANK, "What is measured today (blank: no data)."),
+            Column("customer_expects", NUMBER, BLANK, "What customers expect.",
+                   low=-MAX_SCORE, high=MAX_SCORE),
+            Column("target", NUMBER, BLANK, "The standard the company set.",
+                   low=-MAX_SCORE, high=MAX_SCORE),
+            Column("promised", NUMBER, BLANK, "What marketing promises.",
+                   low=-MAX_SCORE, high=MAX_SCORE),
+            Column("measured", NUMBER, BLANK, "What is measured today (blank: no data).",
+                   low=-MAX_SCORE, high=MAX_SCORE),
         ),
         key=("touchpoint_id", "metric"),
     ),
@@ -185,10 +212,12 @@ SHEETS: tuple[Sheet, ...] = (
         (
             Column("touchpoint_id", ID, help="A touchpoint_id."),
             Column("dimension", CHOICE, help="A SERVQUAL dimension.", choices=DIMENSIONS),
-            Column("customer_expected", NUMBER, BLANK, "Customers' expectation score."),
+            Column("customer_expected", NUMBER, BLANK, "Customers' expectation score.",
+                   low=-MAX_SCORE, high=MAX_SCORE),
             Column("management_estimate", NUMBER, BLANK,
-                   "What managers think customers expect."),
-            Column("customer_perceived", NUMBER, BLANK, "Customers' perception score."),
+                   "What managers think customers expect.", low=-MAX_SCORE, high=MAX_SCORE),
+            Column("customer_perceived", NUMBER, BLANK, "Customers' perception score.",
+                   low=-MAX_SCORE, high=MAX_SCORE),
         ),
         key=("touchpoint_id", "dimension"),
     ),
@@ -238,16 +267,21 @@ class PolicyKey:
 
 
 POLICY_KEYS: tuple[PolicyKey, ...] = (
-    PolicyKey("budget", NUMBER, "Most the plan may cost in total (blank: no limit).", low=0),
-    PolicyKey("max_partners", INTEGER, "Most partners the team may have.", low=0),
+    PolicyKey("budget", NUMBER, "Most the plan may cost in total (blank: no limit).", low=0,
+              high=MAX_BUDGET),
+    PolicyKey("max_partners", INTEGER, "Most partners the team may have.", low=0,
+              high=MAX_SLOTS * 1000),
     PolicyKey("min_partners_per_touchpoint", INTEGER,
-              "Distinct partners needed on each touchpoint with a critical role.", low=1),
+              "Distinct partners needed on each touchpoint with a critical role.", low=1,
+              high=MAX_SLOTS),
     PolicyKey("must_include", "ids", "Partner ids that must join, separated by ;"),
     PolicyKey("exclude", "ids", "Partner ids that may not join, separated by ;"),
     PolicyKey("forbid_below_strength", NUMBER,
               "Never select two partners whose strength is below this.", low=-1, high=1),
-    PolicyKey("time_limit_s", NUMBER, "Solver time limit in seconds (default 60).", low=0),
+    PolicyKey("time_limit_s", NUMBER, "Solver time limit in seconds (default 60).", low=0,
+              high=MAX_SECONDS),
     PolicyKey("profile", TEXT, "Planning profile from models/ (default balanced)."),
-    PolicyKey("seed", INTEGER, "Solver random seed (default 0).", low=0),
+    PolicyKey("seed", INTEGER, "Solver random seed (default 0).", low=0,
+              high=MAX_SEED),
 )
 POLICY_KEY = {k.key: k for k in POLICY_KEYS}

@@ -5,9 +5,11 @@ Every problem is collected, located to its cell, and raised together in one ``In
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -32,15 +34,17 @@ from orchestra.io.contract import (
     CHOICE,
     ID,
     INTEGER,
+    MAX_WEIGHT,
     NUMBER,
     POLICY_KEY,
     REQUIRED,
+    SHEET,
     SHEETS,
     TEXT,
     Column,
     Sheet,
 )
-from orchestra.io.reader import RawTable, read_tables
+from orchestra.io.reader import ExcelError, RawTable, clean_text, read_tables
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "f", "0"}
@@ -63,13 +67,41 @@ def _blank(value: object) -> bool:
 
 
 def _text(value: object) -> str:
+    if isinstance(value, ExcelError):
+        raise _Invalid(f"is the Excel error {value}")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # an id typed as 101 in Excel is the text "101"
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value).strip()
+    return str(clean_text(value)).strip()
+
+
+# "1,500,000" and "1,500.25" group thousands; "0,5", "12,75" and "1.234,5" use a decimal comma.
+# "1,500" alone could be either, so it is refused rather than guessed.
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+")
+AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+
+
+def _plain_number(text: str) -> str:
+    """A number as written by hand, in Python's notation; commas are read only where they
+    cannot mean two things.
+
+    >>> _plain_number("1,500,000"), _plain_number("0,5"), _plain_number("1.234,5")
+    ('1500000', '0.5', '1234.5')
+    """
+    if "," not in text:
+        return text
+    if AMBIGUOUS.fullmatch(text):
+        raise _Invalid(f'got "{text}": a thousands separator or a decimal comma? Write it '
+                       "without the comma, or with a decimal point")
+    if THOUSANDS.fullmatch(text) and (text.count(",") > 1 or "." in text):
+        return text.replace(",", "")
+    if DECIMAL_COMMA.fullmatch(text):
+        return text.replace(".", "").replace(",", ".")
+    raise _Invalid(f'got "{text}"')
 
 
 def _number(value: object) -> float:
@@ -78,11 +110,11 @@ def _number(value: object) -> float:
     if isinstance(value, int | float):
         number = float(value)
     else:
-        text = _text(value).replace(",", "") if isinstance(value, str) else _text(value)
-        text = text.replace(" ", "")
+        text = _text(value).replace(" ", "").replace("\u00a0", "")
         percent = text.endswith("%")
+        plain = _plain_number(text.rstrip("%"))
         try:
-            number = float(text.rstrip("%"))
+            number = float(plain)
         except ValueError:
             raise _Invalid(f"got {_shown(value)}") from None
         if percent:
@@ -176,6 +208,7 @@ class _Reader:
                 self.problems.append(Problem(table.where(1, col), f'duplicate column "{name}"',
                                              "each column once"))
             positions.setdefault(name, col)
+        self._misspelt(table, sheet, positions)
         missing = [c.name for c in sheet.columns if c.required and c.name not in positions]
         for name in missing:
             self.problems.append(Problem(
@@ -209,6 +242,23 @@ class _Reader:
                 self.ids.setdefault(sheet.name, set()).add(str(values[sheet.key[0]]))
         return self._unique(sheet, rows)
 
+    def _misspelt(self, table: RawTable, sheet: Sheet, positions: dict[str, int]) -> None:
+        """An unknown header that closely matches an absent contract column is a typo, not an
+        extra column: ignoring "min-level" would silently give every role the default."""
+        if not table.strict_header:
+            return
+        absent = [c.name for c in sheet.columns if c.name not in positions]
+        for name, col in positions.items():
+            if not name or name in {c.name for c in sheet.columns}:
+                continue
+            squeezed = {_squeeze(a): a for a in absent}
+            meant = squeezed.get(_squeeze(name)) or next(
+                iter(difflib.get_close_matches(name, absent, n=1, cutoff=0.8)), None)
+            if meant:
+                self.problems.append(Problem(table.where(1, col),
+                                             f'unknown column "{name}": did you mean "{meant}"?',
+                                             f'the column name "{meant}"'))
+
     def _unique(self, sheet: Sheet, rows: list[_Row]) -> list[_Row]:
         if not sheet.key:
             return rows
@@ -234,6 +284,11 @@ class _Reader:
         self.problems.append(Problem(row.cells[column], f'unknown {what} "{value}"',
                                      f"a {what} from the {what.split('_')[0]}s sheet"))
         return False
+
+
+def _squeeze(name: str) -> str:
+    """A header without case, spaces, hyphens or underscores: "Min-Level" -> "minlevel"."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
 def _records(rows: list[_Row], cls: type) -> list:
@@ -262,7 +317,8 @@ def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
         if _blank(raw):
             continue  # a blank value leaves the default in force
         column = Column(key, spec.kind if spec and spec.kind != "ids" else NUMBER,
-                        low=spec.low if spec else 0, high=spec.high if spec else None)
+                        low=spec.low if spec else 0,
+                        high=spec.high if spec else MAX_WEIGHT)
         if spec and spec.kind == "ids":
             ids = _ids(str(raw))
             for pid in ids:
@@ -429,7 +485,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "") -> Loaded
 
 def load(path: str | Path) -> Loaded:
     """Read and check a workbook or CSV folder; warnings (unknown policy keys) come back too."""
-    return network_from_tables(read_tables(path), source=str(path))
+    return network_from_tables(read_tables(path, SHEET), source=str(path))
 
 
 def load_network(path: str | Path) -> Network:
@@ -443,8 +499,6 @@ def load_network(path: str | Path) -> Network:
 def network_from_rows(tables: dict[str, list[dict[str, object]]], source: str = "") -> Network:
     """Check and build a ``Network`` from in-memory rows (sheet -> row dicts), as if read from a
     CSV folder; for generated networks and tests that need no file."""
-    from orchestra.io.contract import SHEET
-
     raw = {}
     for sheet, rows in tables.items():
         header = tuple(c.name for c in SHEET[sheet].columns) if sheet in SHEET else tuple(
@@ -461,7 +515,7 @@ def lock_table(path: str | Path, every_row: bool = False) -> RawTable:
     ``[report.xlsx]assignments!E3``. With ``every_row``, the ``locked`` column is ignored and
     every row counts (a plan given by hand, not locks for re-planning)."""
     path = Path(path)
-    tables = read_tables(path)
+    tables = read_tables(path, ("locks", "assignments"))
     table = tables.get("locks") or tables.get("assignments")
     if table is None:
         raise InputError([Problem(path.name, "has neither a locks nor an assignments sheet",
@@ -476,12 +530,14 @@ def lock_table(path: str | Path, every_row: bool = False) -> RawTable:
         keep = [i for i, name in enumerate(header) if name != "locked"]
         header = tuple(header[i] for i in keep)
         rows = tuple((n, tuple(values[i] for i in keep if i < len(values))) for n, values in rows)
-    return RawTable(label, header, rows, table.is_csv)
+    # A report's assignments sheet has columns of its own (partner_name, ...): not typos.
+    return RawTable(label, header, rows, table.is_csv, strict_header=table.sheet != "assignments")
 
 
 def load_with_locks(path: str | Path, locks_path: str | Path, every_row: bool = False) -> Loaded:
     """Read ``path`` with its locks replaced by those in ``locks_path`` (see ``lock_table``),
     every lock checked like the input's own: ids, qualification, slots, capacity, budget."""
-    tables = read_tables(path)
+    tables = read_tables(path, SHEET)
     tables["locks"] = lock_table(locks_path, every_row)
-    return network_from_tables(tables, source=str(path))
+    loaded = network_from_tables(tables, source=str(path))
+    return replace(loaded, network=replace(loaded.network, locks_source=str(locks_path)))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from orchestra.domain import Profile
 from orchestra.errors import ProfileError
+from orchestra.io.contract import MAX_SLOTS, MAX_WEIGHT
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_PROFILE = "balanced"
@@ -42,11 +43,19 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: not valid TOML ({exc})") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot be read ({exc})") from exc
     values: dict[str, object] = {"name": data.get("name", path.stem),
                                  "description": data.get("description", "")}
+    for key in ("name", "description"):
+        if not isinstance(values[key], str):
+            raise ProfileError(f"{path}: {key} = {values[key]!r} (expected text in quotes)")
     known = {f.name: f for f in fields(Profile)}
     for section in ("weights", "rules"):
-        for key, value in data.get(section, {}).items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ProfileError(f"{path}: {section} = {table!r} (expected a [{section}] table)")
+        for key, value in table.items():
             if key not in known:
                 raise ProfileError(f"{path}: [{section}] {key} is not a profile setting "
                                    f"(expected one of {', '.join(sorted(known))})")
@@ -54,11 +63,13 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
             if isinstance(default, bool):
                 ok = isinstance(value, bool)
             elif isinstance(default, int):
-                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+                ok = (isinstance(value, int) and not isinstance(value, bool)
+                      and 1 <= value <= MAX_SLOTS)
             else:
-                ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+                ok = (isinstance(value, int | float) and not isinstance(value, bool)
+                      and 0 <= value <= MAX_WEIGHT)
             if not ok:
                 raise ProfileError(f"{path}: [{section}] {key} = {value!r} (expected a value like "
-                                   f"{default!r}, not negative)")
+                                   f"{default!r}, from 0 to {MAX_WEIGHT:g})")
             values[key] = float(value) if isinstance(default, float) else value
     return Profile(**values)

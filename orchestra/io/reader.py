@@ -2,25 +2,43 @@
 
 Nothing here knows what the columns mean; ``loader`` does. Workbooks are read with
 python-calamine (Rust): on a 5,000-partner workbook it is many times faster than openpyxl
-(see ``benchmarks/``). Before a byte of XML is parsed, the archive is checked so that a zip
-bomb or an XML entity attack is refused with a clear message.
+(see ``benchmarks/``). Before calamine parses a byte, ``archive`` checks every part and scans
+the wanted sheets, so that a zip bomb, an XML entity attack, a damaged part or a stray far cell
+is refused with a clear message, and Excel error values are kept apart from blanks.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestra.errors import UnsafeInputError
+from orchestra.io.archive import check_archive, scan_sheet, sheet_parts
 
-# A 50,000-row capability sheet unpacks to tens of MB; 512 MB is far beyond any real input.
-MAX_UNPACKED_BYTES = 512 * 1024 * 1024
-# Sheet XML compresses well (10-30x); a thousandfold ratio on a big part is a bomb.
-MAX_RATIO = 1000
-XML_PROBE_BYTES = 64 * 1024
+# A CSV field longer than this is refused (Python's csv module stops at 128 KB by default).
+MAX_CSV_FIELD = 1 << 20
+# C0 control characters other than tab, line feed and carriage return: Excel stores a pasted
+# vertical tab as _x000B_, and no spreadsheet can write them back.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ExcelError(str):
+    """An Excel error value (#REF!, #N/A, #DIV/0!) in a cell: never a blank, never a number."""
+
+
+def clean_text(value: object) -> object:
+    """Text without control characters; other values unchanged.
+
+    >>> clean_text("Front\x0bdesk"), clean_text(3.5)
+    ('Frontdesk', 3.5)
+    """
+    if isinstance(value, str) and not isinstance(value, ExcelError):
+        return CONTROL.sub("", value)
+    return value
 
 
 def column_letter(index: int) -> str:
@@ -42,13 +60,15 @@ class RawTable:
     """One sheet as read: header names (lower-cased, stripped) and rows of raw cell values.
 
     ``rows`` holds ``(row_number, values)``, where ``row_number`` is the spreadsheet row (1 is
-    the header) or CSV line, and blank rows are already dropped.
+    the header) or CSV line, and blank rows are already dropped. Text holds no control characters;
+    an Excel error value is an ``ExcelError``.
     """
 
     sheet: str
     header: tuple[str, ...]
     rows: tuple[tuple[int, tuple[object, ...]], ...]
     is_csv: bool
+    strict_header: bool = True  # an unknown header close to a contract column is an error
 
     def where(self, row: int, col: int | None = None) -> str:
         """Location of a cell for error messages: ``roles!E7`` or ``roles.csv:7:min_level``."""
@@ -74,7 +94,8 @@ def _table(sheet: str, grid: list[list[object]], is_csv: bool) -> RawTable:
     header: tuple[str, ...] = ()
     for _number, values in rows:
         if not all(_is_blank(v) for v in values):
-            header = tuple("" if _is_blank(v) else str(v).strip().lower() for v in values)
+            header = tuple("" if _is_blank(v) else str(clean_text(v)).strip().lower()
+                           for v in values)
             break
     # Trailing empty header cells are ignored, together with whatever lies under them.
     width = len(header)
@@ -83,100 +104,100 @@ def _table(sheet: str, grid: list[list[object]], is_csv: bool) -> RawTable:
     header = header[:width]
     body = []
     for number, values in rows:
-        values = tuple(values[:width]) + ("",) * (width - len(values))
+        values = tuple(clean_text(v) for v in values[:width]) + ("",) * (width - len(values))
         if all(_is_blank(v) for v in values):
             continue
         body.append((number, values))
     return RawTable(sheet, header, tuple(body), is_csv)
 
 
-def _check_archive(path: Path) -> None:
-    """Refuse zip bombs and XML with DOCTYPE/ENTITY declarations before any parser sees them."""
-    where = path.name
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnsafeInputError(where, f"is not an Excel workbook ({exc})",
-                               "an .xlsx file saved by Excel, LibreOffice or orchestra") from exc
-    with archive:
-        members = archive.infolist()
-        unpacked = sum(m.file_size for m in members)
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise UnsafeInputError(
-                where,
-                f"refused: unpacks to {unpacked / 2**20:,.0f} MB, a likely zip bomb",
-                f"at most {MAX_UNPACKED_BYTES // 2**20} MB of content",
-            )
-        for m in members:
-            ratio = m.file_size / m.compress_size if m.compress_size else 0
-            if m.file_size > 2**20 and ratio > MAX_RATIO:
-                raise UnsafeInputError(
-                    where,
-                    f"refused: part {m.filename} is compressed {m.file_size // m.compress_size}:1,"
-                    " a likely zip bomb",
-                    f"a compression ratio below {MAX_RATIO}:1",
-                )
-        for m in members:
-            if not m.filename.endswith((".xml", ".rels")):
-                continue
-            with archive.open(m) as handle:
-                head = handle.read(XML_PROBE_BYTES).upper()
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise UnsafeInputError(
-                    where,
-                    f"refused: part {m.filename} declares XML entities (a possible XML entity"
-                    " attack); workbooks never need them",
-                    "a workbook without DOCTYPE or ENTITY declarations",
-                )
+def read_xlsx(path: Path, sheets: Collection[str] | None = None) -> dict[str, RawTable]:
+    """The sheets of a workbook named in ``sheets`` (all if None), keyed by lower-cased name.
 
-
-def read_xlsx(path: Path) -> dict[str, RawTable]:
-    """Every sheet of a workbook, keyed by its lower-cased name."""
+    The archive is checked first (see ``archive``), and only the wanted sheets are parsed.
+    """
     from python_calamine import CalamineWorkbook
 
-    _check_archive(path)
+    where = path.name
+    with check_archive(path) as zipped:
+        parts = sheet_parts(zipped, where)
+        wanted = {key: name for key, (name, _) in parts.items()
+                  if sheets is None or key in sheets}
+        facts = {key: scan_sheet(zipped, parts[key][1], key, where) for key in wanted}
     try:
         book = CalamineWorkbook.from_path(str(path))
+        grids = {key: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                 for key, name in wanted.items()}
     except Exception as exc:  # calamine raises its own error types for corrupt files
-        raise UnsafeInputError(path.name, f"cannot be read as a workbook ({exc})",
+        raise UnsafeInputError(where, f"cannot be read as a workbook ({exc})",
                                "an .xlsx file saved by Excel, LibreOffice or orchestra") from exc
     tables = {}
-    for name in book.sheet_names:
-        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        key = name.strip().lower()
+    for key, grid in grids.items():
+        for (row, col), error in facts[key].errors.items():
+            if row - 1 < len(grid) and col < len(grid[row - 1]):
+                grid[row - 1][col] = ExcelError(error)
         tables[key] = _table(key, grid, is_csv=False)
     return tables
 
 
 def read_csv_text(sheet: str, text: str) -> RawTable:
     """One CSV table from its text; a leading byte-order mark is ignored."""
-    grid = [list(row) for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))]
+    limit = csv.field_size_limit(MAX_CSV_FIELD)
+    try:
+        grid = [list(row) for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))]
+    except csv.Error as exc:
+        raise UnsafeInputError(f"{sheet}.csv", f"cannot be read as CSV ({exc})",
+                               f"comma-separated text, no field over {MAX_CSV_FIELD:,} characters"
+                               ) from exc
+    finally:
+        csv.field_size_limit(limit)
     return _table(sheet, grid, is_csv=True)
 
 
-def read_csv_folder(path: Path) -> dict[str, RawTable]:
-    """Every ``*.csv`` file of a folder, keyed by its lower-cased stem."""
+def csv_files(path: Path) -> list[Path]:
+    """The ``.csv`` files of a folder, whatever the case of the extension."""
+    try:
+        return sorted(f for f in path.iterdir() if f.suffix.lower() == ".csv")
+    except OSError as exc:
+        raise UnsafeInputError(path.name, f"cannot be listed ({exc.strerror})",
+                               "a readable folder of .csv files") from exc
+
+
+def read_csv_folder(path: Path, sheets: Collection[str] | None = None) -> dict[str, RawTable]:
+    """The ``*.csv`` files of a folder named in ``sheets`` (all if None), keyed by stem."""
     tables = {}
-    for file in sorted(path.glob("*.csv")) + sorted(path.glob("*.CSV")):
+    for file in csv_files(path):
         key = file.stem.strip().lower()
+        if sheets is not None and key not in sheets:
+            continue
+        if key in tables:
+            raise UnsafeInputError(file.name, f"is a second file for the {key} table",
+                                   "one .csv file per table")
+        if not file.is_file():
+            raise UnsafeInputError(file.name, "is not a file", "a .csv file")
         try:
             text = file.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
             raise UnsafeInputError(file.name, f"is not UTF-8 text ({exc.reason})",
                                    "a CSV file saved as UTF-8") from exc
+        except OSError as exc:
+            raise UnsafeInputError(file.name, f"cannot be read ({exc.strerror})",
+                                   "a readable .csv file") from exc
         tables[key] = read_csv_text(key, text)
     return tables
 
 
-def read_tables(path: str | Path) -> dict[str, RawTable]:
-    """Raw tables from a workbook or a CSV folder; anything else is refused."""
+def read_tables(path: str | Path, sheets: Collection[str] | None = None
+                ) -> dict[str, RawTable]:
+    """Raw tables from a workbook or a CSV folder, only those named in ``sheets`` (all if
+    None); anything else is refused."""
     path = Path(path)
     if not path.exists():
         raise UnsafeInputError(str(path), "does not exist", "an .xlsx workbook or a folder of .csv")
     if path.is_dir():
-        return read_csv_folder(path)
+        return read_csv_folder(path, sheets)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path)
+        return read_xlsx(path, sheets)
     if path.suffix.lower() == ".xls":
         raise UnsafeInputError(path.name, "is an old .xls workbook",
                                "an .xlsx workbook (in Excel: Save As, Excel Workbook)")

@@ -3,7 +3,8 @@
 CP-SAT works on integers. Money and capacity are scaled by the smallest power of ten (up to
 10**4) that makes every input figure whole, so plans are exact for inputs with up to four
 decimals; beyond that, costs are rounded to the nearest 1/10,000 and capacity use is rounded up
-(never promising more than a partner has).
+(never promising more than a partner has). On networks whose figures add up to more than 2**53
+at that scale, fewer decimals are kept; where even whole units overflow, ``ModelSizeError``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,31 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from orchestra.domain import Capability, Network, Role, Rules
+from orchestra.errors import OrchestraError
 
 MAX_DECIMALS = 4
+# Every integer the model holds (a cost, a capacity sum, the objective) stays below this, so it
+# is exact both in CP-SAT's 64-bit integers and in the doubles its objective is reported in.
+EXACT_LIMIT = 2**53
+
+
+class ModelSizeError(OrchestraError):
+    """The input's figures, summed over the network, are too large for exact planning."""
+
+
+def fitting_scale(scale: int, ceiling: float, what: str) -> int:
+    """The largest power of ten up to ``scale`` for which ``ceiling`` scaled stays exact.
+
+    >>> fitting_scale(100, 1e12, "money"), fitting_scale(100, 1e15, "money")
+    (100, 1)
+    """
+    while scale > 1 and ceiling * scale > EXACT_LIMIT:
+        scale //= 10
+    if ceiling * scale > EXACT_LIMIT:
+        raise ModelSizeError(
+            f"the network's {what} figures add up to {ceiling:,.0f}, more than orchestra can "
+            f"plan exactly ({EXACT_LIMIT:,}); state them in a larger unit (thousands, say)")
+    return scale
 
 
 def decimal_scale(values: list[float], max_decimals: int = MAX_DECIMALS) -> int:
@@ -118,13 +142,34 @@ class ModelData:
         values += [c.cost for c in self.all_pairs]
         if self.rules.budget is not None:
             values.append(self.rules.budget)
-        return decimal_scale(values)
+        return fitting_scale(decimal_scale(values), self.objective_ceiling, "money")
+
+    @cached_property
+    def objective_ceiling(self) -> float:
+        """The most any objective term, or their sum, can reach, in money: every partner and
+        every candidate at once, every slot open, every tie counted."""
+        profile = self.rules.profile
+        typical = self.typical_slot_cost
+        fixed = sum(self.network.partner[p].fixed_cost for p in self._scaled_partners)
+        slots = sum(c.cost for c in self.all_pairs)
+        unreliable = sum(self.touchpoint_weight(c.role) for c in self.all_pairs)
+        open_slots = sum(role.slots * self.touchpoint_weight(role) for role in self.network.roles)
+        ties = sum(abs(rel.strength) for rel in self.network.relationships)
+        return max(self.rules.budget or 0.0,
+                   profile.cost_weight * (fixed + slots)
+                   + typical * (profile.reliability_weight * unreliable
+                                + profile.fill_weight * open_slots
+                                + profile.cohesion_weight * ties))
 
     @cached_property
     def capacity_scale(self) -> int:
         values = [self.network.partner[p].capacity for p in self._scaled_partners]
         values += [c.usage for c in self.all_pairs]
-        return decimal_scale(values)
+        load: dict[str, float] = {}
+        for c in self.all_pairs:
+            load[c.offer.partner_id] = load.get(c.offer.partner_id, 0.0) + c.usage * c.role.slots
+        ceiling = max([*values, *load.values(), 0.0])
+        return fitting_scale(decimal_scale(values), ceiling, "capacity")
 
     def money(self, value: float) -> int:
         return round(value * self.money_scale)

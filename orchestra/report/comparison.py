@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from orchestra.domain import Network
 from orchestra.procurement import Comparison, Impact, SetResult
-from orchestra.report.xlsx import save_atomic, write_table
+from orchestra.report.xlsx import inputs_of, save_atomic, write_table
 
 BEST = DifferentialStyle(fill=PatternFill("solid", bgColor="C9E7C9"))
 WORST = DifferentialStyle(fill=PatternFill("solid", bgColor="F4B6B6"))
@@ -146,7 +146,7 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
 
 def write_comparison(network: Network, comparison: Comparison, path: str | Path, *,
                      force: bool = False) -> Path:
-    sources = [Path(network.source)] if network.source else []
+    sources = inputs_of(network)
     return save_atomic(build_comparison(network, comparison), path, force=force, inputs=sources)
 
 
@@ -169,5 +169,5 @@ def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, 
                      "roles_unfilled", "touchpoints_losing_coverage", "status"],
                 stress_rows(network, impacts), name="stress",
                 formats={"cost_increase": MONEY, "new_total_cost": MONEY})
-    sources = [Path(network.source)] if network.source else []
+    sources = inputs_of(network)
     return save_atomic(wb, path, force=force, inputs=sources)

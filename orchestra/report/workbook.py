@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network, Plan
-from orchestra.report.xlsx import fit_widths, save_atomic, set_value, write_table
+from orchestra.report.xlsx import fit_widths, inputs_of, save_atomic, set_value, write_table
 from orchestra.score import Scores
 from orchestra.score.cohesion import positive_ties, team_graph
 from orchestra.score.gaps import describe
@@ -361,5 +361,5 @@ def write_report(network: Network, plan: Plan, scores: Scores, path: str | Path,
                  force: bool = False) -> Path:
     """Write the report to ``path`` atomically; never over the input, nor over another file
     without ``force``."""
-    sources = [Path(network.source)] if network.source else []
+    sources = inputs_of(network)
     return save_atomic(build_report(network, plan, scores), path, force=force, inputs=sources)

@@ -8,6 +8,7 @@ is replaced only with ``force`` (and never when it is the input).
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from orchestra.domain import Network
 from orchestra.errors import OutputError
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -98,29 +100,85 @@ def add_dropdown(ws: Worksheet, col: int, choices: Sequence[str], rows: int = 20
     ws.add_data_validation(validation)
 
 
-def check_target(path: Path, *, force: bool, inputs: Sequence[Path] = ()) -> None:
-    """Refuse to overwrite an input, or an existing file without ``force``."""
+def inputs_of(network: Network) -> list[Path]:
+    """The files and folders ``network`` was read from: no output may land on one of them."""
+    return [Path(p) for p in (network.source, network.locks_source) if p]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_target(path: Path, *, force: bool, inputs: Sequence[Path] = (),
+                 suffix: str = ".xlsx") -> None:
+    """Refuse a target that is (or lies inside) an input, even with ``force``; one that exists,
+    without ``force``; a wrong extension; a folder that is not there."""
+    if suffix and path.suffix.lower() != suffix:
+        raise OutputError(f"{path}: the output is an Excel workbook; give it a {suffix} name")
     target = path.resolve()
     for source in inputs:
-        if source and Path(source).exists() and Path(source).resolve() == target:
+        source = Path(source).resolve()
+        if target == source or _same_file(target, source):
             raise OutputError(f"{path}: refusing to overwrite the input; choose another name")
+        if source.is_dir() and source in target.parents:
+            raise OutputError(f"{path}: refusing to write inside the input folder {source}; "
+                              "choose another folder")
+    if not path.parent.is_dir():
+        what = "is not a folder" if path.parent.exists() else "does not exist"
+        raise OutputError(f"{path}: folder {path.parent} {what}")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name")
     if path.exists() and not force:
         raise OutputError(f"{path}: already exists; pass --force to replace it")
-    if not path.parent.exists():
-        raise OutputError(f"{path}: folder {path.parent} does not exist")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def save_atomic(wb: Workbook, path: str | Path, *, force: bool = False,
                 inputs: Sequence[Path] = ()) -> Path:
-    """Save ``wb`` to ``path`` through a temporary file in the same folder and a rename."""
+    """Save ``wb`` to ``path`` through a temporary file in the same folder.
+
+    Without ``force`` the file is created exclusively (a hard link, which fails if the name is
+    taken), so of two runs writing the same name at once one wins and the other is told; with
+    ``force`` it is renamed over the old file. Either way readers never see half a file, and
+    the file gets the usual permissions (0666 less the umask), not the temporary file's 0600.
+    """
     path = Path(path)
     check_target(path, force=force, inputs=inputs)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write in {path.parent} ({exc.strerror})") from exc
     os.close(handle)
     try:
+        os.chmod(temp, 0o666 & ~_umask())
         wb.save(temp)
-        os.replace(temp, path)
-    except BaseException:
+        if force:
+            os.replace(temp, path)
+        else:
+            _create_exclusively(Path(temp), path)
+    except FileExistsError:
+        raise OutputError(f"{path}: already exists; pass --force to replace it") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+    finally:
         Path(temp).unlink(missing_ok=True)
-        raise
     return path
+
+
+def _create_exclusively(temp: Path, path: Path) -> None:
+    """Give the finished ``temp`` the name ``path``, failing if the name is taken."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: an exclusive create and a copy
+        with open(path, "xb") as out, open(temp, "rb") as source:
+            shutil.copyfileobj(source, out)

@@ -1,0 +1,217 @@
+"""Checks on an .xlsx archive before any spreadsheet reader sees it.
+
+A workbook is a zip of XML parts. Every part is read here once, in full, whatever its name or
+extension: a zip bomb, an encrypted or damaged entry, an unknown compression or an XML
+DOCTYPE/ENTITY declaration is refused with the part named. The sheets orchestra reads are then
+scanned cell by cell (streaming, nothing kept but positions): how far their data really reaches,
+so that one stray value at XFD1048576 is refused instead of making the reader allocate the whole
+grid, and where Excel error values (#REF!, #N/A) stand, so that they are reported at their cell
+rather than read as blanks.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestra.errors import UnsafeInputError
+
+# A 50,000-row capability sheet unpacks to tens of MB; 512 MB is far beyond any real input.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+# Sheet XML compresses well (10-30x); a thousandfold ratio on a big part is a bomb.
+MAX_RATIO = 1000
+# The reader holds a sheet as a full grid of its used range: these bound that grid.
+MAX_COLUMNS = 1_000
+MAX_CELLS = 5_000_000
+CHUNK = 1 << 20
+DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
+EXPECTED = "an .xlsx file saved by Excel, LibreOffice or orchestra"
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def cell_name(row: int, col: int) -> str:
+    """``A1``-style name of a 1-based row and 0-based column.
+
+    >>> cell_name(1048576, 16383)
+    'XFD1048576'
+    """
+    letters = ""
+    index = col + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def _position(ref: str) -> tuple[int, int] | None:
+    """(1-based row, 0-based column) of ``B7``, or None when it is not a cell name."""
+    match = re.fullmatch(r"([A-Za-z]{1,3})([0-9]{1,7})", ref)
+    if not match:
+        return None
+    col = 0
+    for letter in match.group(1).upper():
+        col = col * 26 + ord(letter) - 64
+    return int(match.group(2)), col - 1
+
+
+@dataclass
+class SheetFacts:
+    """What the scan learnt of one sheet: its real extent and its error cells."""
+
+    part: str
+    rows: int = 0  # the last row holding a value
+    columns: int = 0  # the last column holding a value, counted from 1
+    last_row_cell: str = "A1"  # a cell in the last row
+    last_column_cell: str = "A1"  # a cell in the last column
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> "#REF!"
+
+
+def _refuse(where: str, what: str, expected: str = EXPECTED) -> UnsafeInputError:
+    return UnsafeInputError(where, what, expected)
+
+
+def _read_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, where: str) -> None:
+    """Read a part in full (checking its CRC) and refuse any DTD or entity declaration in it."""
+    tail = b""
+    try:
+        with archive.open(member) as handle:
+            while chunk := handle.read(CHUNK):
+                window = (tail + chunk).upper()
+                if not tail and window[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                    raise _refuse(where, f"part {member.filename} is encoded in UTF-16",
+                                  "XML parts in UTF-8, as every spreadsheet program writes")
+                if any(d in window for d in DECLARATIONS):
+                    raise _refuse(where, f"refused: part {member.filename} declares XML entities"
+                                  " (a possible XML entity attack); workbooks never need them",
+                                  "a workbook without DOCTYPE or ENTITY declarations")
+                tail = chunk[-16:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise _refuse(where, f"is damaged: part {member.filename} cannot be unpacked ({exc})",
+                      "an undamaged workbook: open it in Excel or LibreOffice and save it again"
+                      ) from exc
+
+
+def check_archive(path: Path) -> zipfile.ZipFile:
+    """Open ``path`` as a zip and check every part; the caller closes the archive."""
+    where = path.name
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(8)
+    except OSError as exc:
+        raise _refuse(where, f"cannot be read ({exc.strerror})") from exc
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _refuse(where, "is password-protected or an old .xls workbook",
+                      "an .xlsx workbook without a password (in Excel: Save As, Excel Workbook)")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _refuse(where, f"is not an Excel workbook ({exc})") from exc
+    try:
+        members = archive.infolist()
+        unpacked = sum(m.file_size for m in members)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise _refuse(where, f"refused: unpacks to {unpacked / 2**20:,.0f} MB, a likely zip "
+                          "bomb", f"at most {MAX_UNPACKED_BYTES // 2**20} MB of content")
+        for m in members:
+            if m.flag_bits & 0x1:
+                raise _refuse(where, f"part {m.filename} is encrypted",
+                              "a workbook saved without a password")
+            if m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _refuse(where, f"part {m.filename} uses an unsupported compression "
+                              f"(method {m.compress_type})", "parts stored or deflated")
+            ratio = m.file_size / m.compress_size if m.compress_size else 0
+            if m.file_size > 2**20 and ratio > MAX_RATIO:
+                raise _refuse(where, f"refused: part {m.filename} is compressed "
+                              f"{m.file_size // m.compress_size}:1, a likely zip bomb",
+                              f"a compression ratio below {MAX_RATIO}:1")
+        for m in members:
+            _read_part(archive, m, where)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _parse(archive: zipfile.ZipFile, part: str, where: str) -> ET.Element:
+    try:
+        return ET.fromstring(archive.read(part))
+    except KeyError as exc:
+        raise _refuse(where, f"is damaged: part {part} is missing") from exc
+    except ET.ParseError as exc:
+        raise _refuse(where, f"is damaged: part {part} is not well-formed XML ({exc})") from exc
+
+
+def sheet_parts(archive: zipfile.ZipFile, where: str) -> dict[str, tuple[str, str]]:
+    """Sheet name (lower-cased) -> (name as written, part path), from the workbook's own index."""
+    names = set(archive.namelist())
+    book = "xl/workbook.xml"
+    rels_part = "_rels/.rels"
+    if rels_part in names:
+        for rel in _parse(archive, rels_part, where).iter(f"{{{PACKAGE_REL}}}Relationship"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                book = rel.get("Target", book).lstrip("/")
+    folder = posixpath.dirname(book)
+    book_rels = posixpath.join(folder, "_rels", posixpath.basename(book) + ".rels")
+    targets = {}
+    for rel in _parse(archive, book_rels, where).iter(f"{{{PACKAGE_REL}}}Relationship"):
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, target))
+        targets[rel.get("Id")] = target
+    sheets = {}
+    for sheet in _parse(archive, book, where).iter(f"{{{MAIN}}}sheet"):
+        name = sheet.get("name", "")
+        part = targets.get(sheet.get(f"{{{REL}}}id", ""))
+        if part is None or part not in names:
+            raise _refuse(where, f'is damaged: the part of sheet "{name}" is missing')
+        sheets[name.strip().lower()] = (name, part)
+    return sheets
+
+
+def scan_sheet(archive: zipfile.ZipFile, part: str, sheet: str, where: str) -> SheetFacts:
+    """The real extent and the error cells of one sheet, streamed; refuse a grid too large."""
+    facts = SheetFacts(part)
+    row_tag, cell_tag = f"{{{MAIN}}}row", f"{{{MAIN}}}c"
+    value_tags = {f"{{{MAIN}}}v", f"{{{MAIN}}}is"}
+    row = 0
+    col = -1
+    try:
+        with archive.open(part) as handle:
+            for event, elem in ET.iterparse(handle, events=("start", "end")):
+                if event == "start":
+                    if elem.tag == row_tag:
+                        row = int(elem.get("r") or row + 1)
+                        col = -1
+                    continue
+                if elem.tag == cell_tag:
+                    at = _position(elem.get("r", ""))
+                    row, col = at if at else (row, col + 1)
+                    held = [child for child in elem if child.tag in value_tags]
+                    if held and (held[0].text or len(held[0])):
+                        if row > facts.rows:
+                            facts.rows, facts.last_row_cell = row, cell_name(row, col)
+                        if col + 1 > facts.columns:
+                            facts.columns, facts.last_column_cell = col + 1, cell_name(row, col)
+                        if elem.get("t") == "e":
+                            facts.errors[(row, col)] = (held[0].text or "#ERROR").strip()
+                    elem.clear()
+                elif elem.tag == row_tag:
+                    elem.clear()
+    except (ET.ParseError, ValueError) as exc:
+        raise _refuse(where, f"is damaged: sheet {sheet} (part {part}) is not well-formed XML "
+                      f"({exc})") from exc
+    if facts.columns > MAX_COLUMNS or facts.rows * facts.columns > MAX_CELLS:
+        far = facts.last_column_cell if facts.columns > MAX_COLUMNS else facts.last_row_cell
+        raise UnsafeInputError(
+            f"{sheet}!{far}",
+            f"a value far outside the table: the sheet would span {facts.columns:,} columns by "
+            f"{facts.rows:,} rows; delete the stray cell (Ctrl+End in Excel finds it)",
+            f"at most {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells per sheet")
+    return facts
