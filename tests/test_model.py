@@ -11,7 +11,7 @@ import signal
 import threading
 
 import pytest
-from conftest import SHARED, network
+from conftest import ROOT, SHARED, network
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -479,3 +479,23 @@ def test_automatic_workers_use_every_core_and_at_least_two(monkeypatch):
     SolveSettings(time_limit_s=4, deterministic=True).apply(solver)
     assert solver.parameters.interleave_search and solver.parameters.max_deterministic_time == 4
     assert solver.parameters.num_workers == 2
+
+
+def test_deterministic_plans_are_identical_on_a_busy_machine():
+    """Phase one (open slots, here the resilient profile's standbys) and phase two are both
+    budgeted in deterministic time: two busy processes beside the second run change nothing."""
+    import subprocess
+    import sys
+
+    from orchestra.io import load_network
+
+    bank = load_network(ROOT / "inputs" / "bank.xlsx")
+    settings_ = SolveSettings(time_limit_s=3, seed=3, deterministic=True)
+    idle = plan(bank, load_profile("resilient"), settings_)
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        loaded = plan(bank, load_profile("resilient"), settings_)
+    finally:
+        for proc in busy:
+            proc.kill()
+    assert idle.assignments == loaded.assignments and idle.objective == loaded.objective

@@ -191,6 +191,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     rank = pm.data.network.slot_count + 1
     top = rank * (len(pm.unprotected) + 1)
     began = time.perf_counter()
+    spent = 0.0  # deterministic time used by phase one
     greedy_open = _open_counts(pm, start.assigned) if start is not None else None
     if greedy_open is not None and greedy_open == _fewest_possible(pm) and not pm.unprotected:
         (critical, optional), protection = greedy_open, 0
@@ -199,6 +200,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
         solver = cp_model.CpSolver()
         replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver)
         status, interrupted = _solve(solver, pm, _Watcher(1, None))
+        spent = solver.response_proto.deterministic_time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
             return _Outcome(status, interrupted, solver, weighted=False)
         critical = round(solver.value(pm.open_critical))
@@ -211,7 +213,10 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
         pm.model.add(pm.open_optional <= optional)
     pm.model.minimize(sum(pm.terms.values()))
     solver = cp_model.CpSolver()
-    left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
+    if settings.deterministic:  # what phase one used in deterministic time, not on the clock
+        left = max(0.1, settings.time_limit_s - spent)
+    else:
+        left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
     replace(settings, time_limit_s=left).apply(solver)
     status, interrupted = _solve(solver, pm, watcher)
     return _Outcome(status, interrupted, solver, weighted=True)
