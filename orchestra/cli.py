@@ -354,32 +354,57 @@ def _profile(network: Network, name: str | None):
                    "report's assignments sheet) lists role_id and partner_id; every row counts.")
 @click.option("--profile", "profile_name", default=None,
               help="Profile whose rules the plan is checked against (default: the policy's).")
+@click.option("--against-plan", is_flag=True,
+              help="Also plan INPUT with orchestra and show both plans side by side.")
+@click.option("--time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=None,
+              help="Time limit of orchestra's plan with --against-plan (default: the policy's, "
+                   "else 60).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and scores as JSON.")
 def score_command(input_path: str, locks_path: str, profile_name: str | None,
-                  as_json: bool) -> None:
-    """Score a plan made by hand for INPUT, without optimising: compare it with orchestra's."""
+                  against_plan: bool, time_limit: float | None, as_json: bool) -> None:
+    """Score a plan made by hand for INPUT, without optimising: every rule it breaks is listed
+    with its cell (exit 1), and --against-plan sets it beside orchestra's own plan."""
     import json
 
-    from orchestra.model import check_plan
+    from orchestra.model import check_plan, plan
     from orchestra.model.given import given_plan
+    from orchestra.procurement import SetResult
     from orchestra.report.plan_json import plan_to_dict
     from orchestra.score import score
 
     network = _load(input_path, locks_path, every_row=True).network
-    result = given_plan(network, _profile(network, profile_name), network.locks)
+    profile = _profile(network, profile_name)
+    result = given_plan(network, profile, network.locks)
     scores = score(network, result)
     broken = check_plan(network, result)
+    ours = None
+    if against_plan:
+        own = _load(input_path).network  # with the input's own locks, if it has any
+        planned = plan(own, profile, _settings(own, time_limit, None))
+        ours = SetResult(YOURS_VS_OURS[1], (), planned, score(own, planned))
     if as_json:
         data = plan_to_dict(result, scores)
         data["rules_broken"] = broken
+        if ours is not None:
+            data["against_plan"] = plan_to_dict(ours.plan, ours.scores)
         click.echo(json.dumps(data, indent=2))
     else:
         for line in _summary(network, result) + _score_lines(scores):
             click.echo(line)
         for sentence in broken:
             click.echo(f"rule broken: {sentence}")
+        if ours is not None:
+            from orchestra.procurement import Comparison
+
+            yours = SetResult(YOURS_VS_OURS[0], (), result, scores)
+            click.echo("")
+            for line in comparison_lines(Comparison(profile, (yours, ours))):
+                click.echo(line)
     if result.critical_shortfalls or broken:
         sys.exit(EXIT_SHORTFALL)
+
+
+YOURS_VS_OURS = ("your plan", "orchestra's plan")
 
 
 def _settings(network: Network, time_limit: float | None, seed: int | None, workers: int = 0,

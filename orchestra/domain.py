@@ -115,6 +115,7 @@ class CandidateSet:
 class Lock:
     role_id: str
     partner_id: str
+    where: str = field(default="", compare=False)  # the cell it was read from, for messages
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,7 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
-    def rows(self, sheet: Sheet) -> list[_Row]:
+    def rows(self, sheet: Sheet, unique: bool = True) -> list[_Row]:
         table = self.tables.get(sheet.name)
         if table is None:
             if sheet.required:
@@ -240,7 +240,7 @@ class _Reader:
                 rows.append(_Row(number, values, cells))
             if sheet.key and values.get(sheet.key[0]) not in (None, ""):
                 self.ids.setdefault(sheet.name, set()).add(str(values[sheet.key[0]]))
-        return self._unique(sheet, rows)
+        return self._unique(sheet, rows) if unique else rows
 
     def _misspelt(self, table: RawTable, sheet: Sheet, positions: dict[str, int]) -> None:
         """An unknown header that closely matches an absent contract column is a typo, not an
@@ -378,18 +378,23 @@ def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     sheets["relationships"] = kept
 
 
-def _check_policy(reader: _Reader, network: Network, where: dict[str, str]) -> None:
-    """Contradictions in the rules a plan must keep, found before any solving."""
+def _check_policy(reader: _Reader, network: Network, where: dict[str, str],
+                  hand_plan: bool = False) -> None:
+    """Contradictions in the rules a plan must keep, found before any solving. The rows of a
+    plan made by hand are not locks to plan around: the rules they break are the score's to
+    report (``check_plan``), so only the policy itself is checked then."""
     policy = network.policy
     excluded = set(policy.exclude)
     for pid in sorted(set(policy.must_include) & excluded):
         reader.problems.append(Problem(where.get("exclude", "policy"),
                                        f'partner "{pid}" is both in must_include and in exclude',
                                        "each partner in at most one of the two"))
+    locks = () if hand_plan else network.locks
     locked_by_role: Counter[str] = Counter()
     used: dict[str, float] = {}
     locked_cost = 0.0
-    for lock, cell in zip(network.locks, where["locks"], strict=True):
+    for lock in locks:
+        cell = lock.where
         role = network.role[lock.role_id]
         locked_by_role[lock.role_id] += 1
         if lock.partner_id in excluded:
@@ -415,7 +420,7 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str]) -> N
             reader.problems.append(Problem(
                 "locks", f'locks give partner "{pid}" {load:g} units of work, over its capacity '
                 f"of {capacity:g}", "locks within each partner's capacity"))
-    forced = set(policy.must_include) | {lk.partner_id for lk in network.locks}
+    forced = set(policy.must_include) | {lk.partner_id for lk in locks}
     if policy.max_partners is not None and len(forced) > policy.max_partners:
         reader.problems.append(Problem(
             where.get("max_partners", "policy"),
@@ -445,10 +450,15 @@ class Loaded:
     warnings: tuple[Problem, ...]
 
 
-def network_from_tables(tables: dict[str, RawTable], source: str = "") -> Loaded:
-    """Check raw tables against the contract and build the ``Network``; raise every problem."""
+def network_from_tables(tables: dict[str, RawTable], source: str = "",
+                        hand_plan: bool = False) -> Loaded:
+    """Check raw tables against the contract and build the ``Network``; raise every problem.
+
+    With ``hand_plan`` the locks are a plan made by hand: each row one filled slot, read as it
+    is (twice the same row, more rows than slots) for ``check_plan`` to judge."""
     reader = _Reader(tables)
-    sheets = {sheet.name: reader.rows(sheet) for sheet in SHEETS}
+    sheets = {sheet.name: reader.rows(sheet, unique=not (hand_plan and sheet.name == "locks"))
+              for sheet in SHEETS}
     _cross_check(reader, sheets)
     partners = reader.ids.get("partners", set())
     for row in sheets["partners"] + sheets["touchpoints"] + sheets["roles"]:
@@ -472,12 +482,12 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "") -> Loaded
         expectations=tuple(_records(sheets["expectations"], Expectation)),
         policy=policy,
         sets=tuple(CandidateSet(k, tuple(v)) for k, v in sets.items()),
-        locks=tuple(_records(lock_rows, Lock)),
+        locks=tuple(Lock(r.values["role_id"], r.values["partner_id"], r.cells["partner_id"])
+                    for r in lock_rows),
         source=source,
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
-    where["locks"] = [r.cells["partner_id"] for r in lock_rows]
-    _check_policy(reader, network, where)
+    _check_policy(reader, network, where, hand_plan)
     if reader.problems:
         raise InputError(reader.problems, reader.warnings)
     return Loaded(network, tuple(reader.warnings))
@@ -536,8 +546,9 @@ def lock_table(path: str | Path, every_row: bool = False) -> RawTable:
 
 def load_with_locks(path: str | Path, locks_path: str | Path, every_row: bool = False) -> Loaded:
     """Read ``path`` with its locks replaced by those in ``locks_path`` (see ``lock_table``),
-    every lock checked like the input's own: ids, qualification, slots, capacity, budget."""
+    every lock checked like the input's own: ids, qualification, slots, capacity, budget. With
+    ``every_row`` the rows are a plan made by hand: ids are checked, the rest is the score's."""
     tables = read_tables(path, SHEET)
     tables["locks"] = lock_table(locks_path, every_row)
-    loaded = network_from_tables(tables, source=str(path))
+    loaded = network_from_tables(tables, source=str(path), hand_plan=every_row)
     return replace(loaded, network=replace(loaded.network, locks_source=str(locks_path)))

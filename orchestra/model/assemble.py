@@ -18,9 +18,12 @@ def number_slots(network: Network, assigned: Mapping[str, Sequence[str]]) -> tup
         ordered = sorted(assigned.get(role.role_id, ()),
                          key=lambda p, r=role.role_id: ((r, p) not in locked, p))
         for slot, pid in enumerate(ordered, start=1):
+            # A plan made by hand may name a partner without the capability: no price, no
+            # effort to count (check_plan says it does not qualify).
             offer = network.offer(pid, role.capability)
-            rows.append(Assignment(role.role_id, slot, pid, role.load * offer.unit_cost,
-                                   role.load * offer.effort, (role.role_id, pid) in locked))
+            cost, effort = (offer.unit_cost, offer.effort) if offer else (0.0, 0.0)
+            rows.append(Assignment(role.role_id, slot, pid, role.load * cost,
+                                   role.load * effort, (role.role_id, pid) in locked))
     return tuple(rows)
 
 

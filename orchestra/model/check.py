@@ -11,9 +11,22 @@ TOLERANCE = 1e-6
 
 
 def check_plan(network: Network, plan: Plan) -> list[str]:
-    """Every rule the plan breaks, as sentences; an empty list means the plan is valid."""
+    """Every rule the plan breaks, as sentences; an empty list means the plan is valid.
+
+    A sentence about slots read from a file (a lock, a row of a plan made by hand) starts with
+    the cells of those rows: ``[mine.xlsx]locks!B3: P07 does not qualify for R12 ...``.
+    """
     rules = plan.rules
     broken: list[str] = []
+    cells: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for lock in network.locks:
+        if lock.where:
+            cells[(lock.role_id, lock.partner_id)].append(lock.where)
+
+    def at(pairs) -> str:
+        found = list(dict.fromkeys(c for pair in pairs for c in cells.get(pair, ())))
+        return ", ".join(found) + ": " if found else ""
+
     by_role: dict[str, list[str]] = defaultdict(list)
     used: Counter[str] = Counter()
     cost = sum(network.partner[p].fixed_cost for p in plan.selected)
@@ -22,25 +35,33 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
         by_role[a.role_id].append(a.partner_id)
         offer = network.offer(a.partner_id, role.capability)
         if offer is None or offer.level < role.min_level:
-            broken.append(f"{a.partner_id} does not qualify for {a.role_id}")
-            continue
+            have = f"offers level {offer.level}" if offer else "does not offer it"
+            broken.append(f"{at([(a.role_id, a.partner_id)])}{a.partner_id} does not qualify for "
+                          f"{a.role_id} (needs {role.capability} at level {role.min_level}, "
+                          f"{have})")
+            if offer is None:
+                continue
         if a.partner_id not in plan.selected:
             broken.append(f"{a.partner_id} works on {a.role_id} without being selected")
         used[a.partner_id] += role.load * offer.effort
         cost += role.load * offer.unit_cost
     for role_id, pids in by_role.items():
         role = network.role[role_id]
+        rows = [(role_id, p) for p in pids]
         if len(pids) > role.slots:
-            broken.append(f"{role_id} has {len(pids)} partners for {role.slots} slots")
-        if len(set(pids)) < len(pids):
-            broken.append(f"a partner fills two slots of {role_id}")
+            broken.append(f"{at(rows)}{role_id} has {len(pids)} partners for {role.slots} slots")
+        for pid in sorted(p for p in set(pids) if pids.count(p) > 1):
+            broken.append(f"{at([(role_id, pid)])}{pid} fills {pids.count(pid)} slots of "
+                          f"{role_id} (each slot needs a different partner)")
     for pid, load in used.items():
         if load > network.partner[pid].capacity + TOLERANCE:
-            broken.append(f"{pid} is over capacity: {load:g} > {network.partner[pid].capacity:g}")
+            rows = [(a.role_id, pid) for a in plan.assignments if a.partner_id == pid]
+            broken.append(f"{at(rows)}{pid} is over capacity: {load:g} > "
+                          f"{network.partner[pid].capacity:g}")
     if abs(cost - plan.total_cost) > TOLERANCE * max(1.0, cost):
         broken.append(f"total cost is {cost:g}, the plan says {plan.total_cost:g}")
     if rules.budget is not None and cost > rules.budget + TOLERANCE:
-        broken.append(f"cost {cost:g} is over the budget {rules.budget:g}")
+        broken.append(f"cost {cost:,.2f} is over the budget {rules.budget:,.2f}")
     if rules.max_partners is not None and len(plan.selected) > rules.max_partners:
         broken.append(f"{len(plan.selected)} partners selected, max_partners is "
                       f"{rules.max_partners}")
@@ -49,17 +70,21 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
             broken.append(f"must_include partner {pid} is not selected")
     for pid in rules.exclude:
         if pid in plan.selected:
-            broken.append(f"excluded partner {pid} is selected")
-    for lock in network.locks:
-        if lock.partner_id not in by_role.get(lock.role_id, []):
-            broken.append(f"lock {lock.role_id}->{lock.partner_id} is not kept")
+            rows = [(a.role_id, pid) for a in plan.assignments if a.partner_id == pid]
+            broken.append(f"{at(rows)}excluded partner {pid} is selected")
+    if plan.status != "given":  # a plan made by hand is its own locks
+        for lock in network.locks:
+            if lock.partner_id not in by_role.get(lock.role_id, []):
+                broken.append(f"{at([(lock.role_id, lock.partner_id)])}lock "
+                              f"{lock.role_id}->{lock.partner_id} is not kept")
     if rules.forbid_below_strength is not None:
         team = set(plan.selected)
         for rel in network.relationships:
             pair = {rel.partner_a, rel.partner_b}
             if rel.strength < rules.forbid_below_strength and pair <= team:
-                broken.append(f"forbidden pair {rel.partner_a}-{rel.partner_b} both selected")
-    open_slots = sum(r.slots - len(by_role.get(r.role_id, [])) for r in network.roles)
+                broken.append(f"forbidden pair {rel.partner_a}-{rel.partner_b} both selected "
+                              f"(strength {rel.strength:g}, below {rules.forbid_below_strength:g})")
+    open_slots = sum(max(0, r.slots - len(set(by_role.get(r.role_id, [])))) for r in network.roles)
     slot_shortfalls = sum(1 for s in plan.shortfalls if s.role_id)
     if open_slots != slot_shortfalls:
         broken.append(f"{open_slots} open slots but {slot_shortfalls} shortfalls listed")
