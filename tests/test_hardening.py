@@ -278,7 +278,7 @@ def test_a_misspelt_optional_header_names_the_column_meant(tmp_path, header):
     text = path.read_text().replace("min_level", header, 1)
     path.write_text(text)
     found = problems(folder)
-    assert any(f'did you mean "min_level"?' in p for p in found), found
+    assert any('did you mean "min_level"?' in p for p in found), found
 
 
 def test_unrelated_extra_columns_are_still_ignored(tmp_path):
