@@ -395,6 +395,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
             click.echo(f"rule broken: {sentence}")
         if ours is not None:
             from orchestra.procurement import Comparison
+            from orchestra.report.text import comparison_lines
 
             yours = SetResult(YOURS_VS_OURS[0], (), result, scores)
             click.echo("")
@@ -444,68 +445,6 @@ def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
     return sets
 
 
-def _cell(value: object, fmt: str | None) -> str:
-    if value is None:
-        return "-"
-    if fmt == "0.0%":
-        return f"{value:.1%}"
-    if fmt == "0.00":
-        return f"{value:.2f}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
-
-
-def comparison_lines(comparison) -> list[str]:
-    """The side-by-side table: one column per set, the best value of each row starred."""
-    from orchestra.report.comparison import METRICS, best_of
-
-    rows = comparison.rows
-    width = max(14, *(len(r.set_id) + 2 for r in rows))
-    lines = [f"{'':<36}" + "".join(f"{r.set_id:>{width}}" for r in rows)]
-    for label, value, better, fmt in METRICS:
-        values = [value(r) for r in rows]
-        best = best_of(values, better) if len(rows) > 1 else set()
-        cells = [f"{_cell(v, fmt) + ('*' if k in best else ' '):>{width}}"
-                 for k, v in enumerate(values)]
-        lines.append(f"{label:<36}" + "".join(cells))
-    lines.append("* best of the row")
-    return lines
-
-
-def comparison_story(comparison, network: Network) -> list[str]:
-    """What a procurement lead should take from the table, in sentences."""
-    from orchestra.procurement import YARDSTICK
-
-    def names(ids) -> str:
-        return ", ".join(f"{p} {network.partner[p].name}" for p in ids)
-
-    sets = [r for r in comparison.rows if r.set_id != YARDSTICK]
-    yardstick = comparison.row(YARDSTICK)
-    lines = [f"orchestra's choice: {yardstick.total_cost:,.2f} with {len(yardstick.plan.selected)}"
-             f" partners, {yardstick.filled_share:.0%} of slots filled, "
-             f"{yardstick.critical_shortfalls} critical open, cohesion {yardstick.cohesion:.2f}."]
-    for r in sets:
-        said = [f"{r.set_id}: {r.total_cost:,.2f} "
-                f"({r.total_cost - yardstick.total_cost:+,.2f} against orchestra's choice), "
-                f"{r.filled_share:.0%} of slots filled, cohesion {r.cohesion:.2f}"]
-        if r.critical_shortfalls:
-            roles = sorted({s.role_id for s in r.plan.critical_shortfalls if s.role_id})
-            said.append(f"{r.critical_shortfalls} critical slot(s) open ({', '.join(roles)})")
-            if r.closing and r.closing.added:
-                closed = r.closing.plan
-                said.append(f"closing them means adding {names(r.closing.added)} for "
-                            f"{r.closing.extra_cost:,.2f} more ({closed.total_cost:,.2f} in all,"
-                            f" {closed.total_cost - yardstick.total_cost:+,.2f} against "
-                            f"orchestra's choice, {len(closed.shortfalls)} slot(s) still open)")
-            if r.closing and r.closing.still_open:
-                said.append(f"{len(r.closing.still_open)} no partner in the network can fill")
-        if r.dominated_by:
-            said.append(f"dominated by {', '.join(r.dominated_by)}")
-        lines.append("; ".join(said) + ".")
-    return lines
-
-
 @main.command(name="compare")
 @click.argument("input_path", metavar="INPUT")
 @click.option("--set", "set_values", multiple=True, metavar="NAME=P1,P2,...",
@@ -525,8 +464,9 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     """Compare candidate partner sets side by side, with orchestra's own choice as yardstick."""
     import json
 
-    from orchestra.procurement import candidate_sets, compare
+    from orchestra.procurement import YARDSTICK, Interrupted, candidate_sets, compare
     from orchestra.report.plan_json import comparison_to_dict
+    from orchestra.report.text import comparison_lines, comparison_story
 
     network = _load(input_path).network
     profile = _profile(network, profile_name)
@@ -537,19 +477,27 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     if not sets:
         raise OrchestraCommandError("no candidate sets: add a sets sheet or --set NAME=P1,P2")
     bar = _progress_bar("planning sets", not as_json and sys.stderr.isatty())
-    comparison = compare(network, sets, profile, _settings(network, time_limit, seed),
-                         on_done=bar)
+    stopped = None
+    try:
+        comparison = compare(network, sets, profile, _settings(network, time_limit, seed),
+                             on_done=bar)
+    except Interrupted as exc:  # keep and write what finished
+        comparison, stopped = exc.partial, exc
     if output:
         from orchestra.report.comparison import write_comparison
 
         _write(write_comparison, network, comparison, output, force=force)
     if as_json:
         click.echo(json.dumps(comparison_to_dict(comparison), indent=2))
-        return
-    for line in comparison_lines(comparison) + [""] + comparison_story(comparison, network):
-        click.echo(line)
-    if output:
-        click.echo(f"\nwrote {output}")
+    else:
+        lines = comparison_lines(comparison)
+        if any(r.set_id == YARDSTICK for r in comparison.rows):
+            lines += [""] + comparison_story(comparison, network)
+        for line in lines:
+            click.echo(line)
+        if output:
+            click.echo(f"\nwrote {output}")
+    _end_interrupted(stopped)
 
 
 @main.command(name="stress")
@@ -567,20 +515,25 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
               show_default=True, help="Time limit of each re-plan after a drop-out, in seconds.")
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Solver random seed.")
+@click.option("--replan", type=click.Choice(["backfill", "all"]), default="backfill",
+              show_default=True,
+              help="backfill: hold the rest of the plan and re-fill only the dropped partner's "
+                   "slots; all: re-plan everything.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the stress workbook here (.xlsx).")
 @click.option("--json", "as_json", is_flag=True, help="Print the impacts as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 def stress_command(input_path: str, profile_name: str | None, top: int | None,
                    partners: tuple[str, ...], pairs: bool, time_limit: float | None,
-                   drop_time_limit: float, seed: int | None, output: str | None, as_json: bool,
-                   force: bool) -> None:
+                   drop_time_limit: float, seed: int | None, replan: str, output: str | None,
+                   as_json: bool, force: bool) -> None:
     """Plan INPUT, then re-plan without each partner in turn: what each drop-out would cost."""
     import json
 
     from orchestra.model import plan
-    from orchestra.procurement import stress
+    from orchestra.procurement import Interrupted, stress
     from orchestra.report.plan_json import stress_to_dict
+    from orchestra.report.text import stress_lines
     from orchestra.score import score
 
     network = _load(input_path).network
@@ -592,32 +545,34 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
     base = plan(network, profile, settings)
     scores = score(network, base)
     bar = _progress_bar("dropping partners", not as_json and sys.stderr.isatty())
-    impacts = stress(network, profile, base, scores, list(partners) or None, top, pairs,
-                     replace(settings, time_limit_s=drop_time_limit), on_done=bar)
+    stopped = None
+    try:
+        impacts = stress(network, profile, base, scores, list(partners) or None, top, pairs,
+                         replace(settings, time_limit_s=drop_time_limit), on_done=bar,
+                         replan=replan)
+    except Interrupted as exc:  # keep and write what finished
+        impacts, stopped = exc.partial, exc
     if output:
         from orchestra.report.comparison import write_stress
 
         _write(write_stress, network, impacts, output, force=force)
     if as_json:
         click.echo(json.dumps(stress_to_dict(base, impacts), indent=2))
-        return
-    click.echo(f"plan: {len(base.selected)} partners, total cost {base.total_cost:,.2f} "
-               f"({base.status})")
-    click.echo(f"{'rank':>4}  {'dropped':<34} {'cost +':>12} {'crit. open':>10}  roles unfilled"
-               " / touchpoints losing coverage")
-    for k, i in enumerate(impacts, start=1):
-        names = " + ".join(f"{p} {network.partner[p].name}" for p in i.dropped)[:34]
-        lost = ", ".join(f"{t} -{share:.0%}" for t, share in i.lost_coverage)
-        click.echo(f"{k:>4}  {names:<34} {i.cost_increase:>12,.2f} {i.critical_unfilled:>10}  "
-                   f"{', '.join(i.unfilled) or '-'} / {lost or '-'}")
-    better = [i for i in impacts if i.objective_change is not None and i.objective_change < -1e-6]
-    if better:
-        click.echo(f"note: {len(better)} re-plan(s) without a partner score better on the "
-                   f"profile's objective than the plan itself, which was not proven optimal "
-                   f"({base.stopped_by}); give the plan a longer --time-limit for figures that "
-                   "compare like with like")
-    if output:
-        click.echo(f"\nwrote {output}")
+    else:
+        for line in stress_lines(network, base, impacts, replan):
+            click.echo(line)
+        if output:
+            click.echo(f"\nwrote {output}")
+    _end_interrupted(stopped)
+
+
+def _end_interrupted(stopped) -> None:
+    """After Ctrl-C during many solves, once what finished is shown and written: say so, and
+    end with the interrupted exit code."""
+    if stopped is not None:
+        click.echo(f"interrupted: {stopped.finished} of {stopped.total} solves finished; "
+                   "the results above are those", err=True)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 @main.command()

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 from orchestra.domain import CandidateSet, Lock, Network, Plan, Profile, Shortfall
-from orchestra.errors import InputError, Problem
+from orchestra.errors import InputError, OrchestraError, Problem
 from orchestra.model import SolveSettings, plan
+from orchestra.model.evaluate import objective_of
 from orchestra.score import Scores, score
 
 YARDSTICK = "orchestra's choice"
@@ -42,17 +44,42 @@ def parallel_settings(settings: SolveSettings, jobs: int) -> tuple[int, SolveSet
     return at_once, replace(settings, workers=max(1, cores // at_once))
 
 
-def run_all(jobs: Sequence[Callable[[], object]], settings: SolveSettings,
+class Interrupted(OrchestraError):
+    """Ctrl-C (or SIGTERM) during many solves: ``partial`` holds what had finished, the solves
+    that were running stopped at their best plan so far; the rest never started."""
+
+    def __init__(self, partial: object, finished: int, total: int):
+        self.partial, self.finished, self.total = partial, finished, total
+        super().__init__(f"interrupted: {finished} of {total} solves finished")
+
+
+def run_all(jobs: Sequence[Callable[[threading.Event], object]], settings: SolveSettings,
             on_done: OnDone | None = None) -> list[object]:
-    """Run ``jobs`` (each a solve) in parallel threads; results in the jobs' order."""
+    """Run ``jobs`` (each a solve, given the event that stops it) in parallel threads; results
+    in the jobs' order. On Ctrl-C the running solves stop at their best plan and the waiting
+    ones are dropped: ``Interrupted`` carries the results so far (None where none)."""
     at_once, _ = parallel_settings(settings, len(jobs))
     results: list[object] = [None] * len(jobs)
-    with ThreadPoolExecutor(max_workers=at_once) as pool:
-        futures = {pool.submit(job): k for k, job in enumerate(jobs)}
-        for done, future in enumerate(as_completed(futures), start=1):
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=at_once)
+    futures = {pool.submit(job, stop): k for k, job in enumerate(jobs)}
+    finished = 0
+    try:
+        for future in as_completed(futures):
             results[futures[future]] = future.result()
+            finished += 1
             if on_done:
-                on_done(done, len(jobs))
+                on_done(finished, len(jobs))
+    except KeyboardInterrupt:
+        stop.set()
+        for future in futures:
+            future.cancel()
+        for future, k in futures.items():
+            if not future.cancelled():
+                results[k] = future.result()  # stopped at its best plan: quick
+        pool.shutdown()
+        raise Interrupted(results, sum(r is not None for r in results), len(jobs)) from None
+    pool.shutdown()
     return results
 
 
@@ -150,7 +177,8 @@ def candidate_sets(network: Network, extra: Sequence[tuple[str, Sequence[str]]] 
     return sets
 
 
-def closing(network: Network, result: Plan, settings: SolveSettings) -> Closing | None:
+def closing(network: Network, result: Plan, settings: SolveSettings,
+            stop: threading.Event | None = None) -> Closing | None:
     """The cheapest partners to add so that the set's open critical slots are filled, the set's
     plan held as locks; ``None`` when it has none. Slots no partner in the network can fill
     stay open, with their reasons."""
@@ -161,7 +189,7 @@ def closing(network: Network, result: Plan, settings: SolveSettings) -> Closing 
     cheapest = Profile("closing", "fill critical slots at the least cost", cost_weight=1.0,
                        fill_weight=0.0, reliability_weight=0.0, cohesion_weight=0.0,
                        min_partners_per_touchpoint=result.rules.min_partners_per_touchpoint)
-    closed = plan(held, cheapest, settings, warm_start=result)
+    closed = plan(held, cheapest, settings, warm_start=result, stop=stop)
     added = tuple(p for p in closed.selected if p not in result.selected)
     return Closing(added, closed.total_cost - result.total_cost,
                    len(result.critical_shortfalls) - len(closed.critical_shortfalls),
@@ -192,21 +220,29 @@ def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
     closing its critical shortfalls, and the unrestricted optimum as the yardstick."""
     settings = settings or SolveSettings()
     _, each = parallel_settings(settings, len(sets) + 1)
-    targets = [(s.set_id, s.partner_ids, restricted(network, s.partner_ids)) for s in sets]
-    targets.append((YARDSTICK, (), network))
+    # The yardstick first, so that Ctrl-C leaves it among the finished solves.
+    targets = [(YARDSTICK, (), network)]
+    targets += [(s.set_id, s.partner_ids, restricted(network, s.partner_ids)) for s in sets]
 
-    def job(net: Network) -> Callable[[], tuple[Plan, Scores, Closing | None]]:
-        def run() -> tuple[Plan, Scores, Closing | None]:
-            result = plan(net, profile, each)
-            return result, score(net, result), closing(network, result, each)
+    def job(net: Network) -> Callable[[threading.Event], tuple[Plan, Scores, Closing | None]]:
+        def run(stop: threading.Event) -> tuple[Plan, Scores, Closing | None]:
+            result = plan(net, profile, each, stop=stop)
+            return result, score(net, result), closing(network, result, each, stop)
         return run
 
-    solved = run_all([job(net) for _, _, net in targets], settings, on_done)
-    rows = [SetResult(set_id, tuple(members), result, scores, close)
-            for (set_id, members, _), (result, scores, close) in zip(targets, solved,
-                                                                     strict=True)]
-    rows = [replace(r, dominated_by=dominators(rows, r)) for r in rows]
-    return Comparison(profile, tuple(rows))
+    def assemble(solved: Sequence[object]) -> Comparison:
+        rows = [SetResult(set_id, tuple(members), *outcome)
+                for (set_id, members, _), outcome in zip(targets, solved, strict=True)
+                if outcome is not None]
+        rows = rows[1:] + rows[:1]  # the candidate sets, then the yardstick
+        rows = [replace(r, dominated_by=dominators(rows, r)) for r in rows]
+        return Comparison(profile, tuple(rows))
+
+    try:
+        solved = run_all([job(net) for _, _, net in targets], settings, on_done)
+    except Interrupted as stopped:
+        raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
+    return assemble(solved)
 
 
 # --- stress ------------------------------------------------------------------------------------
@@ -219,10 +255,13 @@ class Impact:
     dropped: tuple[str, ...]
     plan: Plan
     cost_increase: float
-    objective_change: float | None  # on the profile's objective; None if either is unknown
+    # On the profile's objective, both plans priced in the full network's units; None when the
+    # re-plan found nothing. Open critical slots are ranked before it (``severity_key``).
+    objective_change: float | None
     unfilled: tuple[str, ...]  # roles with more open slots than before, critical first
     critical_unfilled: int  # more open critical slots than before
     lost_coverage: tuple[tuple[str, float], ...]  # (touchpoint, fall in filled share)
+    takeover: tuple[tuple[str, str], ...] = ()  # (role, partner) taking the dropped slots
 
     @property
     def severity_key(self) -> tuple:
@@ -230,30 +269,56 @@ class Impact:
                 sum(loss for _, loss in self.lost_coverage), self.cost_increase)
 
 
-def without(network: Network, dropped: Iterable[str]) -> Network:
-    """``network`` after ``dropped`` left: excluded, and no longer locked or forced in."""
+REPLAN_MODES = ("backfill", "all")
+
+
+def without(network: Network, dropped: Iterable[str], keep: Plan | None = None) -> Network:
+    """``network`` after ``dropped`` left: excluded, and no longer locked or forced in. With
+    ``keep``, the rest of that plan is held as locks, so only the dropped slots are re-filled."""
     gone = set(dropped)
     policy = replace(network.policy,
                      exclude=tuple(dict.fromkeys((*network.policy.exclude, *sorted(gone)))),
                      must_include=tuple(p for p in network.policy.must_include if p not in gone))
-    return replace(network, policy=policy,
-                   locks=tuple(lk for lk in network.locks if lk.partner_id not in gone))
+    locks = [lk for lk in network.locks if lk.partner_id not in gone]
+    if keep is not None:
+        held = {(lk.role_id, lk.partner_id) for lk in locks}
+        locks += [Lock(a.role_id, a.partner_id) for a in keep.assignments
+                  if a.partner_id not in gone and (a.role_id, a.partner_id) not in held]
+    return replace(network, policy=policy, locks=tuple(locks))
 
 
-def leaned_on(base: Plan, scores: Scores) -> list[str]:
-    """Selected partners, the ones the plan leans on most first: single points of failure,
-    then slots held, then money."""
+def sole_source_slots(network: Network, base: Plan) -> dict[str, int]:
+    """Per selected partner, the critical slots it holds that no other partner in the network
+    could take: the slots certainly lost if it drops out."""
+    excluded = set(network.policy.exclude)
+    lost: dict[str, int] = {}
+    for a in base.assignments:
+        role = network.role[a.role_id]
+        if not role.critical:
+            continue
+        others = [o for o in network.qualified(role)
+                  if o.partner_id != a.partner_id and o.partner_id not in excluded]
+        if len(others) < role.slots:
+            lost[a.partner_id] = lost.get(a.partner_id, 0) + 1
+    return lost
+
+
+def leaned_on(network: Network, base: Plan, scores: Scores) -> list[str]:
+    """Selected partners, the ones the plan leans on most first: critical slots no one else
+    could take, single points of failure, then slots held, then money."""
+    sole = sole_source_slots(network, base)
     spofs = scores.failure_points()
     slots: dict[str, int] = {}
     spend: dict[str, float] = {}
     for a in base.assignments:
         slots[a.partner_id] = slots.get(a.partner_id, 0) + 1
         spend[a.partner_id] = spend.get(a.partner_id, 0.0) + a.cost
-    return sorted(base.selected, key=lambda p: (-spofs.get(p, 0), -slots.get(p, 0),
-                                                -spend.get(p, 0.0), p))
+    return sorted(base.selected, key=lambda p: (-sole.get(p, 0), -spofs.get(p, 0),
+                                                -slots.get(p, 0), -spend.get(p, 0.0), p))
 
 
-def impact(network: Network, base: Plan, dropped: tuple[str, ...], result: Plan) -> Impact:
+def impact(network: Network, profile: Profile, base: Plan, dropped: tuple[str, ...],
+           result: Plan) -> Impact:
     def open_by_role(p: Plan) -> dict[str, int]:
         counts: dict[str, int] = {}
         for s in p.shortfalls:
@@ -279,35 +344,57 @@ def impact(network: Network, base: Plan, dropped: tuple[str, ...], result: Plan)
         if required and now[tp.touchpoint_id] < was[tp.touchpoint_id]:
             lost.append((tp.touchpoint_id,
                          (was[tp.touchpoint_id] - now[tp.touchpoint_id]) / required))
-    change = (result.objective - base.objective
-              if result.objective is not None and base.objective is not None else None)
+    change = None
+    if result.status != "no solution":
+        change = objective_of(network, profile, result) - objective_of(network, profile, base)
+    gone = set(dropped)
+    roles_left = {a.role_id for a in base.assignments if a.partner_id in gone}
+    had = {(a.role_id, a.partner_id) for a in base.assignments}
+    takeover = tuple(sorted((a.role_id, a.partner_id) for a in result.assignments
+                            if a.role_id in roles_left and (a.role_id, a.partner_id) not in had))
     return Impact(dropped, result, result.total_cost - base.total_cost, change, tuple(unfilled),
-                  max(0, critical), tuple(lost))
+                  max(0, critical), tuple(lost), takeover)
 
 
 def stress(network: Network, profile: Profile, base: Plan, scores: Scores,
            partners: Sequence[str] | None = None, top: int | None = None, pairs: bool = False,
-           settings: SolveSettings | None = None, on_done: OnDone | None = None
-           ) -> list[Impact]:
+           settings: SolveSettings | None = None, on_done: OnDone | None = None,
+           replan: str = "backfill") -> list[Impact]:
     """Re-plan without each partner (``partners``, else the ``top`` the plan leans on most,
     else every selected one), warm-started from ``base``; with ``pairs``, also without each
-    pair of the (up to) five partners whose loss hurts most. Ranked by impact, worst first."""
+    pair of the (up to) five partners whose loss hurts most. Ranked by impact, worst first.
+
+    ``replan`` "backfill" (the default) holds the rest of the plan and re-fills only the
+    dropped partner's slots, as a manager would on the day; "all" re-plans everything.
+    """
+    if replan not in REPLAN_MODES:
+        raise ValueError(f"replan must be one of {REPLAN_MODES}, got {replan!r}")
     settings = settings or SolveSettings()
-    chosen = list(partners) if partners is not None else leaned_on(base, scores)[:top]
+    chosen = list(partners) if partners is not None else leaned_on(network, base, scores)[:top]
     drops = [(pid,) for pid in chosen]
 
-    def solve(drop: tuple[str, ...], each: SolveSettings) -> Callable[[], Impact]:
-        def run() -> Impact:
-            net = without(network, drop)
-            return impact(network, base, drop, plan(net, profile, each, warm_start=base))
+    def solve(drop: tuple[str, ...], each: SolveSettings
+              ) -> Callable[[threading.Event], Impact]:
+        def run(stop: threading.Event) -> Impact:
+            net = without(network, drop, keep=base if replan == "backfill" else None)
+            result = plan(net, profile, each, warm_start=base, stop=stop)
+            return impact(network, profile, base, drop, result)
         return run
 
+    def ranked(impacts: Iterable[Impact | None]) -> list[Impact]:
+        return sorted((i for i in impacts if i is not None), key=lambda i: i.severity_key,
+                      reverse=True)
+
     _, each = parallel_settings(settings, len(drops))
-    impacts = run_all([solve(d, each) for d in drops], settings, on_done)
-    if pairs and len(impacts) >= 2:
-        worst = [i.dropped[0] for i in sorted(impacts, key=lambda i: i.severity_key,
-                                              reverse=True)[:5]]
-        couples = list(itertools.combinations(worst, 2))
-        _, each = parallel_settings(settings, len(couples))
-        impacts += run_all([solve(c, each) for c in couples], settings, on_done)
-    return sorted(impacts, key=lambda i: i.severity_key, reverse=True)
+    impacts: list[Impact] = []
+    try:
+        impacts = run_all([solve(d, each) for d in drops], settings, on_done)
+        if pairs and len(impacts) >= 2:
+            worst = [i.dropped[0] for i in ranked(impacts)[:5]]
+            couples = list(itertools.combinations(worst, 2))
+            _, each = parallel_settings(settings, len(couples))
+            impacts += run_all([solve(c, each) for c in couples], settings, on_done)
+    except Interrupted as stopped:
+        partial = ranked([*impacts, *stopped.partial])
+        raise Interrupted(partial, len(partial), len(impacts) + stopped.total) from None
+    return ranked(impacts)

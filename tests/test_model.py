@@ -329,8 +329,8 @@ def test_full_search_still_runs_when_the_narrow_one_finds_nothing(monkeypatch):
     real = solve_module._plan_data
     calls = []
 
-    def narrow_finds_nothing(data, settings, on_progress, warm_start, started):
-        result = real(data, settings, on_progress, warm_start, started)
+    def narrow_finds_nothing(data, settings, on_progress, warm_start, started, stop=None):
+        result = real(data, settings, on_progress, warm_start, started, stop)
         calls.append((data.keep_best, warm_start))
         return dataclasses.replace(result, objective=None) if data.keep_best else result
 
@@ -499,3 +499,16 @@ def test_deterministic_plans_are_identical_on_a_busy_machine():
         for proc in busy:
             proc.kill()
     assert idle.assignments == loaded.assignments and idle.objective == loaded.objective
+
+
+@pytest.mark.parametrize("name", ["balanced", "cohesive", "resilient", "lowest_cost"])
+def test_objective_evaluated_from_the_plan_equals_the_solvers(name):
+    """The objective recomputed from a plan alone (used to compare plans of different networks
+    in one set of units) agrees with what the solver reports for it."""
+    from orchestra.io import load_network
+    from orchestra.model.evaluate import objective_of
+
+    bank = load_network(ROOT / "inputs" / "bank.xlsx")
+    result = plan(bank, load_profile(name), SolveSettings(time_limit_s=5, seed=1))
+    assert objective_of(bank, load_profile(name), result) == pytest.approx(result.objective,
+                                                                           rel=1e-9)

@@ -125,7 +125,18 @@ def test_compare_command_on_the_bank_sets(tmp_path):
     assert wb.sheetnames[0] == "comparison" and len(wb.sheetnames) == 1 + len(ids)
     header = [c.value for c in wb["comparison"][1]]
     assert header == ["metric", *ids]
-    assert wb["comparison"]._charts and wb["comparison"].conditional_formatting
+    assert wb["comparison"]._charts
+    # The cheapest is marked only among the sets that leave the fewest critical slots open.
+    sheet = wb["comparison"]
+    [cost_row] = [row for row in sheet.iter_rows(min_row=2) if row[0].value == "total cost"]
+    marked = [ids[k] for k, cell in enumerate(cost_row[1:]) if cell.fill.fgColor.rgb.endswith(
+        "C9E7C9")]
+    critical = {row["set_id"]: row["critical_shortfalls"] for row in data["sets"]}
+    fewest = min(critical.values())
+    assert marked and all(critical[s] == fewest for s in marked)
+    cheapest_overall = min(data["sets"], key=lambda r: r["total_cost"])
+    if cheapest_overall["critical_shortfalls"] > fewest:
+        assert cheapest_overall["set_id"] not in marked
 
 
 def test_compare_rejects_an_unknown_partner_in_a_set():
@@ -164,3 +175,91 @@ def test_parallel_solves_share_the_cores(monkeypatch):
     assert parallel_settings(SolveSettings(), 1) == (1, SolveSettings(workers=8))
     fixed = SolveSettings(workers=4)
     assert parallel_settings(fixed, 20) == (8, fixed)
+
+
+# --- honest diagnostics --------------------------------------------------------------------
+
+
+def test_backfill_holds_the_rest_of_the_plan_and_names_who_takes_over():
+    # R1 and R3 need x, R2 needs y. A: x (fixed 10, slot 1); B: y (40, 10); C: y (5, 1);
+    # E: x and y (15; x 1, y 5). The plan: A on R1 and R3, C on R2 = 10 + 2 + 5 + 1 = 18
+    # (E alone would be 15 + 1 + 1 + 5 = 22). Without C, a manager on the day keeps A and
+    # re-fills R2 only: E, 10 + 2 + 15 + 5 = 32; a full re-plan moves all to E: 22.
+    net = network([("A", 10, 5), ("B", 40, 5), ("C", 5, 5), ("E", 15, 5)],
+                  [("A", "x", 3, 1), ("B", "y", 3, 10), ("C", "y", 3, 1), ("E", "y", 3, 5),
+                   ("E", "x", 3, 1)],
+                  [("R1", "x"), ("R2", "y"), ("R3", "x")])
+    base = plan(net, LOWEST, FAST)
+    assert {(a.role_id, a.partner_id) for a in base.assignments} == {
+        ("R1", "A"), ("R2", "C"), ("R3", "A")}
+    [held] = stress(net, LOWEST, base, score(net, base), partners=["C"], settings=FAST)
+    assert {(a.role_id, a.partner_id) for a in held.plan.assignments} == {
+        ("R1", "A"), ("R2", "E"), ("R3", "A")}
+    assert held.takeover == (("R2", "E"),) and held.cost_increase == 14
+    [free] = stress(net, LOWEST, base, score(net, base), partners=["C"], settings=FAST,
+                    replan="all")
+    assert set(free.plan.selected) == {"E"} and free.cost_increase == 4
+
+
+def test_objective_changes_are_in_the_plans_own_units():
+    """Dropping a partner the plan does not use changes nothing, not even the objective,
+    although the re-plan's model is priced without that partner (another typical slot cost)."""
+    net = load_network(BANK)
+    profile = load_profile("balanced")
+    base = plan(net, profile, SolveSettings(time_limit_s=10, seed=1))
+    unused = next(p.partner_id for p in net.partners if p.partner_id not in base.selected)
+    [same] = stress(net, profile, base, score(net, base), partners=[unused],
+                    settings=SolveSettings(time_limit_s=5, seed=1))
+    assert same.cost_increase == 0 and same.objective_change == pytest.approx(0, abs=1e-6)
+
+
+def test_top_ranks_the_sole_source_of_a_critical_role_first():
+    # A holds three optional slots (R2-R4); S alone offers z for the critical R1.
+    net = network([("A", 0, 9), ("S", 0, 9), ("B", 0, 9)],
+                  [("A", "x", 3, 1), ("B", "x", 3, 2), ("S", "z", 3, 1)],
+                  [("R1", "z", 1, 1, 1, True), ("R2", "x", 1, 1, 1, False),
+                   ("R3", "x", 1, 1, 1, False), ("R4", "x", 1, 1, 1, False)])
+    base = plan(net, LOWEST, FAST)
+    assert set(base.selected) == {"A", "S"}
+    [first] = stress(net, LOWEST, base, score(net, base), top=1, settings=FAST)
+    assert first.dropped == ("S",) and first.critical_unfilled == 1
+
+
+def test_compare_stories_name_the_real_cause_of_slots_left_open():
+    from orchestra.domain import Policy
+    from orchestra.report.text import comparison_story
+
+    # Only A in the set; closing R2 needs C (20 + 5) or B, but the budget of 30 leaves 19 after
+    # A's 11: nobody fits, and the reason is the budget, not a missing partner.
+    net = shop()
+    net = network([("A", 10, 5), ("B", 40, 5), ("C", 20, 5), ("D", 100, 5)],
+                  [("A", "x", 3, 1), ("B", "y", 3, 10), ("C", "y", 3, 5), ("D", "x", 3, 1)],
+                  [("R1", "x"), ("R2", "y")], policy=Policy(budget=30))
+    result = compare(net, [CandidateSet("only_x", ("A",))], LOWEST, FAST)
+    story = " ".join(comparison_story(result, net))
+    assert "1 stay open even then: budget (1)" in story
+    assert "no partner in the network can fill" not in story
+
+
+def test_ctrl_c_during_compare_keeps_and_writes_the_finished_results(tmp_path):
+    import os
+    import signal
+    import threading
+
+    # A network too large to prove in a few seconds: every solve runs until stopped.
+    source = tmp_path / "medium.xlsx"
+    assert run("generate", source, "--partners", "400", "--roles", "100", "--seed", "3"
+               ).exit_code == 0
+    ids = [f"P{k:05d}" for k in range(1, 401)]
+    sets = [f"--set=s{k}=" + ",".join(ids[k * 50:(k + 1) * 50 + 150]) for k in range(4)]
+    out = tmp_path / "comparison.xlsx"
+    timer = threading.Timer(4.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        result = run("compare", source, *sets, "--time-limit", "120", "-o", out)
+    finally:
+        timer.cancel()
+    assert result.exit_code == 130, result.output
+    assert "interrupted:" in result.output and "solves finished" in result.output
+    header = [c.value for c in openpyxl.load_workbook(out)["comparison"][1]]
+    assert YARDSTICK in header

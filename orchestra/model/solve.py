@@ -107,8 +107,11 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         self.on_progress(Progress(obj, bound, relative_gap(obj, bound), self.wall_time))
 
 
-def _solve(solver: cp_model.CpSolver, pm: PlanningModel, watcher: _Watcher) -> tuple[int, bool]:
-    """Solve in a worker thread so Ctrl-C stops the search and keeps the best plan so far."""
+def _solve(solver: cp_model.CpSolver, pm: PlanningModel, watcher: _Watcher,
+           stop: threading.Event | None = None) -> tuple[int, bool]:
+    """Solve in a worker thread so Ctrl-C (or ``stop``, set by another thread: parallel solves
+    run off the main thread, where Ctrl-C never arrives) stops the search and keeps the best
+    plan so far."""
     result: dict[str, object] = {}
     done = threading.Event()
 
@@ -128,6 +131,9 @@ def _solve(solver: cp_model.CpSolver, pm: PlanningModel, watcher: _Watcher) -> t
         try:
             done.wait(0.1)
         except KeyboardInterrupt:
+            interrupted = True
+            solver.stop_search()
+        if stop is not None and stop.is_set() and not interrupted:
             interrupted = True
             solver.stop_search()
     if "error" in result:
@@ -180,8 +186,8 @@ class _Outcome:
     weighted: bool  # False when the search stopped in phase one: no bound on the weighted terms
 
 
-def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _Watcher
-                  ) -> _Outcome:
+def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _Watcher,
+                  stop: threading.Event | None = None) -> _Outcome:
     """Open slots first (critical, then moments of truth without a standby, then optional slots
     when the profile fills everything first), the weighted terms second, as two solves (no
     big-M weights, which would wreck the LP bound). Phase one is skipped when the greedy plan
@@ -199,7 +205,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
         pm.model.minimize(top * pm.open_critical + rank * pm.open_protection + pm.open_optional)
         solver = cp_model.CpSolver()
         replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver)
-        status, interrupted = _solve(solver, pm, _Watcher(1, None))
+        status, interrupted = _solve(solver, pm, _Watcher(1, None), stop)
         spent = solver.response_proto.deterministic_time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
             return _Outcome(status, interrupted, solver, weighted=False)
@@ -218,7 +224,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     else:
         left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
     replace(settings, time_limit_s=left).apply(solver)
-    status, interrupted = _solve(solver, pm, watcher)
+    status, interrupted = _solve(solver, pm, watcher, stop)
     return _Outcome(status, interrupted, solver, weighted=True)
 
 
@@ -258,7 +264,7 @@ def _hint(pm: PlanningModel, assigned: set[tuple[str, str]], team: set[str],
 
 def plan(network: Network, profile: Profile, settings: SolveSettings | None = None,
          on_progress: Callable[[Progress], None] | None = None,
-         warm_start: Plan | None = None) -> Plan:
+         warm_start: Plan | None = None, stop: threading.Event | None = None) -> Plan:
     """The best plan for ``network`` under ``profile`` (overridden by the policy sheet).
 
     Never raises for an unfillable role: every open slot comes back as a ``Shortfall`` with its
@@ -272,12 +278,13 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
     data = ModelData(network, rules)
     if (settings.hint and warm_start is None and len(data.pairs) >= NARROW_FIRST_PAIRS
             and settings.time_limit_s > 0):
-        return _narrow_first(data, settings, on_progress, started)
-    return _plan_data(data, settings, on_progress, warm_start, started)
+        return _narrow_first(data, settings, on_progress, started, stop)
+    return _plan_data(data, settings, on_progress, warm_start, started, stop)
 
 
 def _narrow_first(data: ModelData, settings: SolveSettings,
-                  on_progress: Callable[[Progress], None] | None, started: float) -> Plan:
+                  on_progress: Callable[[Progress], None] | None, started: float,
+                  stop: threading.Event | None = None) -> Plan:
     """Search a narrowed model (the best-priced candidates per role) first, then the full model
     from its plan. The narrow model's bound holds for it alone and is never reported."""
     network, rules = data.network, data.rules
@@ -287,7 +294,7 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
 
     narrow = _plan_data(ModelData(network, rules, keep_best=NARROW_CANDIDATES),
                         replace(settings, time_limit_s=NARROW_SHARE * settings.time_limit_s),
-                        unbounded if on_progress else None, None, started)
+                        unbounded if on_progress else None, None, started, stop)
     if narrow.stopped_by.startswith("interrupted"):
         return replace(narrow, bound=None, gap=None,
                        status="feasible" if narrow.objective is not None else narrow.status)
@@ -296,7 +303,8 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
     else:
         left = max(0.0, settings.time_limit_s - (time.perf_counter() - started))
     start = narrow if narrow.objective is not None else None  # else the greedy, as usual
-    full = _plan_data(data, replace(settings, time_limit_s=left), on_progress, start, started)
+    full = _plan_data(data, replace(settings, time_limit_s=left), on_progress, start, started,
+                      stop)
 
     def rank(p: Plan) -> tuple:  # open slots first, as the model ranks them
         optional = sum(1 for x in p.shortfalls if not x.critical)
@@ -315,7 +323,7 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
 
 def _plan_data(data: ModelData, settings: SolveSettings,
                on_progress: Callable[[Progress], None] | None, warm_start: Plan | None,
-               started: float) -> Plan:
+               started: float, stop: threading.Event | None = None) -> Plan:
     """Build, hint, solve and read one model (full or narrowed) into a Plan."""
     network, rules = data.network, data.rules
     pm = build_model(data)
@@ -332,7 +340,7 @@ def _plan_data(data: ModelData, settings: SolveSettings,
         _hint(pm, hinted, team, complete=warm_start is not None)
     else:
         start = None
-    outcome = _solve_ranked(pm, start, settings, _Watcher(data.money_scale, on_progress))
+    outcome = _solve_ranked(pm, start, settings, _Watcher(data.money_scale, on_progress), stop)
     status, interrupted, solver = outcome.status, outcome.interrupted, outcome.solver
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     # When the solver found nothing in time, the greedy start (which keeps every hard rule) is

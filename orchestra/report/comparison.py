@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
-from openpyxl.formatting.rule import Rule
 from openpyxl.styles import PatternFill
-from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 
 from orchestra.domain import Network
 from orchestra.procurement import Comparison, Impact, SetResult
 from orchestra.report.xlsx import inputs_of, save_atomic, write_table
 
-BEST = DifferentialStyle(fill=PatternFill("solid", bgColor="C9E7C9"))
-WORST = DifferentialStyle(fill=PatternFill("solid", bgColor="F4B6B6"))
+BEST = PatternFill("solid", fgColor="C9E7C9")  # the best of a row, as the terminal's star
 MONEY, SHARE = "#,##0.00", "0.0%"
 
 
@@ -26,42 +23,57 @@ def _share(result: SetResult, group: str) -> float | None:
     return result.scores.by_group[group]["filled_share"]
 
 
-# (label, value of a row, "low" or "high" is better or None, number format)
-METRICS: tuple[tuple[str, Callable[[SetResult], object], str | None, str | None], ...] = (
-    ("partners in the set", lambda r: len(r.members) if r.members else None, None, None),
-    ("partners selected", lambda r: len(r.plan.selected), None, None),
-    ("total cost", lambda r: r.total_cost, "low", MONEY),
-    ("slots filled (share)", lambda r: r.filled_share, "high", SHARE),
-    ("expected delivered (share)", lambda r: r.expected_share, "high", SHARE),
-    ("critical shortfalls", lambda r: r.critical_shortfalls, "low", None),
-    ("front stage filled", lambda r: _share(r, "front"), "high", SHARE),
-    ("back stage filled", lambda r: _share(r, "back"), "high", SHARE),
-    ("acquisition filled", lambda r: _share(r, "acquisition"), "high", SHARE),
-    ("utilization filled", lambda r: _share(r, "utilization"), "high", SHARE),
-    ("moments of truth filled", lambda r: _share(r, "moments_of_truth"), "high", SHARE),
-    ("cohesion index", lambda r: round(r.cohesion, 4), "high", "0.00"),
-    ("single points of failure", lambda r: len(r.scores.single_points_of_failure), "low", None),
-    ("major value gaps", lambda r: r.gap_counts()["major"], "low", None),
-    ("minor value gaps", lambda r: r.gap_counts()["minor"], "low", None),
+def _per_filled_slot(result: SetResult) -> float | None:
+    filled = len(result.plan.assignments)
+    return result.total_cost / filled if filled else None
+
+
+# (label, value of a row, "low" or "high" is better or None, number format, comparable only).
+# A "comparable only" row is starred only among the sets that leave the fewest critical slots
+# open and, among those, fill the most: a set that fills half the slots is not cheaper.
+METRICS: tuple[tuple[str, Callable[[SetResult], object], str | None, str | None, bool], ...] = (
+    ("partners in the set", lambda r: len(r.members) if r.members else None, None, None, False),
+    ("partners selected", lambda r: len(r.plan.selected), None, None, False),
+    ("total cost", lambda r: r.total_cost, "low", MONEY, True),
+    ("cost per filled slot", _per_filled_slot, "low", MONEY, True),
+    ("slots filled (share)", lambda r: r.filled_share, "high", SHARE, False),
+    ("expected delivered (share)", lambda r: r.expected_share, "high", SHARE, False),
+    ("critical shortfalls", lambda r: r.critical_shortfalls, "low", None, False),
+    ("front stage filled", lambda r: _share(r, "front"), "high", SHARE, False),
+    ("back stage filled", lambda r: _share(r, "back"), "high", SHARE, False),
+    ("acquisition filled", lambda r: _share(r, "acquisition"), "high", SHARE, False),
+    ("utilization filled", lambda r: _share(r, "utilization"), "high", SHARE, False),
+    ("moments of truth filled", lambda r: _share(r, "moments_of_truth"), "high", SHARE, False),
+    ("cohesion index", lambda r: round(r.cohesion, 4), "high", "0.00", True),
+    ("single points of failure", lambda r: len(r.scores.single_points_of_failure), "low", None,
+     True),
+    ("major value gaps", lambda r: r.gap_counts()["major"], "low", None, True),
+    ("minor value gaps", lambda r: r.gap_counts()["minor"], "low", None, True),
     ("partners to add to close", lambda r: ", ".join(r.closing.added) if r.closing else "-",
-     None, None),
-    ("cost of closing", lambda r: r.closing.extra_cost if r.closing else None, None, MONEY),
-    ("critical slots no partner can fill",
-     lambda r: len(r.closing.still_open) if r.closing else 0, None, None),
+     None, None, False),
+    ("cost of closing", lambda r: r.closing.extra_cost if r.closing else None, None, MONEY,
+     False),
+    ("critical slots left open once closed",
+     lambda r: len(r.closing.still_open) if r.closing else 0, None, None, False),
     ("total cost once closed",
-     lambda r: r.closing.plan.total_cost if r.closing else r.total_cost, "low", MONEY),
-    ("plan status", lambda r: r.plan.status, None, None),
-    ("dominated by", lambda r: ", ".join(r.dominated_by) or "-", None, None),
+     lambda r: r.closing.plan.total_cost if r.closing else r.total_cost, "low", MONEY, True),
+    ("plan status", lambda r: r.plan.status, None, None, False),
+    ("dominated by", lambda r: ", ".join(r.dominated_by) or "-", None, None, False),
 )
 
 
-def best_of(values: Sequence[object], better: str | None) -> set[int]:
-    """Indexes of the best values of a row (ties all marked); none for rows without a direction.
+def best_of(values: Sequence[object], better: str | None,
+            eligible: Collection[int] | None = None) -> set[int]:
+    """Indexes of the best values of a row (ties all marked), among ``eligible`` indexes if
+    given; none for rows without a direction.
 
     >>> sorted(best_of([3, 1, 1], "low")), sorted(best_of([0.5, 0.9], "high"))
     ([1, 2], [1])
+    >>> sorted(best_of([3, 1, 2], "low", eligible={0, 2}))
+    [2]
     """
-    numbers = [(k, v) for k, v in enumerate(values) if isinstance(v, int | float)]
+    numbers = [(k, v) for k, v in enumerate(values) if isinstance(v, int | float)
+               and (eligible is None or k in eligible)]
     if better is None or not numbers:
         return set()
     pick = min if better == "low" else max
@@ -69,9 +81,30 @@ def best_of(values: Sequence[object], better: str | None) -> set[int]:
     return {k for k, v in numbers if abs(v - top) <= 1e-9}
 
 
+def comparable(rows: Sequence[SetResult]) -> set[int]:
+    """The rows whose cost and scores can be set against each other: fewest critical slots
+    open, then the largest share of slots filled."""
+    if not rows:
+        return set()
+    fewest = min(r.critical_shortfalls for r in rows)
+    fill = max(r.filled_share for r in rows if r.critical_shortfalls == fewest)
+    return {k for k, r in enumerate(rows)
+            if r.critical_shortfalls == fewest and abs(r.filled_share - fill) <= 1e-9}
+
+
+def stars(comparison: Comparison) -> list[set[int]]:
+    """Per metric, the rows to mark best (none when only one set is compared)."""
+    rows = comparison.rows
+    if len(rows) < 2:
+        return [set() for _ in METRICS]
+    alike = comparable(rows)
+    return [best_of([value(r) for r in rows], better, alike if only_comparable else None)
+            for _, value, better, _, only_comparable in METRICS]
+
+
 def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[object]]]:
     header = ["metric", *(r.set_id for r in comparison.rows)]
-    rows = [[label, *(value(r) for r in comparison.rows)] for label, value, _, _ in METRICS]
+    rows = [[label, *(value(r) for r in comparison.rows)] for label, value, *_ in METRICS]
     return header, rows
 
 
@@ -92,17 +125,14 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
     header, rows = comparison_table(comparison)
     last = write_table(ws, header, rows, name="comparison")
     width = len(comparison.rows)
-    for k, (_, _, better, fmt) in enumerate(METRICS, start=2):
-        cells = f"B{k}:{get_column_letter(1 + width)}{k}"
-        if fmt:
-            for col in range(2, 2 + width):
-                ws.cell(row=k, column=col).number_format = fmt
-        if better and width > 1:
-            low = better == "low"
-            ws.conditional_formatting.add(cells, Rule(type="top10", rank=1, bottom=low,
-                                                      dxf=BEST))
-            ws.conditional_formatting.add(cells, Rule(type="top10", rank=1, bottom=not low,
-                                                      dxf=WORST))
+    for k, ((_, _, _, fmt, _), best) in enumerate(zip(METRICS, stars(comparison), strict=True),
+                                                   start=2):
+        for col in range(2, 2 + width):
+            cell = ws.cell(row=k, column=col)
+            if fmt:
+                cell.number_format = fmt
+            if col - 2 in best:
+                cell.fill = BEST
     ws.freeze_panes = "B2"
     # The scatter chart's data: one row per set, one series per set so the legend names them.
     start = last + 3
@@ -155,8 +185,9 @@ def stress_rows(network: Network, impacts: Sequence[Impact]) -> list[list[object
     for rank, i in enumerate(impacts, start=1):
         names = " + ".join(f"{p} {network.partner[p].name}" for p in i.dropped)
         lost = ", ".join(f"{t} -{share:.0%}" for t, share in i.lost_coverage)
+        taken = ", ".join(f"{r}: {p}" for r, p in i.takeover)
         rows.append([rank, names, i.cost_increase, i.plan.total_cost, i.critical_unfilled,
-                     ", ".join(i.unfilled) or "-", lost or "-", i.plan.status])
+                     taken or "-", ", ".join(i.unfilled) or "-", lost or "-", i.plan.status])
     return rows
 
 
@@ -166,7 +197,7 @@ def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, 
     ws = wb.active
     ws.title = "stress"
     write_table(ws, ["rank", "dropped", "cost_increase", "new_total_cost", "critical_unfilled",
-                     "roles_unfilled", "touchpoints_losing_coverage", "status"],
+                     "taken_over_by", "roles_unfilled", "touchpoints_losing_coverage", "status"],
                 stress_rows(network, impacts), name="stress",
                 formats={"cost_increase": MONEY, "new_total_cost": MONEY})
     sources = inputs_of(network)

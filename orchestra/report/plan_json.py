@@ -107,5 +107,6 @@ def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
          "total_cost": i.plan.total_cost, "critical_unfilled": i.critical_unfilled,
          "roles_unfilled": list(i.unfilled),
          "lost_coverage": [{"touchpoint_id": t, "filled_share_lost": share}
-                           for t, share in i.lost_coverage], "status": i.plan.status}
+                           for t, share in i.lost_coverage], "status": i.plan.status,
+         "taken_over_by": [{"role_id": r, "partner_id": p} for r, p in i.takeover]}
         for i in impacts]}

@@ -1,0 +1,104 @@
+"""Terminal text: the comparison table and its story, the stress table. Pure functions from
+results to lines, tested without click; the CLI only prints them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from orchestra.domain import Network, Plan, Shortfall
+from orchestra.procurement import YARDSTICK, Impact
+from orchestra.report.comparison import METRICS, stars
+
+
+def _cell(value: object, fmt: str | None) -> str:
+    if value is None:
+        return "-"
+    if fmt == "0.0%":
+        return f"{value:.1%}"
+    if fmt == "0.00":
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def comparison_lines(comparison) -> list[str]:
+    """The side-by-side table: one column per set, the best value of each row starred."""
+    rows = comparison.rows
+    width = max(14, *(len(r.set_id) + 2 for r in rows))
+    lines = [f"{'':<36}" + "".join(f"{r.set_id:>{width}}" for r in rows)]
+    for (label, value, _, fmt, _), best in zip(METRICS, stars(comparison), strict=True):
+        values = [value(r) for r in rows]
+        cells = [f"{_cell(v, fmt) + ('*' if k in best else ' '):>{width}}"
+                 for k, v in enumerate(values)]
+        lines.append(f"{label:<36}" + "".join(cells))
+    lines.append("* best of the row; cost, cohesion, failure points and gaps only among the sets "
+                 "that leave the fewest critical slots open and fill the most")
+    return lines
+
+
+def comparison_story(comparison, network: Network) -> list[str]:
+    """What a procurement lead should take from the table, in sentences."""
+    def names(ids) -> str:
+        return ", ".join(f"{p} {network.partner[p].name}" for p in ids)
+
+    sets = [r for r in comparison.rows if r.set_id != YARDSTICK]
+    yardstick = comparison.row(YARDSTICK)
+    lines = [f"orchestra's choice: {yardstick.total_cost:,.2f} with {len(yardstick.plan.selected)}"
+             f" partners, {yardstick.filled_share:.0%} of slots filled, "
+             f"{yardstick.critical_shortfalls} critical open, cohesion {yardstick.cohesion:.2f}."]
+    for r in sets:
+        said = [f"{r.set_id}: {r.total_cost:,.2f} "
+                f"({r.total_cost - yardstick.total_cost:+,.2f} against orchestra's choice), "
+                f"{r.filled_share:.0%} of slots filled, cohesion {r.cohesion:.2f}"]
+        if r.critical_shortfalls:
+            roles = sorted({s.role_id for s in r.plan.critical_shortfalls if s.role_id})
+            said.append(f"{r.critical_shortfalls} critical slot(s) open ({', '.join(roles)})")
+            if r.closing and r.closing.added:
+                closed = r.closing.plan
+                said.append(f"closing them means adding {names(r.closing.added)} for "
+                            f"{r.closing.extra_cost:,.2f} more ({closed.total_cost:,.2f} in all,"
+                            f" {closed.total_cost - yardstick.total_cost:+,.2f} against "
+                            f"orchestra's choice, {len(closed.shortfalls)} slot(s) still open)")
+            if r.closing and r.closing.still_open:
+                said.append(f"{len(r.closing.still_open)} stay open even then: "
+                            f"{open_causes(r.closing.still_open)}")
+        if r.dominated_by:
+            said.append(f"dominated by {', '.join(r.dominated_by)}")
+        lines.append("; ".join(said) + ".")
+    return lines
+
+
+
+
+def open_causes(open_slots: Sequence[Shortfall]) -> str:
+    """Why slots stay open, by cause: "budget (2), no_capability (1)"."""
+    causes = Counter(s.reason_code for s in open_slots)
+    return ", ".join(f"{code} ({n})" for code, n in sorted(causes.items()))
+
+
+def stress_lines(network: Network, base: Plan, impacts: Sequence[Impact], replan: str
+                 ) -> list[str]:
+    """The drop-outs, worst first: cost, critical slots lost, who takes the slots over."""
+    how = ("the rest of the plan held, the dropped slots re-filled" if replan == "backfill"
+           else "everything re-planned")
+    lines = [f"plan: {len(base.selected)} partners, total cost {base.total_cost:,.2f} "
+             f"({base.status}); each drop-out: {how}",
+             f"{'rank':>4}  {'dropped':<34} {'cost +':>12} {'crit. open':>10}  taken over by / "
+             "roles unfilled / touchpoints losing coverage"]
+    for k, i in enumerate(impacts, start=1):
+        names = " + ".join(f"{p} {network.partner[p].name}" for p in i.dropped)[:34]
+        lost = ", ".join(f"{t} -{share:.0%}" for t, share in i.lost_coverage)
+        taken = ", ".join(f"{r}: {p}" for r, p in i.takeover)
+        unfilled = ", ".join(i.unfilled)
+        lines.append(f"{k:>4}  {names:<34} {i.cost_increase:>12,.2f} {i.critical_unfilled:>10}  "
+                     f"{taken or '-'} / {unfilled or '-'} / {lost or '-'}")
+    better = [i for i in impacts if not i.critical_unfilled and i.objective_change is not None
+              and i.objective_change < -1e-6]
+    if better:
+        lines.append(
+            f"note: {len(better)} re-plan(s) without a partner score better on the profile's "
+            f"objective (priced alike, no critical slot lost) than the plan itself, which was "
+            f"not proven optimal ({base.stopped_by}); give the plan a longer --time-limit")
+    return lines
