@@ -175,8 +175,27 @@ def sheet_parts(archive: zipfile.ZipFile, where: str) -> dict[str, tuple[str, st
     return sheets
 
 
-def scan_sheet(archive: zipfile.ZipFile, part: str, sheet: str, where: str) -> SheetFacts:
-    """The real extent and the error cells of one sheet, streamed; refuse a grid too large."""
+def shared_string_count(archive: zipfile.ZipFile, where: str) -> int:
+    """How many strings the workbook's shared-strings table holds (0 without one)."""
+    part = next((n for n in archive.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
+    if part is None:
+        return 0
+    count = 0
+    try:
+        with archive.open(part) as handle:
+            for _, elem in ET.iterparse(handle):
+                if elem.tag == f"{{{MAIN}}}si":
+                    count += 1
+                    elem.clear()
+    except ET.ParseError as exc:
+        raise _refuse(where, f"is damaged: part {part} is not well-formed XML ({exc})") from exc
+    return count
+
+
+def scan_sheet(archive: zipfile.ZipFile, part: str, sheet: str, where: str,
+               shared: int | None = None) -> SheetFacts:
+    """The real extent and the error cells of one sheet, streamed; refuse a grid too large,
+    and a cell pointing past the ``shared`` strings the workbook holds."""
     facts = SheetFacts(part)
     row_tag, cell_tag = f"{{{MAIN}}}row", f"{{{MAIN}}}c"
     value_tags = {f"{{{MAIN}}}v", f"{{{MAIN}}}is"}
@@ -201,6 +220,15 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, sheet: str, where: str) -> S
                             facts.columns, facts.last_column_cell = col + 1, cell_name(row, col)
                         if elem.get("t") == "e":
                             facts.errors[(row, col)] = (held[0].text or "#ERROR").strip()
+                        elif elem.get("t") == "s" and shared is not None:
+                            index = (held[0].text or "").strip()
+                            if not index.isdigit() or int(index) >= shared:
+                                raise UnsafeInputError(
+                                    f"{sheet}!{cell_name(row, col)}",
+                                    f"is damaged: the cell points to shared string {index!r}, "
+                                    f"but the workbook holds {shared}",
+                                    "an undamaged workbook: open it in Excel or LibreOffice "
+                                    "and save it again")
                     elem.clear()
                 elif elem.tag == row_tag:
                     elem.clear()

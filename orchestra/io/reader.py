@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestra.errors import UnsafeInputError
-from orchestra.io.archive import check_archive, scan_sheet, sheet_parts
+from orchestra.io.archive import check_archive, scan_sheet, shared_string_count, sheet_parts
 
 # A CSV field longer than this is refused (Python's csv module stops at 128 KB by default).
 MAX_CSV_FIELD = 1 << 20
@@ -123,7 +123,8 @@ def read_xlsx(path: Path, sheets: Collection[str] | None = None) -> dict[str, Ra
         parts = sheet_parts(zipped, where)
         wanted = {key: name for key, (name, _) in parts.items()
                   if sheets is None or key in sheets}
-        facts = {key: scan_sheet(zipped, parts[key][1], key, where) for key in wanted}
+        shared = shared_string_count(zipped, where)
+        facts = {key: scan_sheet(zipped, parts[key][1], key, where, shared) for key in wanted}
     try:
         book = CalamineWorkbook.from_path(str(path))
         grids = {key: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
