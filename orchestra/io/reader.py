@@ -125,13 +125,18 @@ def read_xlsx(path: Path, sheets: Collection[str] | None = None) -> dict[str, Ra
                   if sheets is None or key in sheets}
         shared = shared_string_count(zipped, where)
         facts = {key: scan_sheet(zipped, parts[key][1], key, where, shared) for key in wanted}
+    expected = "an undamaged .xlsx file: open it in Excel or LibreOffice and save it again"
     try:
         book = CalamineWorkbook.from_path(str(path))
-        grids = {key: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                 for key, name in wanted.items()}
     except Exception as exc:  # calamine raises its own error types for corrupt files
-        raise UnsafeInputError(where, f"cannot be read as a workbook ({exc})",
-                               "an .xlsx file saved by Excel, LibreOffice or orchestra") from exc
+        raise UnsafeInputError(where, f"cannot be read as a workbook ({exc})", expected) from exc
+    grids = {}
+    for key, name in wanted.items():
+        try:
+            grids[key] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise UnsafeInputError(where, f"is damaged: sheet {name} cannot be read ({exc})",
+                                   expected) from exc
     tables = {}
     for key, grid in grids.items():
         for (row, col), error in facts[key].errors.items():
