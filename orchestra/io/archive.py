@@ -28,7 +28,7 @@ MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 1000
 # The reader holds a sheet as a full grid of its used range: these bound that grid.
 MAX_COLUMNS = 1_000
-MAX_CELLS = 5_000_000
+MAX_CELLS = 2_000_000
 CHUNK = 1 << 20
 DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
 EXPECTED = "an .xlsx file saved by Excel, LibreOffice or orchestra"

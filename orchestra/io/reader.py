@@ -104,7 +104,10 @@ def _table(sheet: str, grid: list[list[object]], is_csv: bool) -> RawTable:
     header = header[:width]
     body = []
     for number, values in rows:
-        values = tuple(clean_text(v) for v in values[:width]) + ("",) * (width - len(values))
+        values = values[:width]
+        if values.count("") == len(values):  # calamine's empty cells: skipped at C speed
+            continue
+        values = tuple(clean_text(v) for v in values) + ("",) * (width - len(values))
         if all(_is_blank(v) for v in values):
             continue
         body.append((number, values))
