@@ -5,7 +5,7 @@ Spreadsheets are checked at the edge (``orchestra.io``); everything past it work
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -27,6 +27,8 @@ class Partner:
     fixed_cost: float = 0.0
     reliability: float = 1.0
     response_hours: float | None = None
+    onboarding_cost: float = 0.0  # paid once when a partner outside today's network joins
+    exit_cost: float = 0.0  # paid once when a partner of today's network leaves it
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Policy:
     time_limit_s: float | None = None
     profile: str | None = None
     seed: int | None = None
+    max_changes: int | None = None  # most of today's (role, partner) pairs the plan may end
+    horizon_periods: float | None = None  # one-off costs are spread over this many periods
     # Profile weights overridden by the policy sheet, e.g. {"cohesion": 0.5}.
     weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -132,6 +136,7 @@ class Network:
     policy: Policy = Policy()
     sets: tuple[CandidateSet, ...] = ()
     locks: tuple[Lock, ...] = ()
+    current: tuple[Lock, ...] = ()  # today's network: one (role, partner) per slot held today
     source: str = ""  # the workbook or folder read
     locks_source: str = ""  # the file the locks came from, when not the input itself
 
@@ -198,6 +203,20 @@ class Network:
     def slot_count(self) -> int:
         return sum(r.slots for r in self.roles)
 
+    @cached_property
+    def incumbents(self) -> frozenset[str]:
+        """The partners of today's network (the ``current`` sheet)."""
+        return frozenset(c.partner_id for c in self.current)
+
+    def transition_cost(self, selected: Iterable[str]) -> float:
+        """One-off cost of moving from today's network to a team: onboarding of every newcomer,
+        exit of every partner of today's network left out. Nothing without a ``current``."""
+        if not self.current:
+            return 0.0
+        team = set(selected)
+        return (sum(self.partner[p].onboarding_cost for p in team - self.incumbents)
+                + sum(self.partner[p].exit_cost for p in self.incumbents - team))
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -241,6 +260,8 @@ class Rules:
     must_include: tuple[str, ...]
     exclude: tuple[str, ...]
     forbid_below_strength: float | None
+    max_changes: int | None = None
+    horizon_periods: float = 1.0
 
     @classmethod
     def of(cls, network: Network, profile: Profile) -> Rules:
@@ -258,6 +279,8 @@ class Rules:
             must_include=policy.must_include,
             exclude=policy.exclude,
             forbid_below_strength=policy.forbid_below_strength,
+            max_changes=policy.max_changes,
+            horizon_periods=policy.horizon_periods or 1.0,
         )
 
 
@@ -302,6 +325,7 @@ class Plan:
     shortfalls: tuple[Shortfall, ...]
     rules: Rules
     settings: Mapping[str, object]
+    transition_cost: float = 0.0  # one-off, from today's network (0 without a current sheet)
 
     @property
     def critical_shortfalls(self) -> tuple[Shortfall, ...]:

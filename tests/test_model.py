@@ -258,6 +258,17 @@ def brute_force(net: Network) -> tuple[int, int, float]:
                 r.strength < policy.forbid_below_strength and {r.partner_a, r.partner_b} <= team
                 for r in net.relationships):
             continue
+        kept = {(role.role_id, c.partner_id) for role, chosen in zip(net.roles, combo,
+                                                                      strict=True)
+                for c in chosen}
+        ended = sum(1 for c in net.current if (c.role_id, c.partner_id) not in kept)
+        if policy.max_changes is not None and ended > policy.max_changes:
+            continue
+        incumbents = {c.partner_id for c in net.current}
+        transition = (sum(net.partner[p].onboarding_cost for p in team - incumbents)
+                      + sum(net.partner[p].exit_cost for p in incumbents - team)
+                      ) if net.current else 0.0  # no today's network, no transition
+        cost += transition / (policy.horizon_periods or 1)
         key = (open_critical, open_optional, round(cost, 6))
         if best is None or key < best:
             best = key
@@ -300,6 +311,47 @@ def test_lowest_cost_equals_brute_force_and_passes_the_checker(net):
     critical = sum(1 for s in result.shortfalls if s.critical)
     optional = sum(1 for s in result.shortfalls if not s.critical)
     assert (critical, optional, pytest.approx(result.total_cost)) == brute_force(net)
+
+
+@st.composite
+def small_networks_with_today(draw):
+    """Small networks with today's network: a few qualified pairs held today, one-off costs of
+    joining and leaving, a limit on changes and a horizon."""
+    net = draw(small_networks())
+    pairs = [(r.role_id, c.partner_id) for r in net.roles for c in net.qualified(r)]
+    current, held = [], {}
+    for role_id, pid in draw(st.lists(st.sampled_from(pairs), max_size=4, unique=True)
+                             if pairs else st.just([])):
+        if held.get(role_id, 0) < net.role[role_id].slots:
+            held[role_id] = held.get(role_id, 0) + 1
+            current.append(Lock(role_id, pid))
+    partners = tuple(dataclasses.replace(p, onboarding_cost=draw(st.sampled_from([0, 3, 10])),
+                                         exit_cost=draw(st.sampled_from([0, 4, 12])))
+                     for p in net.partners)
+    policy = dataclasses.replace(net.policy,
+                                 max_changes=draw(st.sampled_from([None, 0, 1, 2])),
+                                 horizon_periods=draw(st.sampled_from([None, 1, 2, 4])))
+    return dataclasses.replace(net, partners=partners, current=tuple(current), policy=policy)
+
+
+@settings(max_examples=60, deadline=None)
+@given(net=small_networks_with_today())
+def test_plans_from_todays_network_equal_brute_force(net):
+    """Onboarding and exit costs (spread over the horizon) and max_changes: the plan is the
+    brute-force optimum, or there is none when no plan keeps enough of today's network."""
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
+    best = brute_force(net)
+    if best is None:
+        assert result.status == "no solution"
+        return
+    assert check_plan(net, result) == []
+    assert result.status == "optimal"
+    critical = sum(1 for s in result.shortfalls if s.critical)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    spread = net.policy.horizon_periods or 1
+    assert (critical, optional,
+            pytest.approx(result.total_cost + result.transition_cost / spread)) == best
+    assert result.objective == pytest.approx(best[2])
 
 
 @settings(max_examples=30, deadline=None)
@@ -512,3 +564,50 @@ def test_objective_evaluated_from_the_plan_equals_the_solvers(name):
     result = plan(bank, load_profile(name), SolveSettings(time_limit_s=5, seed=1))
     assert objective_of(bank, load_profile(name), result) == pytest.approx(result.objective,
                                                                            rel=1e-9)
+
+
+# --- today's network ---------------------------------------------------------------------------
+
+
+def today(exit_cost=0.0, onboarding=0.0, max_changes=None, horizon=None):
+    """Role R (x) held today by I (fixed 0, slot 10); challenger C does it for 4. Switching
+    saves 6 a period, against I's exit cost and C's onboarding, spread over the horizon."""
+    net = network([("I", 0, 5), ("C", 0, 5)], [("I", "x", 3, 10), ("C", "x", 3, 4)], [("R", "x")],
+                  policy=Policy(max_changes=max_changes, horizon_periods=horizon))
+    partners = (dataclasses.replace(net.partner["I"], exit_cost=exit_cost),
+                dataclasses.replace(net.partner["C"], onboarding_cost=onboarding))
+    return dataclasses.replace(net, partners=partners, current=(Lock("R", "I"),))
+
+
+@pytest.mark.parametrize(("exit_cost", "onboarding", "horizon", "winner"), [
+    (5, 0, None, "C"),   # saves 6 > 5
+    (7, 0, None, "I"),   # saves 6 < 7
+    (0, 5.5, None, "C"),  # onboarding counts the same way
+    (4, 3, None, "I"),   # 4 + 3 = 7 > 6
+    (10, 0, 2, "C"),     # 10 over two periods: 5 < 6
+    (14, 0, 2, "I"),     # 7 > 6
+])
+def test_exit_and_onboarding_costs_keep_an_incumbent_exactly_when_the_saving_is_smaller(
+        exit_cost, onboarding, horizon, winner):
+    result = solve(today(exit_cost, onboarding, horizon=horizon))
+    assert pairs(result) == {("R", winner)}
+    spread = horizon or 1
+    expected = 10 if winner == "I" else 4 + (exit_cost + onboarding) / spread
+    assert result.objective == pytest.approx(expected)
+    assert result.transition_cost == (0 if winner == "I" else exit_cost + onboarding)
+
+
+def test_max_changes_zero_keeps_todays_network_even_when_dearer():
+    result = solve(today(max_changes=0))
+    assert pairs(result) == {("R", "I")} and result.total_cost == 10
+    assert solve(today(max_changes=1)).total_cost == 4
+
+
+def test_max_changes_counts_the_pairs_that_end():
+    # Three roles held by I today; C is cheaper on each. One change allowed: one role moves.
+    net = network([("I", 0, 5), ("C", 0, 5)],
+                  [("I", "x", 3, 10), ("C", "x", 3, 4)], [("R1", "x"), ("R2", "x"), ("R3", "x")],
+                  policy=Policy(max_changes=1))
+    net = dataclasses.replace(net, current=(Lock("R1", "I"), Lock("R2", "I"), Lock("R3", "I")))
+    result = solve(net)
+    assert sum(1 for _, p in pairs(result) if p == "C") == 1 and result.total_cost == 24

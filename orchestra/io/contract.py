@@ -117,6 +117,12 @@ SHEETS: tuple[Sheet, ...] = (
             Column("response_hours", NUMBER, BLANK,
                    "Typical time to respond, in hours (blank: unknown).", low=0,
                    high=MAX_HOURS),
+            Column("onboarding_cost", NUMBER, 0.0,
+                   "Paid once if the partner joins and is not in today's network.", low=0,
+                   high=MAX_MONEY),
+            Column("exit_cost", NUMBER, 0.0,
+                   "Paid once if the partner is in today's network and the plan drops it.",
+                   low=0, high=MAX_MONEY),
         ),
         key=("partner_id",),
     ),
@@ -242,6 +248,16 @@ SHEETS: tuple[Sheet, ...] = (
         key=("set_id", "partner_id"),
     ),
     Sheet(
+        "current",
+        False,
+        "Today's network: one row per slot held today. Every plan is set against it.",
+        (
+            Column("role_id", ID, help="A role_id."),
+            Column("partner_id", ID, help="The partner_id holding one slot of it today."),
+        ),
+        key=("role_id", "partner_id"),
+    ),
+    Sheet(
         "locks",
         False,
         "Assignments fixed by hand. A report's assignments sheet is accepted here too.",
@@ -264,6 +280,7 @@ class PolicyKey:
     help: str
     low: float | None = None
     high: float | None = None
+    low_open: bool = False
 
 
 POLICY_KEYS: tuple[PolicyKey, ...] = (
@@ -283,5 +300,10 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
     PolicyKey("profile", TEXT, "Planning profile from models/ (default balanced)."),
     PolicyKey("seed", INTEGER, "Solver random seed (default 0).", low=0,
               high=MAX_SEED),
+    PolicyKey("max_changes", INTEGER, "Most of today's (role, partner) pairs the plan may end "
+              "(blank: no limit; 0 keeps today's network).", low=0, high=MAX_SLOTS * 1000),
+    PolicyKey("horizon_periods", NUMBER, "One-off costs (onboarding, exit) are spread over this "
+              "many periods in the plan's objective (default 1).", low=0, low_open=True,
+              high=1e6),
 )
 POLICY_KEY = {k.key: k for k in POLICY_KEYS}

@@ -318,7 +318,8 @@ def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
             continue  # a blank value leaves the default in force
         column = Column(key, spec.kind if spec and spec.kind != "ids" else NUMBER,
                         low=spec.low if spec else 0,
-                        high=spec.high if spec else MAX_WEIGHT)
+                        high=spec.high if spec else MAX_WEIGHT,
+                        low_open=spec.low_open if spec else False)
         if spec and spec.kind == "ids":
             ids = _ids(str(raw))
             for pid in ids:
@@ -347,14 +348,15 @@ def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     partners = reader.ids.get("partners", set())
     touchpoints = reader.ids.get("touchpoints", set())
     roles = reader.ids.get("roles", set())
-    for sheet in ("capabilities", "sets", "locks"):
+    for sheet in ("capabilities", "sets", "locks", "current"):
         sheets[sheet] = [r for r in sheets[sheet]
                          if reader.refers(r, "partner_id", partners, "partner_id")]
     for sheet in ("roles", "standards", "expectations"):
         sheets[sheet] = [r for r in sheets[sheet]
                          if reader.refers(r, "touchpoint_id", touchpoints, "touchpoint_id")]
-    sheets["locks"] = [r for r in sheets["locks"]
-                       if reader.refers(r, "role_id", roles, "role_id")]
+    for sheet in ("locks", "current"):
+        sheets[sheet] = [r for r in sheets[sheet]
+                         if reader.refers(r, "role_id", roles, "role_id")]
     kept = []
     seen: dict[frozenset, str] = {}
     for row in sheets["relationships"]:
@@ -444,6 +446,47 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str],
                 f"{policy.budget:,.2f}", "a budget that covers what is forced"))
 
 
+def _check_current(reader: _Reader, network: Network, where: dict[str, str]) -> None:
+    """Today's network must be one a plan could keep: each partner qualified for its role,
+    no more partners than slots, within each partner's capacity; and what ``max_changes``
+    demands be kept must be allowed by the policy."""
+    policy = network.policy
+    held: Counter[str] = Counter()
+    used: dict[str, float] = {}
+    for pair in network.current:
+        role = network.role[pair.role_id]
+        held[pair.role_id] += 1
+        offer = network.offer(pair.partner_id, role.capability)
+        if offer is None or offer.level < role.min_level:
+            have = f"level {offer.level}" if offer else "no offer"
+            reader.problems.append(Problem(
+                pair.where, f'today\'s network has partner "{pair.partner_id}" on role '
+                f'"{role.role_id}" but it does not qualify ({role.capability}: {have})',
+                f"{role.capability} at level {role.min_level} or above, or a lower min_level"))
+            continue
+        used[pair.partner_id] = used.get(pair.partner_id, 0.0) + role.load * offer.effort
+        if held[pair.role_id] == role.slots + 1:
+            reader.problems.append(Problem(pair.where, f'today\'s network has more partners on '
+                                           f'role "{role.role_id}" than its {role.slots} '
+                                           "slot(s)", f"at most {role.slots} rows for it"))
+    for pid, load in sorted(used.items()):
+        capacity = network.partner[pid].capacity
+        if load > capacity + 1e-9:
+            reader.problems.append(Problem(
+                "current", f'today\'s network gives partner "{pid}" {load:g} units of work, over '
+                f"its capacity of {capacity:g}", "today's network within each capacity"))
+    if policy.max_changes is None:
+        return
+    excluded = set(policy.exclude)
+    leaving = [c for c in network.current if c.partner_id in excluded]
+    if len(leaving) > policy.max_changes:
+        reader.problems.append(Problem(
+            where.get("max_changes", "policy"),
+            f"max_changes is {policy.max_changes} but exclude already ends {len(leaving)} of "
+            f"today's assignments ({', '.join(f'{c.role_id}:{c.partner_id}' for c in leaving)})",
+            f"max_changes of at least {len(leaving)}"))
+
+
 @dataclass(frozen=True)
 class Loaded:
     network: Network
@@ -484,10 +527,13 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
         sets=tuple(CandidateSet(k, tuple(v)) for k, v in sets.items()),
         locks=tuple(Lock(r.values["role_id"], r.values["partner_id"], r.cells["partner_id"])
                     for r in lock_rows),
+        current=tuple(Lock(r.values["role_id"], r.values["partner_id"], r.cells["partner_id"])
+                      for r in sheets["current"]),
         source=source,
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
     _check_policy(reader, network, where, hand_plan)
+    _check_current(reader, network, where)
     if reader.problems:
         raise InputError(reader.problems, reader.warnings)
     return Loaded(network, tuple(reader.warnings))

@@ -77,6 +77,12 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
             if lock.partner_id not in by_role.get(lock.role_id, []):
                 broken.append(f"{at([(lock.role_id, lock.partner_id)])}lock "
                               f"{lock.role_id}->{lock.partner_id} is not kept")
+    if rules.max_changes is not None and network.current:
+        kept = {(a.role_id, a.partner_id) for a in plan.assignments}
+        ended = [c for c in network.current if (c.role_id, c.partner_id) not in kept]
+        if len(ended) > rules.max_changes:
+            broken.append(f"{len(ended)} of today's assignments end, max_changes is "
+                          f"{rules.max_changes}")
     if rules.forbid_below_strength is not None:
         team = set(plan.selected)
         for rel in network.relationships:

@@ -129,6 +129,8 @@ class ModelData:
         """Partners that get a selection variable: candidates for some role, or forced in."""
         used = {c.offer.partner_id for c in self.pairs} | set(self.rules.must_include)
         used |= {lk.partner_id for lk in self.network.locks}
+        # Today's partners: whether they stay decides their exit cost.
+        used |= {p for p in self.network.incumbents if p not in self.rules.exclude}
         return [p.partner_id for p in self.network.partners if p.partner_id in used]
 
     @cached_property
@@ -142,7 +144,18 @@ class ModelData:
         values += [c.cost for c in self.all_pairs]
         if self.rules.budget is not None:
             values.append(self.rules.budget)
+        values += self._transition_figures
         return fitting_scale(decimal_scale(values), self.objective_ceiling, "money")
+
+    @cached_property
+    def _transition_figures(self) -> list[float]:
+        """Onboarding and exit costs per period of the horizon, where they count."""
+        if not self.network.current:
+            return []
+        spread = self.rules.horizon_periods
+        return [(self.network.partner[p].exit_cost if p in self.network.incumbents
+                 else self.network.partner[p].onboarding_cost) / spread
+                for p in self._scaled_partners | self.network.incumbents]
 
     @cached_property
     def objective_ceiling(self) -> float:
@@ -156,7 +169,7 @@ class ModelData:
         open_slots = sum(role.slots * self.touchpoint_weight(role) for role in self.network.roles)
         ties = sum(abs(rel.strength) for rel in self.network.relationships)
         return max(self.rules.budget or 0.0,
-                   profile.cost_weight * (fixed + slots)
+                   profile.cost_weight * (fixed + slots + sum(self._transition_figures))
                    + typical * (profile.reliability_weight * unreliable
                                 + profile.fill_weight * open_slots
                                 + profile.cohesion_weight * ties))

@@ -30,4 +30,5 @@ def given_plan(network: Network, profile: Profile, pairs: Iterable[Lock]) -> Pla
         assignments=assignments, total_cost=cost,
         shortfalls=shortfalls(network, rules, assignments, cost, stopped_early=True),
         rules=rules, settings=MappingProxyType({}),
+        transition_cost=network.transition_cost(selected),
     )

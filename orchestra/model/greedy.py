@@ -52,6 +52,11 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
     by_key = {c.key: c for c in data.pairs}
     for lock in network.locks:
         take(by_key[(lock.role_id, lock.partner_id)])
+    if rules.max_changes is not None:  # today's network first: no change is always allowed
+        for pair in network.current:
+            cand = by_key.get((pair.role_id, pair.partner_id))
+            if cand is not None and cand.key not in plan.assigned:
+                take(cand)
 
     def objective_delta(cand: Candidate, joins: bool) -> float:
         """What taking ``cand`` adds to the weighted objective (model units)."""
@@ -61,6 +66,11 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
             cand.role) * (1 - network.partner[pid].reliability))
         if joins:
             delta += profile.cost_weight * data.money(network.partner[pid].fixed_cost)
+            if network.current:  # joining costs onboarding, or saves an exit
+                partner, spread = network.partner[pid], rules.horizon_periods
+                delta += profile.cost_weight * data.money(
+                    -partner.exit_cost / spread if pid in network.incumbents
+                    else partner.onboarding_cost / spread)
             delta -= sum(data.in_typical_slots(profile.cohesion_weight * strength)
                          for other, strength in ties.get(pid, {}).items()
                          if other in plan.selected)

@@ -133,6 +133,18 @@ def add_locks(pm: PlanningModel) -> None:
         pm.model.add(pm.assign[(lock.role_id, lock.partner_id)] == 1)
 
 
+def add_max_changes(pm: PlanningModel) -> None:
+    """At most ``max_changes`` of today's (role, partner) pairs end: each pair of the current
+    sheet that the plan does not keep counts one (a pair the policy rules out always counts)."""
+    limit = pm.data.rules.max_changes
+    current = pm.data.network.current
+    if limit is None or not current:
+        return
+    ended = [1 - pm.assign[key] if key in pm.assign else 1
+             for key in ((c.role_id, c.partner_id) for c in current)]
+    pm.model.add(sum(ended) <= limit)
+
+
 def add_forbidden_pairs(pm: PlanningModel) -> None:
     """Two partners whose strength is below ``forbid_below_strength`` are never both selected."""
     threshold = pm.data.rules.forbid_below_strength
@@ -215,6 +227,28 @@ def add_cost_term(pm: PlanningModel) -> None:
     )
 
 
+def add_transition_term(pm: PlanningModel) -> None:
+    """Moving from today's network costs money once: onboarding every partner that joins from
+    outside it, exit of every partner of it left out; spread over ``horizon_periods``."""
+    data = pm.data
+    network = data.network
+    if not network.current:
+        return
+    weight = data.rules.profile.cost_weight
+    spread = data.rules.horizon_periods
+    terms = []
+    for pid, var in pm.select.items():
+        partner = network.partner[pid]
+        if pid in network.incumbents:
+            terms.append(round(weight * data.money(partner.exit_cost / spread)) * (1 - var))
+        else:
+            terms.append(round(weight * data.money(partner.onboarding_cost / spread)) * var)
+    # Partners of today's network with no variable (excluded, or no longer qualified) leave.
+    terms += [round(weight * data.money(network.partner[pid].exit_cost / spread))
+              for pid in sorted(network.incumbents - set(pm.select))]
+    pm.terms["transition"] = sum(terms)
+
+
 def add_reliability_term(pm: PlanningModel) -> None:
     """Prefer reliable partners: each filled slot costs (1 - reliability) times the weight,
     scaled by the touchpoint's importance."""
@@ -287,12 +321,13 @@ HARD_RULES = (
     add_must_include,
     add_exclude,
     add_locks,
+    add_max_changes,
     add_forbidden_pairs,
     add_redundancy,
     add_moment_of_truth_standby,
     add_no_idle_partners,  # after the standbys, which are duties too
 )
-SOFT_TERMS = (add_cost_term, add_reliability_term, add_cohesion_term)
+SOFT_TERMS = (add_cost_term, add_transition_term, add_reliability_term, add_cohesion_term)
 
 
 def build_model(data: ModelData) -> PlanningModel:
