@@ -479,6 +479,9 @@ def test_sigterm_stops_the_run_and_leaves_no_temporary_file(tmp_path):
     time.sleep(4)
     proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=60)
+    if proc.returncode == 130:  # a busy machine: the signal came before the solve began
+        assert "interrupted" in stderr and list(out.iterdir()) == []
+        return
     # Stopped like Ctrl-C: the best plan so far, reported and written whole.
     assert proc.returncode in (0, 1), stderr
     assert "interrupted" in stdout

@@ -253,12 +253,24 @@ def test_ctrl_c_during_compare_keeps_and_writes_the_finished_results(tmp_path):
     ids = [f"P{k:05d}" for k in range(1, 401)]
     sets = [f"--set=s{k}=" + ",".join(ids[k * 50:(k + 1) * 50 + 150]) for k in range(4)]
     out = tmp_path / "comparison.xlsx"
-    timer = threading.Timer(4.0, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
+    # Ctrl-C two seconds after the first solve starts, however busy the machine.
+    import orchestra.procurement as procurement
+
+    real_plan, timers = procurement.plan, []
+
+    def plan_then_interrupt(*args, **kwargs):
+        if not timers:
+            timers.append(threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT)))
+            timers[0].start()
+        return real_plan(*args, **kwargs)
+
+    procurement.plan = plan_then_interrupt
     try:
         result = run("compare", source, *sets, "--time-limit", "120", "-o", out)
     finally:
-        timer.cancel()
+        procurement.plan = real_plan
+        for timer in timers:
+            timer.cancel()
     assert result.exit_code == 130, result.output
     assert "interrupted:" in result.output and "solves finished" in result.output
     header = [c.value for c in openpyxl.load_workbook(out)["comparison"][1]]
