@@ -313,7 +313,9 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
 
     from orchestra.model import plan
     from orchestra.report.plan_json import plan_to_dict
+    from orchestra.report.text import baseline_lines
     from orchestra.score import score
+    from orchestra.score.baseline import baseline
 
     network = _load(input_path, locks_path).network
     profile = _profile(network, profile_name)
@@ -323,14 +325,18 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     if show:
         click.echo("", err=True)
     scores = score(network, result)
+    today = baseline(network, profile, result)
     if output:
         from orchestra.report.workbook import write_report
 
         _write(write_report, network, result, scores, output, force=force)
     if as_json:
-        click.echo(json.dumps(plan_to_dict(result, scores), indent=2))
+        click.echo(json.dumps(plan_to_dict(result, scores, today), indent=2))
     else:
-        for line in _summary(network, result) + _score_lines(scores):
+        lines = _summary(network, result) + _score_lines(scores)
+        if today is not None:
+            lines += baseline_lines(network, result, scores, today)
+        for line in lines:
             click.echo(line)
         if output:
             click.echo(f"\nwrote {output}")

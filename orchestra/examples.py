@@ -36,15 +36,32 @@ def _rows(columns: Sequence[str], data: Sequence[Sequence[object]]) -> list[dict
     return [dict(zip(columns, row, strict=True)) for row in data]
 
 
+def _one_off(partners, current: Sequence[tuple[str, str]],
+             exits: Mapping[str, float]) -> list[dict[str, object]]:
+    """Partner rows with their one-off costs: leaving today's network costs the named exit
+    (else a quarter of the fixed cost and 5,000: notice, handover); joining costs 5,000 and a
+    tenth of the fixed cost (due diligence, integration)."""
+    incumbents = {pid for _, pid in current}
+    rows = _rows(PARTNER_COLS, partners)
+    for row in rows:
+        fixed = float(row["fixed_cost"])
+        if row["partner_id"] in incumbents:
+            row["exit_cost"] = exits.get(row["partner_id"], round(5000 + fixed / 4))
+        else:
+            row["onboarding_cost"] = round(5000 + fixed / 10)
+    return rows
+
+
 def _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
             policy: Mapping[str, object], sets: Mapping[str, Sequence[str]],
-            locks: Sequence[tuple[str, str]]) -> Tables:
+            locks: Sequence[tuple[str, str]], current: Sequence[tuple[str, str]] = (),
+            exits: Mapping[str, float] | None = None) -> Tables:
     capabilities = [
         {"partner_id": pid, "capability": cap, "level": level, "unit_cost": cost, "effort": effort}
         for pid, caps in offers.items() for cap, level, cost, effort in caps
     ]
     return {
-        "partners": _rows(PARTNER_COLS, partners),
+        "partners": _one_off(partners, current, exits or {}),
         "capabilities": capabilities,
         "touchpoints": _rows(TOUCHPOINT_COLS, touchpoints),
         "roles": _rows(ROLE_COLS, roles),
@@ -54,6 +71,7 @@ def _tables(partners, offers, touchpoints, roles, relationships, standards, expe
         "policy": [{"key": k, "value": v} for k, v in policy.items()],
         "sets": [{"set_id": s, "partner_id": p} for s, members in sets.items() for p in members],
         "locks": [{"role_id": r, "partner_id": p, "locked": "yes"} for r, p in locks],
+        "current": [{"role_id": r, "partner_id": p} for r, p in current],
     }
 
 
@@ -188,7 +206,7 @@ def bank() -> Tables:
         ("T11", "reliability", 6.0, None, 5.1), ("T05", "tangibles", 5.5, 5.8, 5.9),
     ]
     policy = {"budget": 700000, "min_partners_per_touchpoint": 1, "forbid_below_strength": -0.5,
-              "time_limit_s": 20, "profile": "balanced"}
+              "time_limit_s": 20, "profile": "balanced", "horizon_periods": 3}
     sets = {
         "incumbent": ["P01", "P04", "P06", "P08", "P09", "P11", "P13", "P15", "P17", "P18", "P22",
                       "P24"],
@@ -197,8 +215,19 @@ def bank() -> Tables:
                               "P18", "P20", "P21", "P22", "P23"],
     }
     locks = [("R03", "P24")]
+    # Today: the incumbent suppliers, the bank's own branch network (advisors, the lost-card
+    # hotline, fraud calls) and CareLine on the phones; one advisor slot and one phone-agent
+    # slot are vacant. Leaving CoreSys means migrating the ledger; closing the in-house teams
+    # means redundancies.
+    current = [("R01", "P01"), ("R03", "P24"), ("R04", "P13"), ("R05", "P06"), ("R06", "P08"),
+               ("R07", "P09"), ("R08", "P11"), ("R09", "P01"), ("R10", "P04"), ("R11", "P01"),
+               ("R12", "P15"), ("R13", "P15"), ("R14", "P01"), ("R15", "P22"), ("R16", "P13"),
+               ("R16", "P15"), ("R17", "P13"), ("R18", "P24"), ("R19", "P09"), ("R20", "P11"),
+               ("R21", "P17"), ("R22", "P18"), ("R23", "P17"), ("R24", "P08"), ("R26", "P06"),
+               ("R27", "P04"), ("R28", "P24")]
+    exits = {"P13": 150000, "P24": 60000, "P17": 20000}
     return _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
-                   policy, sets, locks)
+                   policy, sets, locks, current, exits)
 
 
 def it_network() -> Tables:
@@ -360,7 +389,8 @@ def it_network() -> Tables:
         ("C11", "reliability", 6.4, 6.0, 5.7), ("C01", "tangibles", 4.5, 5.5, 5.0),
     ]
     policy = {"budget": 450000, "min_partners_per_touchpoint": 1, "forbid_below_strength": -0.5,
-              "time_limit_s": 20, "must_include": "N10", "profile": "balanced"}
+              "time_limit_s": 20, "must_include": "N10", "profile": "balanced",
+              "horizon_periods": 3}
     sets = {
         "incumbent": ["N01", "N04", "N07", "N10", "N13", "N15", "N17", "N20", "N23", "N25", "N26",
                       "N28", "N30", "N32", "N39", "N40"],
@@ -370,8 +400,17 @@ def it_network() -> Tables:
                                "N25", "N28", "N30", "N32", "N35", "N37", "N39", "N40"],
     }
     locks: list[tuple[str, str]] = []
+    # Today: the incumbent partners, the provider's own sales team on the web, proposals and
+    # sales engineering, and its own finance office on invoicing; one distribution, one
+    # installation and one support-desk slot are vacant.
+    current = [("S01", "N10"), ("S03", "N04"), ("S04", "N04"), ("S05", "N10"), ("S06", "N10"),
+               ("S07", "N07"), ("S08", "N04"), ("S09", "N13"), ("S10", "N15"), ("S11", "N01"),
+               ("S12", "N39"), ("S13", "N32"), ("S13", "N26"), ("S14", "N25"), ("S15", "N30"),
+               ("S16", "N17"), ("S17", "N17"), ("S18", "N20"), ("S19", "N40"), ("S20", "N23"),
+               ("S21", "N23"), ("S22", "N25"), ("S22", "N26"), ("S23", "N01"), ("S24", "N29")]
+    exits = {"N10": 40000, "N29": 15000, "N20": 30000}
     return _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
-                   policy, sets, locks)
+                   policy, sets, locks, current, exits)
 
 
 EXAMPLES = {"bank": bank, "it-network": it_network}

@@ -19,9 +19,11 @@ from orchestra.domain import CandidateSet, Lock, Network, Plan, Profile, Shortfa
 from orchestra.errors import InputError, OrchestraError, Problem
 from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
+from orchestra.model.given import given_plan
 from orchestra.score import Scores, score
 
 YARDSTICK = "orchestra's choice"
+TODAY = "today"  # today's network, when the input has a current sheet
 OnDone = Callable[[int, int], None]
 
 
@@ -167,7 +169,7 @@ def candidate_sets(network: Network, extra: Sequence[tuple[str, Sequence[str]]] 
         if unknown:
             problems.append(Problem(f"--set {name}", f"unknown partner(s) {', '.join(unknown)}",
                                     "partner ids from the partners sheet"))
-        if name in names or name == YARDSTICK:
+        if name in names or name in (YARDSTICK, TODAY):
             problems.append(Problem(f"--set {name}", "the set name is already used",
                                     "a new name"))
         names.add(name)
@@ -220,13 +222,20 @@ def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
     closing its critical shortfalls, and the unrestricted optimum as the yardstick."""
     settings = settings or SolveSettings()
     _, each = parallel_settings(settings, len(sets) + 1)
-    # The yardstick first, so that Ctrl-C leaves it among the finished solves.
+    # The yardstick first, so that Ctrl-C leaves it among the finished solves; today's network
+    # (no solve, only its closing) beside it.
     targets = [(YARDSTICK, (), network)]
     targets += [(s.set_id, s.partner_ids, restricted(network, s.partner_ids)) for s in sets]
+    if network.current:
+        targets.append((TODAY, tuple(sorted(network.incumbents)), network))
 
-    def job(net: Network) -> Callable[[threading.Event], tuple[Plan, Scores, Closing | None]]:
+    def job(set_id: str, net: Network
+            ) -> Callable[[threading.Event], tuple[Plan, Scores, Closing | None]]:
         def run(stop: threading.Event) -> tuple[Plan, Scores, Closing | None]:
-            result = plan(net, profile, each, stop=stop)
+            if set_id == TODAY:
+                result = given_plan(network, profile, network.current)
+            else:
+                result = plan(net, profile, each, stop=stop)
             return result, score(net, result), closing(network, result, each, stop)
         return run
 
@@ -234,12 +243,15 @@ def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
         rows = [SetResult(set_id, tuple(members), *outcome)
                 for (set_id, members, _), outcome in zip(targets, solved, strict=True)
                 if outcome is not None]
-        rows = rows[1:] + rows[:1]  # the candidate sets, then the yardstick
+        # The candidate sets, then today's network, then the yardstick.
+        rows = ([r for r in rows if r.set_id not in (TODAY, YARDSTICK)]
+                + [r for r in rows if r.set_id == TODAY]
+                + [r for r in rows if r.set_id == YARDSTICK])
         rows = [replace(r, dominated_by=dominators(rows, r)) for r in rows]
         return Comparison(profile, tuple(rows))
 
     try:
-        solved = run_all([job(net) for _, _, net in targets], settings, on_done)
+        solved = run_all([job(set_id, net) for set_id, _, net in targets], settings, on_done)
     except Interrupted as stopped:
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
     return assemble(solved)

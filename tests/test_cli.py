@@ -166,3 +166,53 @@ def test_plan_with_locks_from_an_edited_workbook(tmp_path):
     data = json.loads(result.output)
     locked = [(a["role_id"], a["partner_id"]) for a in data["assignments"] if a["locked"]]
     assert locked == [("R21", "P17")]  # the input's own lock (R03) is replaced
+
+
+def test_plan_json_sets_the_plan_against_todays_network():
+    from orchestra.io import load_network
+
+    network = load_network(BANK)
+    result = run("plan", BANK, "--json", "--time-limit", "10")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    base = data["baseline"]
+    assert set(base) == {"total_cost", "filled_share", "expected_share", "cohesion_index",
+                         "critical_shortfalls"}
+    # Today's cost by hand: fixed costs of today's partners plus load x unit cost of each pair.
+    today_cost = sum(network.partner[p].fixed_cost for p in network.incumbents) + sum(
+        network.role[c.role_id].load
+        * network.offer(c.partner_id, network.role[c.role_id].capability).unit_cost
+        for c in network.current)
+    assert base["total_cost"] == today_cost
+    assert data["savings"] == today_cost - data["total_cost"]
+    changes = data["changes"]
+    selected = set(data["selected"])
+    assert changes["new_partners"] == sorted(selected - network.incumbents)
+    assert changes["dropped_partners"] == sorted(network.incumbents - selected)
+    one_off = (sum(network.partner[p].onboarding_cost for p in changes["new_partners"])
+               + sum(network.partner[p].exit_cost for p in changes["dropped_partners"]))
+    assert data["transition_cost"] == one_off
+    planned = {(a["role_id"], a["partner_id"]) for a in data["assignments"]}
+    assert {(k["role_id"], k["partner_id"]) for k in changes["kept"]} == planned & {
+        (c.role_id, c.partner_id) for c in network.current}
+    assert all((r["role_id"], r["to_partner_id"]) in planned for r in changes["replaced"])
+
+
+def test_plan_without_todays_network_has_no_baseline_keys(tmp_path):
+    tables = tiny_tables()
+    result = run("plan", str(write_xlsx(tmp_path / "t.xlsx", tables)), "--json")
+    data = json.loads(result.output)
+    assert not {"baseline", "transition_cost", "savings", "changes"} & data.keys()
+
+
+def test_max_changes_zero_plans_todays_network(tmp_path):
+    from orchestra.examples import bank
+
+    tables = bank()
+    tables["policy"].append({"key": "max_changes", "value": 0})
+    result = run("plan", str(write_xlsx(tmp_path / "b.xlsx", tables)), "--json",
+                 "--time-limit", "10")
+    data = json.loads(result.output)
+    assert data["changes"]["replaced"] == [] and data["changes"]["ended"] == []
+    assert {(a["role_id"], a["partner_id"]) for a in data["assignments"]} >= {
+        (row["role_id"], row["partner_id"]) for row in tables["current"]}

@@ -62,14 +62,22 @@ def test_the_yardstick_is_never_worse_than_any_set_on_the_objective():
     net = load_network(BANK)
     profile = load_profile("balanced")
     result = compare(net, net.sets, profile, SolveSettings(time_limit_s=20, workers=2))
+    from orchestra.model.evaluate import objective_of
+    from orchestra.procurement import TODAY
+
     best = result.row(YARDSTICK)
     assert best.plan.status == "optimal"
     for row in result.rows:
-        assert row.plan.status == "optimal", row.set_id
-        assert check_plan(restricted(net, row.members) if row.members else net, row.plan) == []
+        if row.set_id == TODAY:  # today's network is given, not solved: priced by the evaluator
+            objective = objective_of(net, profile, row.plan)
+        else:
+            assert row.plan.status == "optimal", row.set_id
+            assert check_plan(restricted(net, row.members) if row.members else net,
+                              row.plan) == []
+            objective = row.plan.objective
         # Open critical slots rank first, then the weighted objective.
         assert (best.critical_shortfalls, best.plan.objective) <= (
-            row.critical_shortfalls, row.plan.objective + 1e-6), row.set_id
+            row.critical_shortfalls, objective + 1e-6), row.set_id
 
 
 def test_dropping_a_single_point_of_failure_leaves_its_role_unfilled():
@@ -117,7 +125,8 @@ def test_compare_command_on_the_bank_sets(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     ids = [s["set_id"] for s in data["sets"]]
-    assert ids == ["incumbent", "cheap_bid", "strong_consortium", "two_vendors", YARDSTICK]
+    assert ids == ["incumbent", "cheap_bid", "strong_consortium", "two_vendors", "today",
+                   YARDSTICK]
     for row in data["sets"]:
         assert {"set_id", "total_cost", "filled_share", "critical_shortfalls", "cohesion",
                 "dominated_by"} <= row.keys()
@@ -275,3 +284,17 @@ def test_ctrl_c_during_compare_keeps_and_writes_the_finished_results(tmp_path):
     assert "interrupted:" in result.output and "solves finished" in result.output
     header = [c.value for c in openpyxl.load_workbook(out)["comparison"][1]]
     assert YARDSTICK in header
+
+
+def test_compare_has_todays_network_beside_the_yardstick():
+    from orchestra.model.given import given_plan
+    from orchestra.procurement import TODAY
+
+    net = load_network(BANK)
+    result = compare(net, [], LOWEST, FAST)
+    assert [r.set_id for r in result.rows] == [TODAY, YARDSTICK]
+    today = result.row(TODAY)
+    assert today.plan.assignments == given_plan(net, LOWEST, net.current).assignments
+    assert today.plan.transition_cost == 0 and today.members == tuple(sorted(net.incumbents))
+    # Today's network leaves the vacant slots open; closing them is priced like a set's.
+    assert today.critical_shortfalls == 2 and today.closing is not None

@@ -21,7 +21,7 @@ from orchestra.report.workbook import write_report
 from orchestra.score import score
 
 SHEETS = ["summary", "team", "assignments", "coverage", "coverage_matrix", "cohesion", "gaps",
-          "shortfalls", "inputs"]
+          "shortfalls", "changes", "inputs"]  # changes: both examples have today's network
 FAST = SolveSettings(time_limit_s=20, workers=2)
 BALANCED = load_profile("balanced")
 
@@ -227,6 +227,31 @@ def test_the_library_calls_the_readme_shows(tmp_path):
                             orchestra.SolveSettings(time_limit_s=5))
     scores = score(network, result)
     out = orchestra.write_report(network, result, scores, tmp_path / "report.xlsx")
-    assert list(read_back(out)) == SHEETS
+    assert list(read_back(out)) == [s for s in SHEETS if s != "changes"]  # no today's network
     with pytest.raises(AttributeError):
         orchestra.no_such_thing  # noqa: B018
+
+
+def test_changes_sheet_sets_every_slot_of_today_against_the_plan(example_report):
+    source, network, result, scores, out = example_report
+    rows = read_back(out)["changes"]
+    table = records(rows[:next(k for k, row in enumerate(rows) if not any(row))])
+    planned_pairs = {(a.role_id, a.partner_id) for a in result.assignments}
+    today_pairs = {(c.role_id, c.partner_id) for c in network.current}
+    # Every pair of today and of the plan appears once, with the right change.
+    seen_today = {(r["role_id"], r["today_partner_id"]) for r in table if r["today_partner_id"]}
+    seen_plan = {(r["role_id"], r["planned_partner_id"]) for r in table
+                 if r["planned_partner_id"]}
+    assert seen_today == today_pairs and seen_plan == planned_pairs
+    for r in table:
+        kept = (r["role_id"], r["today_partner_id"]) in planned_pairs
+        assert (r["change"] == "kept") == kept
+    moves = records(rows[next(k for k, row in enumerate(rows) if row and row[0] == "partner_id"):])
+    leaving = {m["partner_id"] for m in moves if m["move"] == "leaves"}
+    assert leaving == network.incumbents - set(result.selected)
+    for m in moves:
+        assert m["in_house"] == ("yes" if network.partner[m["partner_id"]].kind == "internal"
+                                 else "no")
+    summary = {row[0]: row[1] for row in read_back(out)["summary"] if row and row[0]}
+    changed = sum(1 for r in table if r["change"] != "kept")
+    assert summary["contracts changing"].startswith(f"{changed} (")

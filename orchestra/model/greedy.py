@@ -22,6 +22,16 @@ class GreedyPlan:
     selected: set[str] = field(default_factory=set)
     cost: float = 0.0
 
+    def keeps_enough_of_today(self, data: ModelData) -> bool:
+        """Whether the plan ends no more of today's pairs than ``max_changes`` allows: the one
+        rule the greedy cannot always keep (today's network may not fit the other rules)."""
+        limit = data.rules.max_changes
+        if limit is None:
+            return True
+        ended = sum(1 for c in data.network.current
+                    if (c.role_id, c.partner_id) not in self.assigned)
+        return ended <= limit
+
 
 def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
     network, rules = data.network, data.rules
@@ -52,11 +62,6 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
     by_key = {c.key: c for c in data.pairs}
     for lock in network.locks:
         take(by_key[(lock.role_id, lock.partner_id)])
-    if rules.max_changes is not None:  # today's network first: no change is always allowed
-        for pair in network.current:
-            cand = by_key.get((pair.role_id, pair.partner_id))
-            if cand is not None and cand.key not in plan.assigned:
-                take(cand)
 
     def objective_delta(cand: Candidate, joins: bool) -> float:
         """What taking ``cand`` adds to the weighted objective (model units)."""
@@ -95,6 +100,11 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
             return True
         return best < data.in_typical_slots(profile.fill_weight * data.touchpoint_weight(role))
 
+    if rules.max_changes is not None:  # today's network first, as far as the rules allow
+        for pair in network.current:
+            cand = by_key.get((pair.role_id, pair.partner_id))
+            if cand is not None and price(cand) is not None:
+                take(cand)
     order = sorted(network.roles, key=lambda r: (not r.critical, len(data.candidates[r.role_id]),
                                                  r.role_id))
     for role in order:

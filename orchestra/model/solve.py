@@ -198,7 +198,9 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     top = rank * (len(pm.unprotected) + 1)
     began = time.perf_counter()
     spent = 0.0  # deterministic time used by phase one
-    greedy_open = _open_counts(pm, start.assigned) if start is not None else None
+    # The greedy's counts are a plan's only if it keeps every rule.
+    valid = start is not None and start.keeps_enough_of_today(pm.data)
+    greedy_open = _open_counts(pm, start.assigned) if valid else None
     if greedy_open is not None and greedy_open == _fewest_possible(pm) and not pm.unprotected:
         (critical, optional), protection = greedy_open, 0
     else:
@@ -345,7 +347,8 @@ def _plan_data(data: ModelData, settings: SolveSettings,
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     # When the solver found nothing in time, the greedy start (which keeps every hard rule) is
     # still a plan: return it rather than nothing, without an objective or bound.
-    fallback = not found and start is not None and status == cp_model.UNKNOWN
+    fallback = (not found and start is not None and status == cp_model.UNKNOWN
+                and start.keeps_enough_of_today(data))
     if fallback:
         assigned = {r.role_id: [] for r in network.roles}
         for role_id, pid in start.assigned:

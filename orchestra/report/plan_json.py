@@ -6,9 +6,11 @@ from __future__ import annotations
 from orchestra.domain import Plan
 from orchestra.procurement import Comparison, Impact
 from orchestra.score import Scores
+from orchestra.score.baseline import Baseline
 
 
-def plan_to_dict(plan: Plan, scores: Scores | None = None) -> dict:
+def plan_to_dict(plan: Plan, scores: Scores | None = None, today: Baseline | None = None
+                 ) -> dict:
     data = {
         "status": plan.status,
         "stopped_by": plan.stopped_by,
@@ -46,7 +48,36 @@ def plan_to_dict(plan: Plan, scores: Scores | None = None) -> dict:
     }
     if scores is not None:
         data["scores"] = scores_to_dict(scores)
+    if today is not None:
+        data.update(baseline_to_dict(today))
     return data
+
+
+def baseline_to_dict(today: Baseline) -> dict:
+    """The plan against today's network: the keys a plan's JSON gains with a current sheet."""
+    group = today.scores.by_group["all"]
+    changed = today.changes
+    return {
+        "baseline": {
+            "total_cost": today.plan.total_cost,
+            "filled_share": _number(group["filled_share"]),
+            "expected_share": _number(group["expected_share"]),
+            "cohesion_index": _number(today.scores.cohesion.index),
+            "critical_shortfalls": len(today.plan.critical_shortfalls),
+        },
+        "transition_cost": today.transition_cost,
+        "savings": today.savings,
+        "payback_periods": _number(today.payback_periods),
+        "changes": {
+            "kept": [{"role_id": r, "partner_id": p} for r, p in changed.kept],
+            "replaced": [{"role_id": r, "from_partner_id": a, "to_partner_id": b}
+                         for r, a, b in changed.replaced],
+            "ended": [{"role_id": r, "partner_id": p} for r, p in changed.ended],
+            "new": [{"role_id": r, "partner_id": p} for r, p in changed.new],
+            "new_partners": list(changed.new_partners),
+            "dropped_partners": list(changed.dropped_partners),
+        },
+    }
 
 
 def _number(value: float | None, digits: int = 6) -> float | None:

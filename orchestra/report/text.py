@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from orchestra.domain import Network, Plan, Shortfall
 from orchestra.procurement import YARDSTICK, Impact
 from orchestra.report.comparison import METRICS, stars
+from orchestra.score import Scores
+from orchestra.score.baseline import Baseline
 
 
 def _cell(value: object, fmt: str | None) -> str:
@@ -101,4 +103,56 @@ def stress_lines(network: Network, base: Plan, impacts: Sequence[Impact], replan
             f"note: {len(better)} re-plan(s) without a partner score better on the profile's "
             f"objective (priced alike, no critical slot lost) than the plan itself, which was "
             f"not proven optimal ({base.stopped_by}); give the plan a longer --time-limit")
+    return lines
+
+
+def baseline_lines(network: Network, plan: Plan, scores: Scores, today: Baseline) -> list[str]:
+    """The plan beside today's network: money first, then delivery, then what changes."""
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    def majors(s: Scores) -> int:
+        return sum(1 for g in s.gaps if g.severity == "major")
+
+    now, was = scores.by_group["all"], today.scores.by_group["all"]
+    saving = (f"saves {today.savings:,.2f} per period" if today.savings > 0
+              else f"costs {-today.savings:,.2f} more per period" if today.savings < 0
+              else "same recurring cost")
+    if today.transition_cost == 0:
+        payback = "no one-off cost"
+    elif today.payback_periods is None:
+        payback = "never paid back: the plan saves nothing per period"
+    else:
+        payback = f"paid back in {today.payback_periods:.1f} periods"
+    rows = [
+        ("recurring cost", f"{today.plan.total_cost:,.2f}", f"{plan.total_cost:,.2f}", saving),
+        ("transition cost (once)", "-", f"{today.transition_cost:,.2f}", payback),
+        ("slots filled", share(was["filled_share"]), share(now["filled_share"]), ""),
+        ("expected delivered", share(was["expected_share"]), share(now["expected_share"]), ""),
+        ("critical shortfalls", str(len(today.plan.critical_shortfalls)),
+         str(len(plan.critical_shortfalls)), ""),
+        ("cohesion index", f"{today.scores.cohesion.index:.2f}",
+         f"{scores.cohesion.index:.2f}", ""),
+        ("single points of failure", str(len(today.scores.single_points_of_failure)),
+         str(len(scores.single_points_of_failure)), ""),
+        ("major value gaps", str(majors(today.scores)), str(majors(scores)), ""),
+    ]
+    lines = ["", f"{'against today':<26} {'today':>14} {'plan':>14}  "]
+    lines += [f"{label:<26} {a:>14} {b:>14}  {note}".rstrip() for label, a, b, note in rows]
+    changed = today.changes
+    lines.append(f"contracts  {len(changed.kept)} kept, {len(changed.replaced)} replaced, "
+                 f"{len(changed.ended)} ended, {len(changed.new)} new")
+    for role_id, a, b in changed.replaced:
+        lines.append(f"  {role_id}: {a} {network.partner[a].name} -> "
+                     f"{b} {network.partner[b].name}")
+    for role_id, pid in changed.ended:
+        lines.append(f"  {role_id}: {pid} {network.partner[pid].name} ends, no one takes over")
+
+    def names(ids: Sequence[str]) -> str:
+        return ", ".join(f"{p} {network.partner[p].name}"
+                         + (" (in-house)" if network.partner[p].kind == "internal" else "")
+                         for p in ids) or "none"
+
+    lines.append(f"joining    {names(changed.new_partners)}")
+    lines.append(f"leaving    {names(changed.dropped_partners)}")
     return lines

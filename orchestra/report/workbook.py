@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from orchestra.domain import Network, Plan
 from orchestra.report.xlsx import fit_widths, inputs_of, save_atomic, set_value, write_table
 from orchestra.score import Scores
+from orchestra.score.baseline import Baseline, baseline
 from orchestra.score.cohesion import positive_ties, team_graph
 from orchestra.score.gaps import describe
 
@@ -205,8 +206,34 @@ def write_inputs(ws: Worksheet, network: Network, plan: Plan) -> None:
     write_table(ws, ["item", "value"], rows, name="inputs")
 
 
+def write_changes(ws: Worksheet, network: Network, today: Baseline) -> None:
+    """Role by role, today's partner against the planned one; then who joins and who leaves."""
+    changed = today.changes
+    kinds = ([(r, p, p, "kept") for r, p in changed.kept]
+             + [(r, a, b, "replaced") for r, a, b in changed.replaced]
+             + [(r, p, None, "ended") for r, p in changed.ended]
+             + [(r, None, p, "new") for r, p in changed.new])
+    order = {role.role_id: k for k, role in enumerate(network.roles)}
+    rows = []
+    for role_id, was, now, change in sorted(kinds, key=lambda t: (order[t[0]], t[3])):
+        role = network.role[role_id]
+        rows.append([role_id, role.name, role.touchpoint_id, was,
+                     network.partner[was].name if was else None, now,
+                     network.partner[now].name if now else None, change])
+    last = write_table(ws, ["role_id", "role", "touchpoint_id", "today_partner_id", "today",
+                            "planned_partner_id", "planned", "change"], rows, name="changes")
+    moves = ([[p, network.partner[p].name, network.partner[p].kind,
+               _yes(network.partner[p].kind == "internal"), "leaves",
+               network.partner[p].exit_cost] for p in changed.dropped_partners]
+             + [[p, network.partner[p].name, network.partner[p].kind,
+                 _yes(network.partner[p].kind == "internal"), "joins",
+                 network.partner[p].onboarding_cost] for p in changed.new_partners])
+    write_table(ws, ["partner_id", "name", "kind", "in_house", "move", "one_off_cost"], moves,
+                name="partner_moves", formats={"one_off_cost": MONEY}, start_row=last + 3)
+
+
 def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
-                  team_last: int, coverage_last: int) -> None:
+                  team_last: int, coverage_last: int, today: Baseline | None = None) -> None:
     """The question and the answer on one screen, then the two charts."""
     rules = plan.rules
     budget = rules.budget
@@ -242,6 +269,21 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         ("cohesion index", round(scores.cohesion.index, 4), "0.00"),
         ("single points of failure", len(scores.single_points_of_failure), None),
     ]
+    if today is not None:
+        changed = today.changes
+        payback = today.payback_periods
+        lines += [
+            ("today's network", f"{today.plan.total_cost:,.2f} per period; the plan "
+             + (f"saves {today.savings:,.2f}" if today.savings >= 0
+                else f"costs {-today.savings:,.2f} more") + " per period", None),
+            ("contracts changing", f"{changed.count} ({len(changed.kept)} kept, "
+             f"{len(changed.replaced)} replaced, {len(changed.ended)} ended, {len(changed.new)} "
+             f"new; {len(changed.dropped_partners)} partner(s) leave, "
+             f"{len(changed.new_partners)} join): see the changes sheet", None),
+            ("transition cost (once)", f"{today.transition_cost:,.2f}, " + (
+                "no payback needed" if payback == 0 else "never paid back" if payback is None
+                else f"paid back in {payback:.1f} periods"), None),
+        ]
     row = 3
     for label, value, fmt in lines:
         set_value(ws.cell(row=row, column=1), label)
@@ -347,8 +389,11 @@ def build_report(network: Network, plan: Plan, scores: Scores) -> Workbook:
     write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
     write_gaps(wb.create_sheet("gaps"), network, scores)
     write_shortfalls(wb.create_sheet("shortfalls"), plan)
+    today = baseline(network, plan.profile, plan)
+    if today is not None:
+        write_changes(wb.create_sheet("changes"), network, today)
     write_inputs(wb.create_sheet("inputs"), network, plan)
-    write_summary(summary, network, plan, scores, team_last, coverage_last)
+    write_summary(summary, network, plan, scores, team_last, coverage_last, today)
     for ws in wb.worksheets[1:]:  # printed landscape, as wide as one page
         ws.page_setup.orientation = "landscape"
         ws.sheet_properties.pageSetUpPr.fitToPage = True
