@@ -94,3 +94,26 @@ def generate_tables(partners: int, roles: int, seed: int = 0) -> dict[str, list[
         "standards": [], "expectations": [], "policy": [{"key": "profile", "value": "balanced"}],
         "sets": [], "locks": [],
     }
+
+
+def add_today(tables: dict[str, list[dict]], seed: int = 0, share: float = 0.9
+              ) -> dict[str, list[dict]]:
+    """``tables`` with a today's network: the cost-only greedy plan (a procurement team's
+    cheapest-first choice of some years ago) with a ``share`` of its slots still held, one-off
+    costs on every partner (exit: 5,000 and a quarter of the fixed cost; onboarding: 5,000 and
+    a tenth) and a three-period horizon."""
+    from orchestra.domain import Profile, Rules
+    from orchestra.io.loader import network_from_rows
+    from orchestra.model.data import ModelData
+    from orchestra.model.greedy import greedy_plan
+
+    rng = random.Random(seed)
+    network = network_from_rows(tables)
+    start = greedy_plan(ModelData(network, Rules.of(network, Profile("today"))))
+    held = sorted(pair for pair in start.assigned if rng.random() < share)
+    partners = [{**row, "exit_cost": round(5000 + float(row["fixed_cost"]) / 4),
+                 "onboarding_cost": round(5000 + float(row["fixed_cost"]) / 10)}
+                for row in tables["partners"]]
+    return {**tables, "partners": partners,
+            "current": [{"role_id": r, "partner_id": p} for r, p in held],
+            "policy": [*tables["policy"], {"key": "horizon_periods", "value": 3}]}
