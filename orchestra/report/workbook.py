@@ -2,8 +2,9 @@
 
 Sheets: summary (the question and the answer on one screen, with two charts), team,
 assignments (one row per slot, with an editable ``locked`` column that ``--locks`` reads back),
-coverage, coverage_matrix, cohesion, gaps, shortfalls, changes (with today's network), inputs. Every table is an Excel table;
-text from the input is always written as text (see ``xlsx.set_value``).
+coverage, coverage_matrix, cohesion, gaps, shortfalls, changes (with today's network), inputs.
+Every table is an Excel table; text from the input is always written as text (see
+``xlsx.set_value``).
 """
 
 from __future__ import annotations
