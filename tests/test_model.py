@@ -611,3 +611,22 @@ def test_max_changes_counts_the_pairs_that_end():
     net = dataclasses.replace(net, current=(Lock("R1", "I"), Lock("R2", "I"), Lock("R3", "I")))
     result = solve(net)
     assert sum(1 for _, p in pairs(result) if p == "C") == 1 and result.total_cost == 24
+
+
+@settings(max_examples=30, deadline=None)
+@given(net=small_networks_with_today())
+def test_narrow_first_search_keeps_todays_pairs(net):
+    """The narrowed model keeps today's pairs (max_changes may need them): forced on with one
+    candidate per role, the plan is still the brute-force optimum."""
+    import orchestra.model.solve as solve_module
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solve_module, "NARROW_FIRST_PAIRS", 1)
+        patch.setattr(solve_module, "NARROW_CANDIDATES", 1)
+        result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
+    best = brute_force(net)
+    if best is None:
+        assert result.status == "no solution"
+        return
+    assert check_plan(net, result) == [] and result.status == "optimal"
+    assert result.objective == pytest.approx(best[2])

@@ -112,7 +112,9 @@ class ModelData:
     def candidates(self) -> dict[str, list[Candidate]]:
         if self.keep_best is None:
             return self.all_candidates
-        locked = {(lk.role_id, lk.partner_id) for lk in self.network.locks}
+        # Locked pairs and today's pairs are always kept: max_changes may need the latter.
+        locked = {(lk.role_id, lk.partner_id) for lk in (*self.network.locks,
+                                                          *self.network.current)}
         kept = {}
         for role_id, cands in self.all_candidates.items():
             ranked = sorted(cands, key=lambda c: (self.price(c), c.offer.partner_id))
