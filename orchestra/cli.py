@@ -377,6 +377,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
     from orchestra.procurement import SetResult
     from orchestra.report.plan_json import plan_to_dict
     from orchestra.score import score
+    from orchestra.score.baseline import baseline
 
     network = _load(input_path, locks_path, every_row=True).network
     profile = _profile(network, profile_name)
@@ -389,7 +390,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
         planned = plan(own, profile, _settings(own, time_limit, None))
         ours = SetResult(YOURS_VS_OURS[1], (), planned, score(own, planned))
     if as_json:
-        data = plan_to_dict(result, scores)
+        data = plan_to_dict(result, scores, baseline(network, profile, result))
         data["rules_broken"] = broken
         if ours is not None:
             data["against_plan"] = plan_to_dict(ours.plan, ours.scores)
