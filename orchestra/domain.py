@@ -15,6 +15,7 @@ TOUCHPOINT_KINDS = ("acquisition", "utilization")
 STAGES = ("front", "back")
 DIRECTIONS = ("higher", "lower")
 DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")
+RULE_KINDS = ("same_partner", "single_source", "requires", "max_share")
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,28 @@ class CandidateSet:
 
 
 @dataclass(frozen=True)
+class PlanRule:
+    """A rule of the ``rules`` sheet that ties roles or partners together.
+
+    ``same_partner``: one partner serves all ``roles`` (each of one slot); ``single_source``:
+    at most ``limit`` distinct partners across all slots of ``roles``; ``requires``: the first
+    of ``partners`` is selected only if the others are; ``max_share``: each of ``partners``
+    (every partner when none is named) takes at most share ``limit`` of all filled slots.
+    """
+
+    rule: str
+    roles: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    limit: float | None = None
+    where: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        what = ";".join(self.roles or self.partners) or "every partner"
+        limit = "" if self.limit is None else f", limit {self.limit:g}"
+        return f"{self.rule} ({what}{limit})"
+
+
+@dataclass(frozen=True)
 class Lock:
     role_id: str
     partner_id: str
@@ -137,6 +160,7 @@ class Network:
     sets: tuple[CandidateSet, ...] = ()
     locks: tuple[Lock, ...] = ()
     current: tuple[Lock, ...] = ()  # today's network: one (role, partner) per slot held today
+    rules: tuple[PlanRule, ...] = ()  # the rules sheet
     source: str = ""  # the workbook or folder read
     locks_source: str = ""  # the file the locks came from, when not the input itself
 

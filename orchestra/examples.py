@@ -55,7 +55,8 @@ def _one_off(partners, current: Sequence[tuple[str, str]],
 def _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
             policy: Mapping[str, object], sets: Mapping[str, Sequence[str]],
             locks: Sequence[tuple[str, str]], current: Sequence[tuple[str, str]] = (),
-            exits: Mapping[str, float] | None = None) -> Tables:
+            exits: Mapping[str, float] | None = None,
+            rules: Sequence[tuple[str, str, str, float | None]] = ()) -> Tables:
     capabilities = [
         {"partner_id": pid, "capability": cap, "level": level, "unit_cost": cost, "effort": effort}
         for pid, caps in offers.items() for cap, level, cost, effort in caps
@@ -72,6 +73,8 @@ def _tables(partners, offers, touchpoints, roles, relationships, standards, expe
         "sets": [{"set_id": s, "partner_id": p} for s, members in sets.items() for p in members],
         "locks": [{"role_id": r, "partner_id": p, "locked": "yes"} for r, p in locks],
         "current": [{"role_id": r, "partner_id": p} for r, p in current],
+        "rules": [{"rule": kind, "roles": roles, "partners": partners, "limit": limit}
+                  for kind, roles, partners, limit in rules],
     }
 
 
@@ -226,8 +229,13 @@ def bank() -> Tables:
                ("R21", "P17"), ("R22", "P18"), ("R23", "P17"), ("R24", "P08"), ("R26", "P06"),
                ("R27", "P04"), ("R28", "P24")]
     exits = {"P13": 150000, "P24": 60000, "P17": 20000}
+    # One core banking system for account set-up and the ledger; at most two payment
+    # providers across the rails; AppNova's app runs only on CloudHarbor; no partner holds
+    # more than a fifth of the filled slots (concentration risk).
+    rules = [("same_partner", "R04;R17", "", None), ("single_source", "R12;R13;R16", "", 2),
+             ("requires", "", "P03;P04", None), ("max_share", "", "", 0.2)]
     return _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
-                   policy, sets, locks, current, exits)
+                   policy, sets, locks, current, exits, rules)
 
 
 def it_network() -> Tables:
@@ -409,8 +417,13 @@ def it_network() -> Tables:
                ("S16", "N17"), ("S17", "N17"), ("S18", "N20"), ("S19", "N40"), ("S20", "N23"),
                ("S21", "N23"), ("S22", "N25"), ("S22", "N26"), ("S23", "N01"), ("S24", "N29")]
     exits = {"N10": 40000, "N29": 15000, "N20": 30000}
+    # One carrier for monitoring and the configuration backups; at most three crews on
+    # cabling and installation; AirWave's Wi-Fi designs need DesignNet's architecture; no
+    # partner above a fifth of the filled slots.
+    rules = [("same_partner", "S18;S27", "", None), ("single_source", "S13;S14", "", 3),
+             ("requires", "", "N04;N07", None), ("max_share", "", "", 0.2)]
     return _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
-                   policy, sets, locks, current, exits)
+                   policy, sets, locks, current, exits, rules)
 
 
 EXAMPLES = {"bank": bank, "it-network": it_network}

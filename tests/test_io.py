@@ -419,3 +419,50 @@ def test_random_cell_mutations_load_or_raise_input_error(tmp_path_factory, data)
     except InputError as exc:
         assert exc.problems and all(":" in str(p) for p in exc.problems)
     assert sorted(folder.iterdir()) == before
+
+
+# --- the rules sheet ---------------------------------------------------------------------------
+
+
+def test_rules_sheet_reads_each_kind(tmp_path):
+    tables = tiny_tables()
+    tables["roles"][1]["critical"] = "yes"
+    tables["rules"] = [
+        {"rule": "same_partner", "roles": "R1; R2"},
+        {"rule": "single_source", "roles": "R1;R2", "limit": 1},
+        {"rule": "requires", "partners": "A;B"},
+        {"rule": "max_share", "limit": "50%"},
+    ]
+    network = load_network(write_xlsx(tmp_path / "r.xlsx", tables))
+    assert [(r.rule, r.roles, r.partners, r.limit) for r in network.rules] == [
+        ("same_partner", ("R1", "R2"), (), None), ("single_source", ("R1", "R2"), (), 1),
+        ("requires", (), ("A", "B"), None), ("max_share", (), (), 0.5)]
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ({"rule": "same_partner", "roles": "R1"},
+     "rules!B2: same_partner: needs the roles it ties together (expected two or more role_ids)"),
+    ({"rule": "same_partner", "roles": "R1;R9"},
+     'rules!B2: same_partner: unknown role_id "R9"'),
+    ({"rule": "single_source", "roles": "R1;R2", "limit": 1.5},
+     "rules!D2: single_source: limit got 1.5 (expected a whole number of partners, 1 or more)"),
+    ({"rule": "requires", "partners": "A"},
+     "rules!C2: requires: needs a partner and what it requires"),
+    ({"rule": "max_share", "limit": 2},
+     "rules!D2: max_share: limit got 2"),
+    ({"rule": "bundle", "roles": "R1;R2"}, 'rules!A2: rule got "bundle"'),
+])
+def test_rules_sheet_errors_are_located(tmp_path, row, message):
+    tables = tiny_tables()
+    tables["rules"] = [row]
+    found = problems(tmp_path, tables)
+    assert any(p.startswith(message) for p in found), found
+
+
+def test_same_partner_needs_roles_of_one_slot(tmp_path):
+    tables = tiny_tables()
+    tables["roles"][0]["slots"] = 2
+    tables["rules"] = [{"rule": "same_partner", "roles": "R1;R2"}]
+    assert problems(tmp_path, tables) == [
+        "rules!B2: same_partner: role R1 has 2 slots; one partner can fill only one of them "
+        "(expected roles of one slot each)"]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from orchestra.domain import (
     Lock,
     Network,
+    PlanRule,
     Policy,
     Relationship,
 )
@@ -261,6 +262,8 @@ def brute_force(net: Network) -> tuple[int, int, float]:
         kept = {(role.role_id, c.partner_id) for role, chosen in zip(net.roles, combo,
                                                                       strict=True)
                 for c in chosen}
+        if not keeps_plan_rules(net, kept, team):
+            continue
         ended = sum(1 for c in net.current if (c.role_id, c.partner_id) not in kept)
         if policy.max_changes is not None and ended > policy.max_changes:
             continue
@@ -273,6 +276,24 @@ def brute_force(net: Network) -> tuple[int, int, float]:
         if best is None or key < best:
             best = key
     return best
+
+
+def keeps_plan_rules(net: Network, pairs: set[tuple[str, str]], team: set[str]) -> bool:
+    """The rules sheet, checked on a brute-force candidate plan."""
+    for rule in net.rules:
+        serving = {p for r, p in pairs if r in rule.roles}
+        if rule.rule == "same_partner" and len(serving) > 1:
+            return False
+        if rule.rule == "single_source" and len(serving) > rule.limit:
+            return False
+        if rule.rule == "requires" and rule.partners[0] in team and not set(
+                rule.partners[1:]) <= team:
+            return False
+        if rule.rule == "max_share":
+            for pid in rule.partners or team:
+                if sum(1 for _, p in pairs if p == pid) > rule.limit * len(pairs) + 1e-9:
+                    return False
+    return True
 
 
 @st.composite
@@ -352,6 +373,49 @@ def test_plans_from_todays_network_equal_brute_force(net):
     assert (critical, optional,
             pytest.approx(result.total_cost + result.transition_cost / spread)) == best
     assert result.objective == pytest.approx(best[2])
+
+
+@st.composite
+def small_networks_with_rules(draw):
+    """Small networks with a rules sheet: one rule of each kind drawn, on roles of one slot
+    for same_partner."""
+    net = draw(small_networks())
+    roles = [r.role_id for r in net.roles]
+    single = [r.role_id for r in net.roles if r.slots == 1]
+    ids = [p.partner_id for p in net.partners]
+    rules = []
+    if len(single) >= 2 and draw(st.booleans()):
+        rules.append(PlanRule("same_partner", tuple(draw(st.lists(
+            st.sampled_from(single), min_size=2, max_size=3, unique=True)))))
+    if draw(st.booleans()):
+        rules.append(PlanRule("single_source", tuple(draw(st.lists(
+            st.sampled_from(roles), min_size=1, max_size=3, unique=True))),
+            limit=draw(st.sampled_from([1, 2]))))
+    if len(ids) >= 2 and draw(st.booleans()):
+        rules.append(PlanRule("requires", partners=tuple(draw(st.lists(
+            st.sampled_from(ids), min_size=2, max_size=2, unique=True)))))
+    if draw(st.booleans()):
+        rules.append(PlanRule("max_share", partners=tuple(draw(st.lists(
+            st.sampled_from(ids), max_size=2, unique=True))),
+            limit=draw(st.sampled_from([0.34, 0.5, 0.75]))))
+    return dataclasses.replace(net, rules=tuple(rules))
+
+
+@settings(max_examples=80, deadline=None)
+@given(net=small_networks_with_rules())
+def test_rules_sheet_plans_equal_brute_force(net):
+    """same_partner, single_source, requires and max_share (lowest_cost): the plan is the
+    brute-force optimum and keeps every rule; a rule that blocks a slot leaves it open."""
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
+    best = brute_force(net)
+    if best is None:
+        assert result.status == "no solution"
+        return
+    assert check_plan(net, result) == []
+    assert result.status == "optimal"
+    critical = sum(1 for s in result.shortfalls if s.critical)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    assert (critical, optional, pytest.approx(result.total_cost)) == best
 
 
 @settings(max_examples=30, deadline=None)
@@ -630,3 +694,60 @@ def test_narrow_first_search_keeps_todays_pairs(net):
         return
     assert check_plan(net, result) == [] and result.status == "optimal"
     assert result.objective == pytest.approx(best[2])
+
+
+# --- the rules sheet, each rule alone ------------------------------------------------------
+
+
+def gateway_and_fraud(*rules, policy=None):
+    """R1 (pay) and R2 (fraud). A: pay 1, fraud 5; B: pay 4, fraud 1; C: pay 2 only. Cheapest
+    apart: A on R1, B on R2 (2 + 2 fixed... all fixed 0): 1 + 1 = 2."""
+    net = network([("A", 0, 5), ("B", 0, 5), ("C", 0, 5)],
+                  [("A", "pay", 3, 1), ("A", "fraud", 3, 5), ("B", "pay", 3, 4),
+                   ("B", "fraud", 3, 1), ("C", "pay", 3, 2)],
+                  [("R1", "pay"), ("R2", "fraud")], policy=policy or Policy())
+    return dataclasses.replace(net, rules=tuple(rules))
+
+
+def test_same_partner_serves_both_roles():
+    assert pairs(solve(gateway_and_fraud())) == {("R1", "A"), ("R2", "B")}
+    # One provider for both: A (1 + 5 = 6) or B (4 + 1 = 5): B.
+    result = solve(gateway_and_fraud(PlanRule("same_partner", ("R1", "R2"))))
+    assert pairs(result) == {("R1", "B"), ("R2", "B")} and result.total_cost == 5
+
+
+def test_single_source_limits_distinct_partners():
+    result = solve(gateway_and_fraud(PlanRule("single_source", ("R1", "R2"), limit=1)))
+    assert len({p for _, p in pairs(result)}) == 1 and result.total_cost == 5
+
+
+def test_requires_brings_the_required_partner_along():
+    # A requires C: A on R1 now needs C selected, and C must work: C takes R1 (2), so A has
+    # nothing left but R2 (5); or A stays out: B on R2 (1) and A out, C... R1 by C (2) + R2 by
+    # B (1) = 3, the optimum.
+    result = solve(gateway_and_fraud(PlanRule("requires", partners=("A", "C"))))
+    assert pairs(result) == {("R1", "C"), ("R2", "B")} and result.total_cost == 3
+
+
+def test_max_share_spreads_the_slots():
+    # Three fraud roles; B is cheapest on each (1) against A (5). At most half the filled
+    # slots each: one slot alone would be all of them, two need A and B, three would give
+    # someone two of three (only A and B offer fraud). So B one, A one, the third open:
+    # 1 + 5 = 6.
+    net = gateway_and_fraud(PlanRule("max_share", limit=0.5))
+    net = dataclasses.replace(net, roles=tuple(
+        dataclasses.replace(net.roles[1], role_id=f"F{k}") for k in range(3)))
+    result = solve(net)
+    assert sorted(p for _, p in pairs(result)) == ["A", "B"] and result.total_cost == 6
+    [open_slot] = result.shortfalls
+    assert open_slot.reason_code == "rule" and "max_share (every partner, limit 0.5)" in (
+        open_slot.reason)
+
+
+def test_rules_that_contradict_leave_slots_open_with_the_rule_named():
+    # One partner for both roles, but no partner may hold more than half the filled slots:
+    # no slot can be filled at all, and each open slot names a rule.
+    result = solve(gateway_and_fraud(PlanRule("same_partner", ("R1", "R2")),
+                                     PlanRule("max_share", limit=0.5)))
+    assert result.assignments == () and len(result.critical_shortfalls) == 2
+    assert all(s.reason_code == "rule" for s in result.shortfalls)

@@ -12,6 +12,7 @@ from orchestra.domain import (
     DIMENSIONS,
     DIRECTIONS,
     PARTNER_KINDS,
+    RULE_KINDS,
     STAGES,
     TOUCHPOINT_KINDS,
 )
@@ -246,6 +247,23 @@ SHEETS: tuple[Sheet, ...] = (
             Column("partner_id", ID, help="A partner_id in that set."),
         ),
         key=("set_id", "partner_id"),
+    ),
+    Sheet(
+        "rules",
+        False,
+        "Rules that tie roles or partners together, one per row; lists separated by ;.",
+        (
+            Column("rule", CHOICE, help="same_partner: one partner serves all the roles; "
+                   "single_source: at most limit partners across the roles; requires: the "
+                   "first partner joins only with the others; max_share: each partner takes at "
+                   "most share limit of the filled slots.", choices=RULE_KINDS),
+            Column("roles", TEXT, "", help="role_ids, separated by ; (same_partner, "
+                   "single_source)."),
+            Column("partners", TEXT, "", help="partner_ids, separated by ; (requires: A;B; "
+                   "max_share: blank for every partner)."),
+            Column("limit", NUMBER, BLANK, "single_source: most partners (a whole number); "
+                   "max_share: a share from 0 to 1.", low=0, high=MAX_SLOTS),
+        ),
     ),
     Sheet(
         "current",

@@ -22,6 +22,7 @@ from orchestra.domain import (
     Lock,
     Network,
     Partner,
+    PlanRule,
     Policy,
     Relationship,
     Role,
@@ -446,6 +447,59 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str],
                 f"{policy.budget:,.2f}", "a budget that covers what is forced"))
 
 
+def _plan_rules(reader: _Reader, rows: list[_Row], partners: set[str], roles: dict[str, int],
+                policy: Policy) -> tuple[PlanRule, ...]:
+    """The rules sheet, each row checked to the cell: known ids, the lists and limit its kind
+    needs, and rules that contradict the policy."""
+    found = []
+    for row in rows:
+        kind, limit = row.values["rule"], row.values["limit"]
+        ids = {"roles": _ids(str(row.values["roles"])),
+               "partners": _ids(str(row.values["partners"]))}
+        problems = len(reader.problems)
+
+        def bad(column: str, what: str, expected: str, row: _Row = row, kind: str = kind
+                ) -> None:
+            reader.problems.append(Problem(row.cells[column], f"{kind}: {what}", expected))
+
+        for column, known in (("roles", roles), ("partners", partners)):
+            for unknown in [i for i in ids[column] if i not in known]:
+                bad(column, f'unknown {column[:-1]}_id "{unknown}"',
+                    f"{column[:-1]}_ids from the {column} sheet, separated by ;")
+        wants_roles = kind in ("same_partner", "single_source")
+        if wants_roles and len(ids["roles"]) < (2 if kind == "same_partner" else 1):
+            bad("roles", "needs the roles it ties together",
+                "two or more role_ids" if kind == "same_partner" else "one or more role_ids")
+        if not wants_roles and ids["roles"]:
+            bad("roles", "takes no roles", "a blank roles cell")
+        if kind == "same_partner":
+            for rid in ids["roles"]:
+                if roles.get(rid, 1) != 1:
+                    bad("roles", f"role {rid} has {roles[rid]} slots; one partner can fill "
+                        "only one of them", "roles of one slot each")
+        if kind in ("same_partner", "single_source") and ids["partners"]:
+            bad("partners", "takes no partners", "a blank partners cell")
+        if kind == "requires":
+            if len(ids["partners"]) < 2:
+                bad("partners", "needs a partner and what it requires",
+                    "partner_ids A;B (A joins only if B joins)")
+            elif ids["partners"][0] in policy.must_include:
+                for other in [p for p in ids["partners"][1:] if p in policy.exclude]:
+                    bad("partners", f"{ids['partners'][0]} must join (must_include) but "
+                        f"requires {other}, which is excluded", "rules that can be kept")
+        if kind == "single_source" and (limit is None or not float(limit).is_integer()
+                                        or limit < 1):
+            bad("limit", f"limit got {limit}", "a whole number of partners, 1 or more")
+        if kind == "max_share" and (limit is None or not 0 < limit <= 1):
+            bad("limit", f"limit got {limit}", "a share above 0 and at most 1")
+        if kind in ("same_partner", "requires") and limit is not None:
+            bad("limit", "takes no limit", "a blank limit cell")
+        if len(reader.problems) == problems:
+            found.append(PlanRule(kind, ids["roles"], ids["partners"], limit,
+                                  row.cells["rule"]))
+    return tuple(found)
+
+
 def _check_current(reader: _Reader, network: Network, where: dict[str, str]) -> None:
     """Today's network must be one a plan could keep: each partner qualified for its role,
     no more partners than slots, within each partner's capacity; and what ``max_changes``
@@ -513,6 +567,8 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     for row in sheets["sets"]:
         sets.setdefault(row.values["set_id"], []).append(row.values["partner_id"])
     lock_rows = [r for r in sheets["locks"] if r.values["locked"]]
+    role_slots = {str(r.values["role_id"]): int(r.values["slots"]) for r in sheets["roles"]}
+    plan_rules = _plan_rules(reader, sheets["rules"], partners, role_slots, policy)
     if reader.problems:
         raise InputError(reader.problems, reader.warnings)
     network = Network(
@@ -529,6 +585,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
                     for r in lock_rows),
         current=tuple(Lock(r.values["role_id"], r.values["partner_id"], r.cells["partner_id"])
                       for r in sheets["current"]),
+        rules=plan_rules,
         source=source,
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}

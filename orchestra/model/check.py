@@ -83,6 +83,30 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
         if len(ended) > rules.max_changes:
             broken.append(f"{len(ended)} of today's assignments end, max_changes is "
                           f"{rules.max_changes}")
+    for rule in network.rules:  # written apart from reasons.rule_obstacle on purpose
+        if rule.rule == "same_partner":
+            serving = {p for r in rule.roles for p in by_role.get(r, [])}
+            if len(serving) > 1:
+                broken.append(f"{rule.where + ': ' if rule.where else ''}{rule} is broken: "
+                              f"{', '.join(sorted(serving))} share its roles")
+        elif rule.rule == "single_source":
+            serving = {p for r in rule.roles for p in by_role.get(r, [])}
+            if len(serving) > rule.limit:
+                broken.append(f"{rule.where + ': ' if rule.where else ''}{rule} is broken: "
+                              f"{len(serving)} partners ({', '.join(sorted(serving))})")
+        elif rule.rule == "requires":
+            first, *needed = rule.partners
+            missing = [p for p in needed if p not in plan.selected]
+            if first in plan.selected and missing:
+                broken.append(f"{rule.where + ': ' if rule.where else ''}{rule} is broken: "
+                              f"{first} is selected without {', '.join(missing)}")
+        elif rule.rule == "max_share":
+            filled = len(plan.assignments)
+            for pid in rule.partners or plan.selected:
+                mine = sum(1 for a in plan.assignments if a.partner_id == pid)
+                if mine > rule.limit * filled + TOLERANCE:
+                    broken.append(f"{rule.where + ': ' if rule.where else ''}{rule} is broken: "
+                                  f"{pid} fills {mine} of {filled} slots")
     if rules.forbid_below_strength is not None:
         team = set(plan.selected)
         for rel in network.relationships:

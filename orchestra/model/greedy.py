@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from orchestra.model.data import Candidate, ModelData
+from orchestra.model.reasons import rule_obstacle
 
 
 @dataclass
@@ -22,15 +23,24 @@ class GreedyPlan:
     selected: set[str] = field(default_factory=set)
     cost: float = 0.0
 
-    def keeps_enough_of_today(self, data: ModelData) -> bool:
-        """Whether the plan ends no more of today's pairs than ``max_changes`` allows: the one
-        rule the greedy cannot always keep (today's network may not fit the other rules)."""
+    def keeps_every_rule(self, data: ModelData) -> bool:
+        """Whether the plan keeps the rules the greedy cannot always keep while it builds:
+        ``max_changes`` (today's network may not fit the other rules) and the rules sheet (a
+        partner forced in may require one that never got a role)."""
+        network = data.network
         limit = data.rules.max_changes
-        if limit is None:
-            return True
-        ended = sum(1 for c in data.network.current
-                    if (c.role_id, c.partner_id) not in self.assigned)
-        return ended <= limit
+        if limit is not None and sum(1 for c in network.current if (c.role_id, c.partner_id)
+                                     not in self.assigned) > limit:
+            return False
+        by_role: dict[str, set[str]] = {}
+        for role_id, pid in self.assigned:
+            by_role.setdefault(role_id, set()).add(pid)
+        for role_id, pid in self.assigned:
+            others = {r: ps - {pid} if r == role_id else ps for r, ps in by_role.items()}
+            if rule_obstacle(network, role_id, pid, others, self.selected):
+                return False
+        return all(set(r.partners[1:]) <= self.selected for r in network.rules
+                   if r.rule == "requires" and r.partners[0] in self.selected)
 
 
 def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
@@ -51,9 +61,12 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
             plan.selected.add(pid)
             plan.cost += network.partner[pid].fixed_cost
 
+    by_role: dict[str, set[str]] = {}
+
     def take(cand: Candidate) -> None:
         join(cand.offer.partner_id)
         plan.assigned.add(cand.key)
+        by_role.setdefault(cand.role.role_id, set()).add(cand.offer.partner_id)
         plan.cost += cand.cost
         left[cand.offer.partner_id] -= cand.usage
 
@@ -84,6 +97,9 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
     def price(cand: Candidate) -> float | None:
         pid = cand.offer.partner_id
         if cand.key in plan.assigned or left[pid] < cand.usage - 1e-9:
+            return None
+        if network.rules and rule_obstacle(network, cand.role.role_id, pid, by_role,
+                                           plan.selected):
             return None
         extra = cand.cost
         joins = pid not in plan.selected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from orchestra.domain import Network, Role, Rules
 
 # Reason codes, most fundamental first: the first that applies to every candidate names the slot.
@@ -14,6 +16,32 @@ CAPACITY = "capacity"
 BUDGET = "budget"
 NOT_WORTH_IT = "not_worth_it"
 REDUNDANCY = "redundancy"
+RULE = "rule"
+
+
+def rule_obstacle(network: Network, role_id: str, pid: str, assigned: Mapping[str, set[str]],
+                  selected: set[str]) -> str | None:
+    """The rules-sheet rule that putting ``pid`` on ``role_id`` would break, as a sentence, given
+    who fills what (``assigned``, by role) and who is ``selected``; None if it breaks none."""
+    for rule in network.rules:
+        if rule.rule == "same_partner" and role_id in rule.roles:
+            others = {q for r in rule.roles if r != role_id for q in assigned.get(r, ())}
+            if others - {pid}:
+                return f"{rule}: {', '.join(sorted(others))} already serves the others"
+        elif rule.rule == "single_source" and role_id in rule.roles:
+            used = {q for r in rule.roles for q in assigned.get(r, ())}
+            if pid not in used and len(used) >= (rule.limit or 0):
+                return f"{rule}: {len(used)} partner(s) already ({', '.join(sorted(used))})"
+        elif rule.rule == "requires" and rule.partners[0] == pid and pid not in selected:
+            missing = [q for q in rule.partners[1:] if q not in selected]
+            if missing:
+                return f"{rule}: {pid} joins only with {', '.join(missing)}"
+        elif rule.rule == "max_share" and (not rule.partners or pid in rule.partners):
+            total = sum(len(v) for v in assigned.values()) + 1
+            mine = sum(1 for v in assigned.values() if pid in v) + 1
+            if mine > (rule.limit or 0) * total + 1e-9:
+                return f"{rule}: {pid} would hold {mine} of {total} filled slots"
+    return None
 
 
 def explain_open_slot(
@@ -60,6 +88,10 @@ def explain_open_slot(
                 obstacles.append((MAX_PARTNERS, f"{pid} would exceed max_partners "
                                                 f"({rules.max_partners})"))
                 continue
+        blocked = rule_obstacle(network, role.role_id, pid, assigned, selected)
+        if blocked:
+            obstacles.append((RULE, f"{pid}: {blocked}"))
+            continue
         need = role.load * offer.effort
         free = partner.capacity - used.get(pid, 0.0)
         if need > free + 1e-9:

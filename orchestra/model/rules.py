@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from orchestra.model.data import ModelData
+from orchestra.model.data import ModelData, decimal_scale
 
 
 @dataclass
@@ -143,6 +143,79 @@ def add_max_changes(pm: PlanningModel) -> None:
     ended = [1 - pm.assign[key] if key in pm.assign else 1
              for key in ((c.role_id, c.partner_id) for c in current)]
     pm.model.add(sum(ended) <= limit)
+
+
+def _rules_of(pm: PlanningModel, kind: str) -> list:
+    return [r for r in pm.data.network.rules if r.rule == kind]
+
+
+def _filled(pm: PlanningModel, role_id: str) -> cp_model.LinearExprT:
+    return sum(pm.assigned_to(role_id))
+
+
+def add_same_partner(pm: PlanningModel) -> None:
+    """One partner serves all the roles of a ``same_partner`` rule: whoever fills one of them
+    fills every other that is filled (a role nobody can share stays open, not broken)."""
+    for rule in _rules_of(pm, "same_partner"):
+        partners = {pid for rid in rule.roles for pid in
+                    (c.offer.partner_id for c in pm.data.candidates[rid])}
+        for first in rule.roles:
+            for other in rule.roles:
+                if first == other:
+                    continue
+                for pid in sorted(partners):
+                    if (first, pid) not in pm.assign:
+                        continue
+                    # p on `first` => `other` is open or also p's.
+                    also = pm.assign.get((other, pid), 0)
+                    pm.model.add(pm.assign[(first, pid)] + _filled(pm, other) - also <= 1)
+
+
+def add_single_source(pm: PlanningModel) -> None:
+    """At most ``limit`` distinct partners across all slots of the rule's roles."""
+    for k, rule in enumerate(_rules_of(pm, "single_source")):
+        by_partner: dict[str, list[cp_model.IntVar]] = {}
+        for rid in rule.roles:
+            for cand in pm.data.candidates[rid]:
+                by_partner.setdefault(cand.offer.partner_id, []).append(pm.assign[cand.key])
+        if len(by_partner) <= rule.limit:
+            continue
+        uses = []
+        for pid, works in by_partner.items():
+            used = pm.model.new_bool_var(f"source[{k},{pid}]")
+            for var in works:
+                pm.model.add_implication(var, used)
+            uses.append(used)
+        pm.model.add(sum(uses) <= int(rule.limit))
+
+
+def add_requires(pm: PlanningModel) -> None:
+    """The first partner of a ``requires`` rule is selected only if each of the others is."""
+    for rule in _rules_of(pm, "requires"):
+        first, *needed = rule.partners
+        if first not in pm.select:
+            continue
+        for pid in needed:
+            if pid in pm.select:
+                pm.model.add_implication(pm.select[first], pm.select[pid])
+            else:  # what it requires can never join
+                pm.model.add(pm.select[first] == 0)
+
+
+def add_max_share(pm: PlanningModel) -> None:
+    """Each partner of a ``max_share`` rule (every partner when none is named) fills at most
+    share ``limit`` of all filled slots, in whole numbers: slots * 10^d <= share * 10^d * all."""
+    rules = _rules_of(pm, "max_share")
+    if not rules:
+        return
+    every = sum(pm.assign.values())
+    for rule in rules:
+        scale = decimal_scale([rule.limit], max_decimals=6)
+        allowed = round(rule.limit * scale)
+        for pid in rule.partners or tuple(pm.select):
+            mine = [var for (_, p), var in pm.assign.items() if p == pid]
+            if mine:
+                pm.model.add(scale * sum(mine) <= allowed * every)
 
 
 def add_forbidden_pairs(pm: PlanningModel) -> None:
@@ -322,6 +395,10 @@ HARD_RULES = (
     add_exclude,
     add_locks,
     add_max_changes,
+    add_same_partner,
+    add_single_source,
+    add_requires,
+    add_max_share,
     add_forbidden_pairs,
     add_redundancy,
     add_moment_of_truth_standby,

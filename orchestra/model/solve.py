@@ -199,7 +199,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     began = time.perf_counter()
     spent = 0.0  # deterministic time used by phase one
     # The greedy's counts are a plan's only if it keeps every rule.
-    valid = start is not None and start.keeps_enough_of_today(pm.data)
+    valid = start is not None and start.keeps_every_rule(pm.data)
     greedy_open = _open_counts(pm, start.assigned) if valid else None
     if greedy_open is not None and greedy_open == _fewest_possible(pm) and not pm.unprotected:
         (critical, optional), protection = greedy_open, 0
@@ -348,7 +348,7 @@ def _plan_data(data: ModelData, settings: SolveSettings,
     # When the solver found nothing in time, the greedy start (which keeps every hard rule) is
     # still a plan: return it rather than nothing, without an objective or bound.
     fallback = (not found and start is not None and status == cp_model.UNKNOWN
-                and start.keeps_enough_of_today(data))
+                and start.keeps_every_rule(data))
     if fallback:
         assigned = {r.role_id: [] for r in network.roles}
         for role_id, pid in start.assigned:

@@ -202,6 +202,7 @@ def write_inputs(ws: Worksheet, network: Network, plan: Plan) -> None:
         ["orchestra version", _package_version("orchestra")],
         ["ortools version", _package_version("ortools")],
         ["profile", plan.profile.name],
+        *([[f"rule {k}", str(rule)] for k, rule in enumerate(network.rules, start=1)]),
         *([[f"setting: {k}", str(v)] for k, v in plan.settings.items()]),
     ]
     write_table(ws, ["item", "value"], rows, name="inputs")
