@@ -34,11 +34,17 @@ class Partner:
 
 @dataclass(frozen=True)
 class Capability:
+    """A partner's offer of a capability: for every role that needs it, or with ``role_id``
+    for that role only (another price, effort or level for the same capability)."""
+
     partner_id: str
     capability: str
     level: int
     unit_cost: float = 0.0
     effort: float = 1.0
+    response_hours: float | None = None  # this offer's, when not the partner's own
+    reliability: float | None = None  # this offer's, when not the partner's own
+    role_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,12 +198,30 @@ class Network:
         return MappingProxyType({k: tuple(v) for k, v in index.items()})
 
     @cached_property
-    def _offer_index(self) -> Mapping[tuple[str, str], Capability]:
-        return MappingProxyType({(c.partner_id, c.capability): c for c in self.capabilities})
+    def _offer_index(self) -> Mapping[tuple[str, str, str], Capability]:
+        return MappingProxyType({(c.partner_id, c.capability, c.role_id): c
+                                 for c in self.capabilities})
 
-    def offer(self, partner_id: str, capability: str) -> Capability | None:
-        """``partner_id``'s offer of ``capability``, if it has one."""
-        return self._offer_index.get((partner_id, capability))
+    def offer(self, partner_id: str, role: Role | str) -> Capability | None:
+        """``partner_id``'s offer for ``role``: its offer made for that role, else its offer of
+        the role's capability, if it has one."""
+        role = self.role[role] if isinstance(role, str) else role
+        return (self._offer_index.get((partner_id, role.capability, role.role_id))
+                or self._offer_index.get((partner_id, role.capability, "")))
+
+    def reliability_of(self, partner_id: str, role: Role | str) -> float:
+        """Share delivered to standard on ``role``: the offer's figure, else the partner's."""
+        offer = self.offer(partner_id, role)
+        if offer is not None and offer.reliability is not None:
+            return offer.reliability
+        return self.partner[partner_id].reliability
+
+    def response_of(self, partner_id: str, role: Role | str) -> float | None:
+        """Hours to respond on ``role``: the offer's figure, else the partner's (None: unknown)."""
+        offer = self.offer(partner_id, role)
+        if offer is not None and offer.response_hours is not None:
+            return offer.response_hours
+        return self.partner[partner_id].response_hours
 
     def conflicts(self, threshold: float | None) -> dict[str, set[str]]:
         """For each partner, the partners whose strength with it is below ``threshold``
@@ -216,9 +240,13 @@ class Network:
         return self._capability_index.get(capability, ())
 
     def qualified(self, role: Role | str) -> tuple[Capability, ...]:
-        """The offers that qualify for ``role``: its capability at ``min_level`` or above."""
+        """The offers that qualify for ``role``: its capability at ``min_level`` or above, one
+        per partner (an offer made for the role in place of the partner's general one)."""
         role = self.role[role] if isinstance(role, str) else role
-        return tuple(c for c in self.offers(role.capability) if c.level >= role.min_level)
+        partners = dict.fromkeys(c.partner_id for c in self.offers(role.capability)
+                                 if c.role_id in ("", role.role_id))
+        offers = (self.offer(pid, role) for pid in partners)
+        return tuple(c for c in offers if c is not None and c.level >= role.min_level)
 
     def roles_of(self, touchpoint_id: str) -> tuple[Role, ...]:
         return self._roles_by_touchpoint.get(touchpoint_id, ())

@@ -181,7 +181,7 @@ def test_plan_json_sets_the_plan_against_todays_network():
     # Today's cost by hand: fixed costs of today's partners plus load x unit cost of each pair.
     today_cost = sum(network.partner[p].fixed_cost for p in network.incumbents) + sum(
         network.role[c.role_id].load
-        * network.offer(c.partner_id, network.role[c.role_id].capability).unit_cost
+        * network.offer(c.partner_id, c.role_id).unit_cost
         for c in network.current)
     assert base["total_cost"] == today_cost
     assert data["savings"] == today_cost - data["total_cost"]

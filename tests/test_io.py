@@ -466,3 +466,26 @@ def test_same_partner_needs_roles_of_one_slot(tmp_path):
     assert problems(tmp_path, tables) == [
         "rules!B2: same_partner: role R1 has 2 slots; one partner can fill only one of them "
         "(expected roles of one slot each)"]
+
+
+def test_offer_figures_and_offers_for_one_role(tmp_path):
+    tables = tiny_tables()
+    tables["capabilities"].append({"partner_id": "A", "capability": "call", "level": 4,
+                                   "unit_cost": 1, "role_id": "R1", "response_hours": 0.5,
+                                   "reliability": 0.99})
+    network = load_network(write_xlsx(tmp_path / "o.xlsx", tables))
+    assert network.offer("A", "R1").unit_cost == 1 and network.response_of("A", "R1") == 0.5
+    assert network.reliability_of("A", "R1") == 0.99
+    assert network.partner["A"].reliability == 0.9  # the partner's own figure is unchanged
+
+
+def test_an_offer_for_a_role_of_another_capability_is_an_error(tmp_path):
+    tables = tiny_tables()
+    tables["capabilities"].append({"partner_id": "A", "capability": "web", "level": 4,
+                                   "role_id": "R1"})
+    tables["capabilities"].append({"partner_id": "A", "capability": "call", "level": 4,
+                                   "role_id": "R9"})
+    found = problems(tmp_path, tables)
+    assert 'capabilities!H5: an offer of web for role "R1", which needs call (expected a role ' \
+           "that needs web, or a blank role_id)" in found
+    assert any(p.startswith('capabilities!H6: unknown role_id "R9"') for p in found)

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestra.domain import (
+    Capability,
     Lock,
     Network,
     PlanRule,
@@ -398,7 +399,15 @@ def small_networks_with_rules(draw):
         rules.append(PlanRule("max_share", partners=tuple(draw(st.lists(
             st.sampled_from(ids), max_size=2, unique=True))),
             limit=draw(st.sampled_from([0.34, 0.5, 0.75]))))
-    return dataclasses.replace(net, rules=tuple(rules))
+    # A few offers made for one role: another price and level for the same capability.
+    extra = []
+    for role in draw(st.lists(st.sampled_from(net.roles), max_size=2, unique=True)):
+        pid = draw(st.sampled_from(ids))
+        if net.offer(pid, role) is None or net.offer(pid, role).role_id == "":
+            extra.append(Capability(pid, role.capability, draw(st.integers(1, 3)),
+                                    draw(st.integers(0, 6)), role_id=role.role_id))
+    return dataclasses.replace(net, rules=tuple(rules), capabilities=net.capabilities
+                               + tuple(extra))
 
 
 @settings(max_examples=80, deadline=None)
@@ -751,3 +760,23 @@ def test_rules_that_contradict_leave_slots_open_with_the_rule_named():
                                      PlanRule("max_share", limit=0.5)))
     assert result.assignments == () and len(result.critical_shortfalls) == 2
     assert all(s.reason_code == "rule" for s in result.shortfalls)
+
+
+def test_an_offer_made_for_one_role_prices_that_role_only():
+    # A offers x at 10 for every role, and at 2 for R2 only; B offers x at 5.
+    net = network([("A", 0, 9), ("B", 0, 9)], [("A", "x", 3, 10), ("B", "x", 3, 5)],
+                  [("R1", "x"), ("R2", "x")])
+    net = dataclasses.replace(net, capabilities=net.capabilities + (
+        Capability("A", "x", 3, 2.0, role_id="R2"),))
+    result = solve(net)
+    assert pairs(result) == {("R1", "B"), ("R2", "A")} and result.total_cost == 7
+
+
+def test_an_offer_made_for_one_role_can_qualify_where_the_general_one_does_not():
+    net = network([("A", 0, 9)], [("A", "x", 2, 1)], [("R1", "x", 3), ("R2", "x", 3)])
+    net = dataclasses.replace(net, capabilities=net.capabilities + (
+        Capability("A", "x", 3, 4.0, role_id="R2"),))
+    result = solve(net)
+    assert pairs(result) == {("R2", "A")}
+    [open_slot] = result.shortfalls
+    assert open_slot.role_id == "R1" and open_slot.reason_code == "below_level"

@@ -141,8 +141,17 @@ SHEETS: tuple[Sheet, ...] = (
             Column("effort", NUMBER, 1.0,
                    "Capacity used per unit of load (a specialist may need less).", low=0,
                    high=MAX_LOAD),
+            Column("response_hours", NUMBER, BLANK,
+                   "This offer's time to respond, in hours (blank: the partner's).", low=0,
+                   high=MAX_HOURS),
+            Column("reliability", NUMBER, BLANK,
+                   "This offer's share delivered to standard, 0-1 (blank: the partner's).",
+                   low=0, high=1),
+            Column("role_id", TEXT, "",
+                   help="Blank: the offer holds for every role needing the capability; a "
+                   "role_id: for that role only (its own price, effort or level)."),
         ),
-        key=("partner_id", "capability"),
+        key=("partner_id", "capability", "role_id"),
     ),
     Sheet(
         "touchpoints",

@@ -352,6 +352,15 @@ def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     for sheet in ("capabilities", "sets", "locks", "current"):
         sheets[sheet] = [r for r in sheets[sheet]
                          if reader.refers(r, "partner_id", partners, "partner_id")]
+    needs = {str(r.values["role_id"]): str(r.values["capability"]) for r in sheets["roles"]}
+    for row in sheets["capabilities"]:
+        rid, capability = row.values["role_id"], row.values["capability"]
+        if rid and rid not in roles:
+            reader.refers(row, "role_id", roles, "role_id")
+        elif rid and rid in needs and needs[rid] != capability:
+            reader.problems.append(Problem(
+                row.cells["role_id"], f'an offer of {capability} for role "{rid}", which needs '
+                f"{needs[rid]}", f"a role that needs {capability}, or a blank role_id"))
     for sheet in ("roles", "standards", "expectations"):
         sheets[sheet] = [r for r in sheets[sheet]
                          if reader.refers(r, "touchpoint_id", touchpoints, "touchpoint_id")]
@@ -404,7 +413,7 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str],
             reader.problems.append(Problem(cell, f'locked partner "{lock.partner_id}" is also '
                                            "excluded by the policy",
                                            "a lock on a partner that may join"))
-        offer = network.offer(lock.partner_id, role.capability)
+        offer = network.offer(lock.partner_id, role)
         if offer is None or offer.level < role.min_level:
             have = f"level {offer.level}" if offer else "no offer"
             reader.problems.append(Problem(
@@ -510,7 +519,7 @@ def _check_current(reader: _Reader, network: Network, where: dict[str, str]) -> 
     for pair in network.current:
         role = network.role[pair.role_id]
         held[pair.role_id] += 1
-        offer = network.offer(pair.partner_id, role.capability)
+        offer = network.offer(pair.partner_id, role)
         if offer is None or offer.level < role.min_level:
             have = f"level {offer.level}" if offer else "no offer"
             reader.problems.append(Problem(

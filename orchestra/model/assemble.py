@@ -20,7 +20,7 @@ def number_slots(network: Network, assigned: Mapping[str, Sequence[str]]) -> tup
         for slot, pid in enumerate(ordered, start=1):
             # A plan made by hand may name a partner without the capability: no price, no
             # effort to count (check_plan says it does not qualify).
-            offer = network.offer(pid, role.capability)
+            offer = network.offer(pid, role)
             cost, effort = (offer.unit_cost, offer.effort) if offer else (0.0, 0.0)
             rows.append(Assignment(role.role_id, slot, pid, role.load * cost,
                                    role.load * effort, (role.role_id, pid) in locked))

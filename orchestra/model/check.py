@@ -33,7 +33,7 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
     for a in plan.assignments:
         role = network.role[a.role_id]
         by_role[a.role_id].append(a.partner_id)
-        offer = network.offer(a.partner_id, role.capability)
+        offer = network.offer(a.partner_id, role)
         if offer is None or offer.level < role.min_level:
             have = f"offers level {offer.level}" if offer else "does not offer it"
             broken.append(f"{at([(a.role_id, a.partner_id)])}{a.partner_id} does not qualify for "

@@ -106,7 +106,8 @@ class ModelData:
         fixed_share = partner.fixed_cost * cand.usage / partner.capacity if partner.capacity else 0
         return (profile.cost_weight * (cand.cost + fixed_share)
                 + profile.reliability_weight * self.typical_slot_cost
-                * self.touchpoint_weight(cand.role) * (1 - partner.reliability))
+                * self.touchpoint_weight(cand.role)
+                * (1 - self.network.reliability_of(partner.partner_id, cand.role)))
 
     @cached_property
     def candidates(self) -> dict[str, list[Candidate]]:

@@ -33,7 +33,7 @@ def objective_terms(data: ModelData, plan: Plan) -> dict[str, float]:
     if profile.reliability_weight > 0:
         terms["unreliability"] = sum(
             typical(profile.reliability_weight * data.touchpoint_weight(network.role[a.role_id])
-                    * (1 - network.partner[a.partner_id].reliability))
+                    * (1 - network.reliability_of(a.partner_id, a.role_id)))
             for a in plan.assignments)
     if profile.cohesion_weight > 0:
         terms["cohesion"] = -sum(typical(profile.cohesion_weight * rel.strength)

@@ -81,7 +81,7 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
         pid = cand.offer.partner_id
         delta = profile.cost_weight * data.money(cand.cost)
         delta += data.in_typical_slots(profile.reliability_weight * data.touchpoint_weight(
-            cand.role) * (1 - network.partner[pid].reliability))
+            cand.role) * (1 - network.reliability_of(pid, cand.role)))
         if joins:
             delta += profile.cost_weight * data.money(network.partner[pid].fixed_cost)
             if network.current:  # joining costs onboarding, or saves an exit

@@ -57,7 +57,7 @@ def explain_open_slot(
 
     ``assigned`` maps role ids to the partners filling them, ``used`` partners to capacity used.
     """
-    offers = network.offers(role.capability)
+    offers = [c for c in network.offers(role.capability) if c.role_id in ("", role.role_id)]
     if not offers:
         return NO_CAPABILITY, f"no partner offers {role.capability}"
     qualified = [c for c in offers if c.level >= role.min_level]

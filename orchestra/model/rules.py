@@ -331,7 +331,7 @@ def add_reliability_term(pm: PlanningModel) -> None:
     network = pm.data.network
     pm.terms["unreliability"] = sum(
         pm.data.in_typical_slots(weight * pm.data.touchpoint_weight(c.role)
-                                 * (1 - network.partner[c.offer.partner_id].reliability))
+                                 * (1 - network.reliability_of(c.offer.partner_id, c.role)))
         * pm.assign[c.key]
         for c in pm.data.pairs
     )

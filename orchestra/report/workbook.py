@@ -101,7 +101,7 @@ def write_assignments_sheet(ws: Worksheet, network: Network, plan: Plan) -> None
                 rows.append([role.role_id, role.name, tp.touchpoint_id, tp.name, slot, None,
                              "(open)", None, None, None, _yes(role.critical), "no"])
                 continue
-            offer = network.offer(a.partner_id, role.capability)
+            offer = network.offer(a.partner_id, role)
             rows.append([role.role_id, role.name, tp.touchpoint_id, tp.name, slot, a.partner_id,
                          network.partner[a.partner_id].name, offer.level, a.cost,
                          a.capacity_used, _yes(role.critical), _yes(a.locked)])

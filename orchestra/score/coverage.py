@@ -81,7 +81,7 @@ def expected_filled(network: Network, graph: nx.DiGraph, touchpoint_id: str) -> 
     """Expected number of the touchpoint's slots delivered when each assigned partner delivers
     with probability ``reliability``. Exact by linearity of expectation: each filled slot counts
     its partner's reliability, whether or not partners fail together."""
-    return sum(network.partner[pid].reliability
+    return sum(network.reliability_of(pid, role)
                for role in network.roles_of(touchpoint_id)
                for pid in partners_of_role(graph, role.role_id))
 

@@ -91,14 +91,14 @@ def delivered(network: Network, plan: Plan, standard: Standard) -> tuple[float |
             return None, "no partner assigned"
         weights = [roles[a.role_id].load for a in mine]
         total = sum(weights)
-        rates = [network.partner[a.partner_id].reliability for a in mine]
+        rates = [network.reliability_of(a.partner_id, a.role_id) for a in mine]
         if not total:
             return sum(rates) / len(rates), "plan: mean reliability"
         return sum(w * r for w, r in zip(weights, rates, strict=True)) / total, \
             "plan: load-weighted reliability"
     if standard.metric == "response_hours":
-        hours = [(network.partner[a.partner_id].response_hours, a.partner_id) for a in mine
-                 if network.partner[a.partner_id].response_hours is not None]
+        hours = [(network.response_of(a.partner_id, a.role_id), a.partner_id) for a in mine
+                 if network.response_of(a.partner_id, a.role_id) is not None]
         if not hours:
             return None, "no assigned partner states response_hours"
         slowest, pid = max(hours)
