@@ -87,6 +87,16 @@ class Standard:
     promised: float | None = None
     measured: float | None = None
 
+    @property
+    def plannable(self) -> bool:
+        """A target on a metric the plan determines, in the direction that metric improves:
+        ``meet_standards`` makes the plan keep it."""
+        return self.target is not None and PLANNED_METRICS.get(self.metric) == self.direction
+
+
+# The hard-standard metrics a plan determines, and the direction in which each is better.
+PLANNED_METRICS = {"response_hours": "lower", "on_time_rate": "higher"}
+
 
 @dataclass(frozen=True)
 class Expectation:
@@ -112,6 +122,7 @@ class Policy:
     seed: int | None = None
     max_changes: int | None = None  # most of today's (role, partner) pairs the plan may end
     horizon_periods: float | None = None  # one-off costs are spread over this many periods
+    meet_standards: bool | None = None  # hard standards as planning rules (default yes)
     # Profile weights overridden by the policy sheet, e.g. {"cohesion": 0.5}.
     weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -314,6 +325,7 @@ class Rules:
     forbid_below_strength: float | None
     max_changes: int | None = None
     horizon_periods: float = 1.0
+    meet_standards: bool = True
 
     @classmethod
     def of(cls, network: Network, profile: Profile) -> Rules:
@@ -333,6 +345,7 @@ class Rules:
             forbid_below_strength=policy.forbid_below_strength,
             max_changes=policy.max_changes,
             horizon_periods=policy.horizon_periods or 1.0,
+            meet_standards=policy.meet_standards is not False,
         )
 
 

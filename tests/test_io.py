@@ -240,7 +240,8 @@ def test_policy_unknown_key_is_a_warning(tmp_path):
     assert [str(w) for w in loaded.warnings] == [
         'policy!A3: unknown policy key "colour" ignored (expected one of budget, max_partners, '
         "min_partners_per_touchpoint, must_include, exclude, forbid_below_strength, "
-        "time_limit_s, profile, seed, max_changes, horizon_periods, cost_weight, fill_weight, "
+        "time_limit_s, profile, seed, max_changes, meet_standards, horizon_periods, cost_weight, "
+        "fill_weight, "
         "moment_of_truth_factor, reliability_weight, cohesion_weight)"]
 
 

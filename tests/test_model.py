@@ -22,6 +22,8 @@ from orchestra.domain import (
     PlanRule,
     Policy,
     Relationship,
+    Standard,
+    Touchpoint,
 )
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, plan
@@ -268,15 +270,39 @@ def brute_force(net: Network) -> tuple[int, int, float]:
         ended = sum(1 for c in net.current if (c.role_id, c.partner_id) not in kept)
         if policy.max_changes is not None and ended > policy.max_changes:
             continue
+        missed = missed_standards(net, kept)
         incumbents = {c.partner_id for c in net.current}
         transition = (sum(net.partner[p].onboarding_cost for p in team - incumbents)
                       + sum(net.partner[p].exit_cost for p in incumbents - team)
                       ) if net.current else 0.0  # no today's network, no transition
         cost += transition / (policy.horizon_periods or 1)
-        key = (open_critical, open_optional, round(cost, 6))
+        key = (open_critical, missed, open_optional, round(cost, 6))
         if best is None or key < best:
             best = key
-    return best
+    return None if best is None else (best[0], best[2], best[3]) if not net.standards else best
+
+
+def missed_standards(net: Network, pairs: set[tuple[str, str]]) -> float:
+    """Hard standards a plan misses, weighted by importance, counted from the pairs alone:
+    a known response time above the target; a load-weighted mean reliability below it."""
+    if net.policy.meet_standards is False:
+        return 0.0
+    total = 0.0
+    for st_ in net.standards:
+        if st_.target is None:
+            continue
+        roles = {r.role_id: r for r in net.roles if r.touchpoint_id == st_.touchpoint_id}
+        mine = [(r, p) for r, p in pairs if r in roles]
+        if st_.metric == "response_hours" and st_.direction == "lower":
+            miss = any((net.response_of(p, r) or 0) > st_.target for r, p in mine)
+        elif st_.metric == "on_time_rate" and st_.direction == "higher":
+            load = sum(roles[r].load for r, _ in mine)
+            rate = sum(roles[r].load * net.reliability_of(p, r) for r, p in mine)
+            miss = rate < st_.target * load - 1e-9
+        else:
+            continue
+        total += net.touchpoint[st_.touchpoint_id].importance if miss else 0
+    return total
 
 
 def keeps_plan_rules(net: Network, pairs: set[tuple[str, str]], team: set[str]) -> bool:
@@ -425,6 +451,53 @@ def test_rules_sheet_plans_equal_brute_force(net):
     critical = sum(1 for s in result.shortfalls if s.critical)
     optional = sum(1 for s in result.shortfalls if not s.critical)
     assert (critical, optional, pytest.approx(result.total_cost)) == best
+
+
+@st.composite
+def small_networks_with_standards(draw):
+    """Small networks on two touchpoints with hard standards on response time and on-time rate
+    (response hours and reliability per partner, some per offer)."""
+    net = draw(small_networks())
+    touchpoints = (Touchpoint("T1", "T1", "utilization", "front", importance=1.0),
+                   Touchpoint("T2", "T2", "utilization", "front", importance=2.0))
+    roles = tuple(dataclasses.replace(r, touchpoint_id=draw(st.sampled_from(["T1", "T2"])))
+                  for r in net.roles)
+    partners = tuple(dataclasses.replace(
+        p, response_hours=draw(st.sampled_from([None, 0.5, 2.0, 6.0, 12.0])),
+        reliability=draw(st.sampled_from([0.7, 0.85, 0.95, 1.0]))) for p in net.partners)
+    offers = tuple(dataclasses.replace(
+        c, response_hours=draw(st.sampled_from([None, None, 1.0, 8.0])),
+        reliability=draw(st.sampled_from([None, None, 0.8, 0.99]))) for c in net.capabilities)
+    standards = []
+    for tid in ("T1", "T2"):
+        if draw(st.booleans()):
+            standards.append(Standard(tid, "response_hours", "lower",
+                                      target=draw(st.sampled_from([1.0, 4.0, 8.0]))))
+        if draw(st.booleans()):
+            standards.append(Standard(tid, "on_time_rate", "higher",
+                                      target=draw(st.sampled_from([0.8, 0.9, 0.97]))))
+    policy = dataclasses.replace(net.policy, meet_standards=draw(st.sampled_from([None, False])))
+    return dataclasses.replace(net, touchpoints=touchpoints, roles=roles, partners=partners,
+                               capabilities=offers, standards=tuple(standards), policy=policy)
+
+
+@settings(max_examples=80, deadline=None)
+@given(net=small_networks_with_standards())
+def test_hard_standards_plans_equal_brute_force(net):
+    """Open critical slots first, then missed standards (weighted by importance), then open
+    optional slots, then cost (lowest_cost): the plan is the brute-force optimum."""
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
+    best = brute_force(net)
+    assert check_plan(net, result) == []
+    assert result.status == "optimal"
+    critical = sum(1 for s in result.shortfalls if s.critical)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    missed = missed_standards(net, pairs(result))
+    if net.standards:
+        assert (critical, pytest.approx(missed), optional,
+                pytest.approx(result.total_cost)) == best
+    else:
+        assert (critical, optional, pytest.approx(result.total_cost)) == best
 
 
 @settings(max_examples=30, deadline=None)

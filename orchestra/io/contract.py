@@ -329,6 +329,9 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
               high=MAX_SEED),
     PolicyKey("max_changes", INTEGER, "Most of today's (role, partner) pairs the plan may end "
               "(blank: no limit; 0 keeps today's network).", low=0, high=MAX_SLOTS * 1000),
+    PolicyKey("meet_standards", BOOL, "yes (default): the plan keeps the hard standards on "
+              "response_hours and on_time_rate where any plan can, after filling critical "
+              "slots and before cost; no: they are only scored."),
     PolicyKey("horizon_periods", NUMBER, "One-off costs (onboarding, exit) are spread over this "
               "many periods in the plan's objective (default 1).", low=0, low_open=True,
               high=1e6),

@@ -35,6 +35,11 @@ class PlanningModel:
     # Critical roles on moments of truth without a standby partner (``protect_moments_of_truth``),
     # ranked after the critical open slots and before the optional ones.
     open_protection: cp_model.LinearExprT = 0
+    # Hard standards the plan misses, by (touchpoint, metric); weighted by importance, ranked
+    # after the critical open slots and before the standbys.
+    missed: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    open_standards: cp_model.LinearExprT = 0
+    standards_most: int = 0  # the largest value open_standards can take
 
     def assigned_to(self, role_id: str) -> list[cp_model.IntVar]:
         return [self.assign[c.key] for c in self.data.candidates[role_id]]
@@ -218,6 +223,51 @@ def add_max_share(pm: PlanningModel) -> None:
                 pm.model.add(scale * sum(mine) <= allowed * every)
 
 
+def add_standards(pm: PlanningModel) -> None:
+    """With ``meet_standards``, each hard standard is met unless it is counted as missed:
+    ``response_hours`` (lower is better): no partner slower than the target works on the
+    touchpoint; ``on_time_rate`` (higher): the load-weighted mean reliability of the
+    touchpoint's assigned partners is at least the target, sum(load * (reliability - target) *
+    assign) >= 0, linear and exact. Misses are weighted by the touchpoint's importance."""
+    data = pm.data
+    network = data.network
+    if not data.rules.meet_standards:
+        return
+    weights = []
+    for standard in network.standards:
+        if not standard.plannable:
+            continue
+        tid, target = standard.touchpoint_id, standard.target
+        cands = [c for role in network.roles_of(tid) for c in data.candidates[role.role_id]]
+        if not cands:
+            continue
+        missed = pm.model.new_bool_var(f"missed[{tid},{standard.metric}]")
+        if standard.metric == "response_hours":
+            slow = [c for c in cands if (network.response_of(c.offer.partner_id, c.role) or 0)
+                    > target + 1e-9]
+            if not slow:
+                continue
+            for c in slow:
+                pm.model.add_implication(pm.assign[c.key], missed)
+        else:
+            margins = [c.role.load * (network.reliability_of(c.offer.partner_id, c.role)
+                                      - target) for c in cands]
+            if min(margins) >= 0:
+                continue
+            scale = decimal_scale(margins, max_decimals=6)
+            pm.model.add(sum(round(m * scale) * pm.assign[c.key]
+                             for m, c in zip(margins, cands, strict=True)) >= 0
+                         ).only_enforce_if(missed.Not())
+        pm.missed[(tid, standard.metric)] = missed
+        weights.append(network.touchpoint[tid].importance)
+    if pm.missed:
+        scale = decimal_scale(weights, max_decimals=3)
+        units = [max(1, round(w * scale)) for w in weights]
+        pm.open_standards = sum(u * var for u, var in zip(units, pm.missed.values(),
+                                                          strict=True))
+        pm.standards_most = sum(units)
+
+
 def add_forbidden_pairs(pm: PlanningModel) -> None:
     """Two partners whose strength is below ``forbid_below_strength`` are never both selected."""
     threshold = pm.data.rules.forbid_below_strength
@@ -399,6 +449,7 @@ HARD_RULES = (
     add_single_source,
     add_requires,
     add_max_share,
+    add_standards,
     add_forbidden_pairs,
     add_redundancy,
     add_moment_of_truth_standby,

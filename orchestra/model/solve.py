@@ -192,19 +192,22 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     when the profile fills everything first), the weighted terms second, as two solves (no
     big-M weights, which would wreck the LP bound). Phase one is skipped when the greedy plan
     already leaves open only the slots no plan can fill and nothing asks for standbys."""
-    # One open critical slot outranks every missing standby; one missing standby every open
-    # optional slot.
+    # One open critical slot outranks every missed standard; one missed standard (weighted by
+    # importance) every missing standby; one missing standby every open optional slot.
     rank = pm.data.network.slot_count + 1
-    top = rank * (len(pm.unprotected) + 1)
+    standard = rank * (len(pm.unprotected) + 1)
+    top = standard * (pm.standards_most + 1)
     began = time.perf_counter()
     spent = 0.0  # deterministic time used by phase one
     # The greedy's counts are a plan's only if it keeps every rule.
     valid = start is not None and start.keeps_every_rule(pm.data)
     greedy_open = _open_counts(pm, start.assigned) if valid else None
-    if greedy_open is not None and greedy_open == _fewest_possible(pm) and not pm.unprotected:
-        (critical, optional), protection = greedy_open, 0
+    if (greedy_open is not None and greedy_open == _fewest_possible(pm) and not pm.unprotected
+            and not pm.missed):
+        (critical, optional), protection, missed = greedy_open, 0, 0
     else:
-        pm.model.minimize(top * pm.open_critical + rank * pm.open_protection + pm.open_optional)
+        pm.model.minimize(top * pm.open_critical + standard * pm.open_standards
+                          + rank * pm.open_protection + pm.open_optional)
         solver = cp_model.CpSolver()
         replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver)
         status, interrupted = _solve(solver, pm, _Watcher(1, None), stop)
@@ -212,9 +215,12 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
             return _Outcome(status, interrupted, solver, weighted=False)
         critical = round(solver.value(pm.open_critical))
+        missed = round(solver.value(pm.open_standards))
         protection = round(solver.value(pm.open_protection))
         optional = round(solver.value(pm.open_optional))
     pm.model.add(pm.open_critical <= critical)
+    if pm.missed:
+        pm.model.add(pm.open_standards <= missed)
     if pm.unprotected:
         pm.model.add(pm.open_protection <= protection)
     if pm.data.rules.profile.fill_all_first:
