@@ -278,6 +278,11 @@ def _score_lines(scores) -> list[str]:
                          f"{', '.join(r.single_points_of_failure)}")
     else:
         lines.append("single points of failure: none")
+    if scores.standards:
+        kept = sum(1 for o in scores.standards if o.met)
+        how = "kept by the plan" if scores.standards[0].enforced else "scored only"
+        lines.append(f"standards  {kept} of {len(scores.standards)} met ({how}):")
+        lines += [f"  {o}" for o in scores.standards]
     largest = scores.largest_gaps(3)
     if largest:
         lines.append("largest value gaps:")

@@ -216,3 +216,35 @@ def test_max_changes_zero_plans_todays_network(tmp_path):
     assert data["changes"]["replaced"] == [] and data["changes"]["ended"] == []
     assert {(a["role_id"], a["partner_id"]) for a in data["assignments"]} >= {
         (row["role_id"], row["partner_id"]) for row in tables["current"]}
+
+
+def test_meet_standards_false_gives_the_plan_made_without_standards(tmp_path):
+    """Regression: with meet_standards = no, the standards are scored only and the plan is the
+    one planned with no standards sheet at all (same search: --deterministic, one seed)."""
+    from orchestra.examples import EXAMPLES
+
+    for name, build in EXAMPLES.items():
+        off, none = build(), build()
+        off["policy"].append({"key": "meet_standards", "value": "no"})
+        none["standards"] = []
+        plans = []
+        for label, tables in (("off", off), ("none", none)):
+            path = write_xlsx(tmp_path / f"{name}-{label}.xlsx", tables)
+            result = run("plan", str(path), "--json", "--deterministic", "--time-limit", "5",
+                         "--seed", "3")
+            plans.append(json.loads(result.output))
+        assert plans[0]["assignments"] == plans[1]["assignments"], name
+        assert plans[0]["objective"] == plans[1]["objective"], name
+        assert all(o["enforced"] is False for o in plans[0]["scores"]["standards"])
+
+
+def test_standards_in_the_json_say_met_missed_and_why():
+    data = json.loads(run("plan", BANK, "--json", "--time-limit", "20").output)
+    by = {(o["touchpoint_id"], o["metric"]): o for o in data["scores"]["standards"]}
+    # T10 promises 0.05 h; the fastest phone-agent partner answers in 0.5 h (CareLine).
+    t10 = by[("T10", "response_hours")]
+    assert t10["met"] is False and t10["enforced"] is True
+    assert t10["unmeetable"] == "the fastest qualified partner for R21 answers in 0.5 h"
+    # T11 allows 48 h: met, and the plan's slowest complaint partner is within it.
+    t11 = by[("T11", "response_hours")]
+    assert t11["met"] is True and t11["achieved"] <= 48

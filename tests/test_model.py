@@ -853,3 +853,37 @@ def test_an_offer_made_for_one_role_can_qualify_where_the_general_one_does_not()
     assert pairs(result) == {("R2", "A")}
     [open_slot] = result.shortfalls
     assert open_slot.role_id == "R1" and open_slot.reason_code == "below_level"
+
+
+# --- hard standards, each alone ------------------------------------------------------------
+
+
+def phone_desk(metric, target, meet=None):
+    """R (call) on T1: A costs 1, answers in 6 h, delivers 80 %; B costs 3, answers in 1 h,
+    delivers 99 %."""
+    net = network([("A", 0, 5, 0.8), ("B", 0, 5, 0.99)], [("A", "call", 3, 1),
+                                                          ("B", "call", 3, 3)], [("R", "call")],
+                  policy=Policy(meet_standards=meet))
+    partners = (dataclasses.replace(net.partner["A"], response_hours=6.0),
+                dataclasses.replace(net.partner["B"], response_hours=1.0))
+    direction = "lower" if metric == "response_hours" else "higher"
+    return dataclasses.replace(net, partners=partners,
+                               standards=(Standard("T1", metric, direction, target=target),))
+
+
+@pytest.mark.parametrize(("metric", "target", "meet", "winner"), [
+    ("response_hours", 2.0, None, "B"),   # A's 6 h breaks the 2 h standard
+    ("response_hours", 2.0, False, "A"),  # scored only: the cheaper one
+    ("response_hours", 8.0, None, "A"),   # both within 8 h
+    ("on_time_rate", 0.9, None, "B"),     # A's 80 % falls short of 90 %
+    ("on_time_rate", 0.9, False, "A"),
+    ("on_time_rate", 0.75, None, "A"),
+])
+def test_a_hard_standard_picks_the_partner_that_keeps_it(metric, target, meet, winner):
+    assert pairs(solve(phone_desk(metric, target, meet))) == {("R", winner)}
+
+
+def test_a_standard_never_costs_a_critical_slot():
+    # Nobody answers within 0.5 h: the slot is still filled (cheapest), the standard missed.
+    result = solve(phone_desk("response_hours", 0.5))
+    assert pairs(result) == {("R", "A")}

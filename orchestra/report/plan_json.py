@@ -108,6 +108,12 @@ def scores_to_dict(scores: Scores) -> dict:
         ],
         "coverage_by_group": {name: {k: _number(v) for k, v in shares.items()}
                               for name, shares in scores.by_group.items()},
+        "standards": [
+            {"touchpoint_id": o.touchpoint_id, "metric": o.metric, "target": o.target,
+             "achieved": o.achieved, "met": o.met, "enforced": o.enforced,
+             "unmeetable": o.unmeetable or None}
+            for o in scores.standards
+        ],
         "gaps": [
             {"touchpoint_id": g.touchpoint_id, "gap": g.gap, "subject": g.subject,
              "value": _number(g.value, 9), "reference": g.reference, "severity": g.severity,

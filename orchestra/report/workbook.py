@@ -176,10 +176,14 @@ def write_cohesion(ws: Worksheet, network: Network, plan: Plan, scores: Scores) 
 
 
 def write_gaps(ws: Worksheet, network: Network, scores: Scores) -> None:
+    # A gap on a standard the plan was made to keep is marked: the plan closes it where it can.
+    enforced = {(o.touchpoint_id, o.metric) for o in scores.standards if o.enforced}
     rows = [[g.touchpoint_id, network.touchpoint[g.touchpoint_id].name, g.gap, g.subject,
-             g.value, g.reference, g.severity, g.note] for g in scores.gaps]
+             g.value, g.reference, g.severity, g.note,
+             _yes((g.touchpoint_id, g.subject) in enforced)] for g in scores.gaps]
     last = write_table(ws, ["touchpoint_id", "touchpoint", "gap", "subject", "value",
-                            "reference", "severity", "note"], rows, name="gaps")
+                            "reference", "severity", "note", "standard_enforced"], rows,
+                       name="gaps")
     if rows:
         for severity, fill in SEVERITY_FILLS.items():
             ws.conditional_formatting.add(f"G2:G{last}", CellIsRule(
@@ -270,6 +274,8 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         ("critical shortfalls", critical, None),
         ("cohesion index", round(scores.cohesion.index, 4), "0.00"),
         ("single points of failure", len(scores.single_points_of_failure), None),
+        *([("standards", "; ".join(str(o) for o in scores.standards), None)]
+          if scores.standards else []),
     ]
     if today is not None:
         changed = today.changes

@@ -13,6 +13,7 @@ from orchestra.score.coverage import (
     touchpoint_coverage,
 )
 from orchestra.score.gaps import GAPS, Gap, largest, value_gaps
+from orchestra.score.standards import StandardOutcome, standard_outcomes
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Scores:
     coverage: tuple[TouchpointCoverage, ...]
     by_group: dict[str, dict[str, float | None]]
     gaps: tuple[Gap, ...]
+    standards: tuple[StandardOutcome, ...] = ()  # the hard standards a plan determines
 
     @property
     def single_points_of_failure(self) -> list[tuple[str, str]]:
@@ -52,6 +54,7 @@ def score(network: Network, plan: Plan) -> Scores:
         coverage=tuple(rows),
         by_group=coverage_by_group(rows),
         gaps=tuple(value_gaps(network, plan)),
+        standards=standard_outcomes(network, plan),
     )
 
 
