@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # S, M, L networks + reading + OR-Library GAP
     .venv/bin/python benchmarks/run.py --quick    # S and M only, reading on 1,000 partners
     .venv/bin/python benchmarks/run.py --today    # only: M and L with and without today's network
+    .venv/bin/python benchmarks/run.py --standards  # only: M and L with and without standards
 
 Networks are generated with a fixed seed (``orchestra generate``); each is written as a
 workbook, loaded, planned with the balanced profile, and compared with the greedy heuristic
@@ -77,31 +78,30 @@ def bench_network(name: str, folder: Path, profile_name: str) -> None:
           f"failure)  peak RSS {peak_mb():,.0f} MB", flush=True)
 
 
-def bench_today(folder: Path, sizes: tuple[str, ...]) -> None:
-    """The same networks with a today's network (current sheet, one-off costs, a horizon):
-    the target is no more than 20 % slower. M with lowest_cost is proven optimal, so its
-    time to the proof compares like with like; balanced runs to its limit, so the objective
-    and gap at the limit are set side by side."""
-    from orchestra.generate import add_today
-
-    print("today's network (target: no more than 20 % slower)")
+def bench_variant(folder: Path, sizes: tuple[str, ...], label: str, transform) -> None:
+    """The same networks with ``transform`` applied (today's network, or standards and rules):
+    the target is no more than 20 % slower. M with lowest_cost is proven optimal, so its time
+    to the proof compares like with like; balanced runs to its limit, so the gap at the limit
+    is set side by side (the objectives differ: the variant adds terms or rules)."""
+    print(f"{label} (target: no more than 20 % slower)")
     for name in sizes:
         partners, roles, limit = SIZES[name]
         plain = generate_tables(partners, roles, seed=1)
-        runs = {"without": plain, "with": add_today(plain, seed=1)}
+        runs = {"without": plain, "with": transform(plain, seed=1)}
         for profile_name in ("lowest_cost", "balanced"):
             if name == "L" and profile_name == "lowest_cost":
                 continue
             figures = {}
-            for label, tables in runs.items():
-                path = folder / f"{name}-{label}.xlsx"
+            for which, tables in runs.items():
+                path = folder / f"{name}-{which}.xlsx"
                 write_input_workbook(path, tables, force=True)
                 net = load_network(path)
                 result = plan(net, load_profile(profile_name), SolveSettings(time_limit_s=limit))
                 assert check_plan(net, result) == [], check_plan(net, result)[:2]
-                figures[label] = result
+                figures[which] = result
                 gap = "-" if result.gap is None else f"{result.gap:.2%}"
-                print(f"   {name} {profile_name:11} {label:7} current={len(net.current):4}  "
+                print(f"   {name} {profile_name:11} {which:7} current={len(net.current):4} "
+                      f"standards={len(net.standards):3} rules={len(net.rules)}  "
                       f"solve {result.wall_time_s:6.2f}s  {result.status:8} gap {gap:>7}  "
                       f"objective {_n(result.objective)}", flush=True)
             a, b = figures["without"], figures["with"]
@@ -198,13 +198,22 @@ def main() -> None:
     parser.add_argument("--gap-limit", type=float, default=10.0)
     parser.add_argument("--today", action="store_true",
                         help="only the today's-network comparison (M, and L unless --quick)")
+    parser.add_argument("--standards", action="store_true",
+                        help="only the standards-and-rules comparison (M, and L unless --quick)")
     args = parser.parse_args()
+    from orchestra.generate import add_standards, add_today
+
+    variants = {"today": ("today's network", add_today),
+                "standards": ("hard standards and rules", add_standards)}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        if args.today:
-            bench_today(folder, ("M",) if args.quick else ("M", "L"))
+        chosen = [k for k in variants if getattr(args, k)]
+        for key in chosen:
+            bench_variant(folder, ("M",) if args.quick else ("M", "L"), *variants[key])
+        if chosen:
             return
-        bench_today(folder, ("M",))
+        for key in variants:
+            bench_variant(folder, ("M",), *variants[key])
         for name in ("S", "M") if args.quick else ("S", "M", "L"):
             bench_network(name, folder, args.profile)
         bench_reading(folder, 1000 if args.quick else 5000)

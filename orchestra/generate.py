@@ -117,3 +117,30 @@ def add_today(tables: dict[str, list[dict]], seed: int = 0, share: float = 0.9
     return {**tables, "partners": partners,
             "current": [{"role_id": r, "partner_id": p} for r, p in held],
             "policy": [*tables["policy"], {"key": "horizon_periods", "value": 3}]}
+
+
+def add_standards(tables: dict[str, list[dict]], seed: int = 0, share: float = 0.3
+                  ) -> dict[str, list[dict]]:
+    """``tables`` with hard standards on a ``share`` of the touchpoints: a response within
+    12 hours, or 90 % delivered on time (about half each), and a rules sheet: one
+    single_source over two roles that need the same capability and a 20 % max_share."""
+    rng = random.Random(seed)
+    standards = []
+    for row in tables["touchpoints"]:
+        if rng.random() < share:
+            if rng.random() < 0.5:
+                standards.append({"touchpoint_id": row["touchpoint_id"],
+                                  "metric": "response_hours", "direction": "lower",
+                                  "target": 12})
+            else:
+                standards.append({"touchpoint_id": row["touchpoint_id"],
+                                  "metric": "on_time_rate", "direction": "higher",
+                                  "target": 0.9})
+    by_capability: dict[str, list[str]] = {}
+    for row in tables["roles"]:
+        by_capability.setdefault(row["capability"], []).append(row["role_id"])
+    pair = next((roles[:2] for roles in by_capability.values() if len(roles) >= 2), [])
+    rules = [{"rule": "max_share", "limit": 0.2}]
+    if pair:
+        rules.append({"rule": "single_source", "roles": ";".join(pair), "limit": 3})
+    return {**tables, "standards": standards, "rules": rules}

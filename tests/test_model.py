@@ -887,3 +887,17 @@ def test_a_standard_never_costs_a_critical_slot():
     # Nobody answers within 0.5 h: the slot is still filled (cheapest), the standard missed.
     result = solve(phone_desk("response_hours", 0.5))
     assert pairs(result) == {("R", "A")}
+
+
+def test_an_optional_slot_left_open_by_a_standard_names_it():
+    # R2 (optional, T1) can only be done by A, who answers in 6 h; T1 promises 2 h. Filling
+    # R2 would miss the standard, which ranks before optional slots: it stays open.
+    net = phone_desk("response_hours", 2.0)
+    net = dataclasses.replace(net, roles=net.roles + (
+        dataclasses.replace(net.roles[0], role_id="R2", capability="web", critical=False),),
+        capabilities=net.capabilities + (Capability("A", "web", 3, 1.0),))
+    result = solve(net)
+    assert pairs(result) == {("R", "B")}
+    [open_slot] = result.shortfalls
+    assert open_slot.reason_code == "standard"
+    assert "A answers in 6 h, over the T1 standard of 2 h" in open_slot.reason

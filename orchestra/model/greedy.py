@@ -121,6 +121,14 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
             cand = by_key.get((pair.role_id, pair.partner_id))
             if cand is not None and price(cand) is not None:
                 take(cand)
+    limits = {s.touchpoint_id: s.target for s in network.standards
+              if rules.meet_standards and s.plannable and s.metric == "response_hours"}
+
+    def too_slow(cand: Candidate) -> bool:
+        limit = limits.get(cand.role.touchpoint_id)
+        hours = network.response_of(cand.offer.partner_id, cand.role)
+        return limit is not None and hours is not None and hours > limit + 1e-9
+
     order = sorted(network.roles, key=lambda r: (not r.critical, len(data.candidates[r.role_id]),
                                                  r.role_id))
     for role in order:
@@ -130,7 +138,9 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
                       if (p := price(c)) is not None]
             if not priced:
                 break
-            best = min(priced, key=lambda t: (t[0], t[1]))
+            # A partner within the touchpoint's response standard first, if there is one.
+            fast = [t for t in priced if not too_slow(t[2])]
+            best = min(fast or priced, key=lambda t: (t[0], t[1]))
             if not worth_filling(role, best[0]):
                 break
             take(best[2])

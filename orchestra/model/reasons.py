@@ -17,6 +17,7 @@ BUDGET = "budget"
 NOT_WORTH_IT = "not_worth_it"
 REDUNDANCY = "redundancy"
 RULE = "rule"
+STANDARD = "standard"
 
 
 def rule_obstacle(network: Network, role_id: str, pid: str, assigned: Mapping[str, set[str]],
@@ -41,6 +42,21 @@ def rule_obstacle(network: Network, role_id: str, pid: str, assigned: Mapping[st
             mine = sum(1 for v in assigned.values() if pid in v) + 1
             if mine > (rule.limit or 0) * total + 1e-9:
                 return f"{rule}: {pid} would hold {mine} of {total} filled slots"
+    return None
+
+
+def _slower_than_standard(network: Network, rules: Rules, role: Role, pid: str) -> str | None:
+    """The response-time standard of the role's touchpoint that ``pid`` would break, when the
+    plan keeps standards."""
+    if not rules.meet_standards:
+        return None
+    hours = network.response_of(pid, role)
+    for standard in network.standards:
+        if (standard.touchpoint_id == role.touchpoint_id and standard.plannable
+                and standard.metric == "response_hours" and hours is not None
+                and hours > standard.target + 1e-9):
+            return (f"{pid} answers in {hours:g} h, over the {standard.touchpoint_id} standard "
+                    f"of {standard.target:g} h")
     return None
 
 
@@ -91,6 +107,10 @@ def explain_open_slot(
         blocked = rule_obstacle(network, role.role_id, pid, assigned, selected)
         if blocked:
             obstacles.append((RULE, f"{pid}: {blocked}"))
+            continue
+        slow = _slower_than_standard(network, rules, role, pid)
+        if slow:
+            obstacles.append((STANDARD, slow))
             continue
         need = role.load * offer.effort
         free = partner.capacity - used.get(pid, 0.0)

@@ -213,7 +213,9 @@ def add_max_share(pm: PlanningModel) -> None:
     rules = _rules_of(pm, "max_share")
     if not rules:
         return
-    every = sum(pm.assign.values())
+    # The count of filled slots, once, so that each partner's constraint stays short.
+    every = pm.model.new_int_var(0, len(pm.assign), "filled_slots")
+    pm.model.add(every == sum(pm.assign.values()))
     for rule in rules:
         scale = decimal_scale([rule.limit], max_decimals=6)
         allowed = round(rule.limit * scale)

@@ -163,6 +163,25 @@ def _open_counts(pm: PlanningModel, assigned: set[tuple[str, str]]) -> tuple[int
     return critical, optional
 
 
+def _misses_a_standard(pm: PlanningModel, assigned: set[tuple[str, str]]) -> bool:
+    """Whether a plan given as (role, partner) pairs misses a standard the model keeps: then
+    phase one must look for a plan that misses fewer."""
+    network = pm.data.network
+    for standard in network.standards:
+        if (standard.touchpoint_id, standard.metric) not in pm.missed:
+            continue
+        mine = [(network.role[r], p) for r, p in assigned
+                if network.role[r].touchpoint_id == standard.touchpoint_id]
+        if standard.metric == "response_hours":
+            if any((network.response_of(p, role) or 0) > standard.target + 1e-9
+                   for role, p in mine):
+                return True
+        elif sum(role.load * (network.reliability_of(p, role) - standard.target)
+                 for role, p in mine) < -1e-9:
+            return True
+    return False
+
+
 def _fewest_possible(pm: PlanningModel) -> tuple[int, int]:
     """Open slots no plan can avoid: more slots than qualified partners."""
     data = pm.data
@@ -203,7 +222,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     valid = start is not None and start.keeps_every_rule(pm.data)
     greedy_open = _open_counts(pm, start.assigned) if valid else None
     if (greedy_open is not None and greedy_open == _fewest_possible(pm) and not pm.unprotected
-            and not pm.missed):
+            and not _misses_a_standard(pm, start.assigned)):
         (critical, optional), protection, missed = greedy_open, 0, 0
     else:
         pm.model.minimize(top * pm.open_critical + standard * pm.open_standards
