@@ -490,3 +490,20 @@ def test_an_offer_for_a_role_of_another_capability_is_an_error(tmp_path):
     assert 'capabilities!H5: an offer of web for role "R1", which needs call (expected a role ' \
            "that needs web, or a blank role_id)" in found
     assert any(p.startswith('capabilities!H6: unknown role_id "R9"') for p in found)
+
+
+def test_todays_network_is_checked_to_the_cell(tmp_path):
+    tables = tiny_tables()
+    # A offers no web (R2); R1 has one slot, held twice; max_changes 0 with B excluded.
+    tables["current"] = [{"role_id": "R2", "partner_id": "A"},
+                         {"role_id": "R1", "partner_id": "A"},
+                         {"role_id": "R1", "partner_id": "B"}]
+    tables["policy"] += [{"key": "max_changes", "value": 0}, {"key": "exclude", "value": "B"}]
+    assert problems(tmp_path, tables) == [
+        'current!B2: partner "A" holds role "R2" in today\'s network but does not qualify '
+        "(web: no offer) (expected web at level 1 or above)",
+        'current!B4: role "R1" has more rows of today\'s network than its 1 slot(s) '
+        "(expected at most 1 rows of today's network)",
+        "policy!B3: max_changes is 0 but exclude already ends 1 of today's assignments "
+        "(R1:B) (expected max_changes of at least 1)",
+    ]

@@ -361,6 +361,24 @@ def test_lowest_cost_equals_brute_force_and_passes_the_checker(net):
     assert (critical, optional, pytest.approx(result.total_cost)) == brute_force(net)
 
 
+def assert_brute_force_optimum(net: Network, result) -> bool:
+    """The plan is the brute-force optimum (open critical slots, open optional slots, then cost
+    with one-off costs spread over the horizon) and keeps every rule; or neither has a plan.
+    Returns whether there was one."""
+    best = brute_force(net)
+    if best is None:
+        assert result.status == "no solution"
+        return False
+    assert check_plan(net, result) == []
+    assert result.status == "optimal"
+    critical = sum(1 for s in result.shortfalls if s.critical)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    spread = net.policy.horizon_periods or 1
+    assert (critical, optional,
+            pytest.approx(result.total_cost + result.transition_cost / spread)) == best
+    return True
+
+
 @st.composite
 def small_networks_with_today(draw):
     """Small networks with today's network: a few qualified pairs held today, one-off costs of
@@ -388,18 +406,8 @@ def test_plans_from_todays_network_equal_brute_force(net):
     """Onboarding and exit costs (spread over the horizon) and max_changes: the plan is the
     brute-force optimum, or there is none when no plan keeps enough of today's network."""
     result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
-    best = brute_force(net)
-    if best is None:
-        assert result.status == "no solution"
-        return
-    assert check_plan(net, result) == []
-    assert result.status == "optimal"
-    critical = sum(1 for s in result.shortfalls if s.critical)
-    optional = sum(1 for s in result.shortfalls if not s.critical)
-    spread = net.policy.horizon_periods or 1
-    assert (critical, optional,
-            pytest.approx(result.total_cost + result.transition_cost / spread)) == best
-    assert result.objective == pytest.approx(best[2])
+    if assert_brute_force_optimum(net, result):
+        assert result.objective == pytest.approx(brute_force(net)[2])
 
 
 @st.composite
@@ -441,16 +449,7 @@ def small_networks_with_rules(draw):
 def test_rules_sheet_plans_equal_brute_force(net):
     """same_partner, single_source, requires and max_share (lowest_cost): the plan is the
     brute-force optimum and keeps every rule; a rule that blocks a slot leaves it open."""
-    result = plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2))
-    best = brute_force(net)
-    if best is None:
-        assert result.status == "no solution"
-        return
-    assert check_plan(net, result) == []
-    assert result.status == "optimal"
-    critical = sum(1 for s in result.shortfalls if s.critical)
-    optional = sum(1 for s in result.shortfalls if not s.critical)
-    assert (critical, optional, pytest.approx(result.total_cost)) == best
+    assert_brute_force_optimum(net, plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2)))
 
 
 @st.composite

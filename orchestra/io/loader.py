@@ -9,6 +9,7 @@ import difflib
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -402,36 +403,13 @@ def _check_policy(reader: _Reader, network: Network, where: dict[str, str],
                                        f'partner "{pid}" is both in must_include and in exclude',
                                        "each partner in at most one of the two"))
     locks = () if hand_plan else network.locks
-    locked_by_role: Counter[str] = Counter()
-    used: dict[str, float] = {}
-    locked_cost = 0.0
     for lock in locks:
-        cell = lock.where
-        role = network.role[lock.role_id]
-        locked_by_role[lock.role_id] += 1
         if lock.partner_id in excluded:
-            reader.problems.append(Problem(cell, f'locked partner "{lock.partner_id}" is also '
-                                           "excluded by the policy",
+            reader.problems.append(Problem(lock.where, f'locked partner "{lock.partner_id}" is '
+                                           "also excluded by the policy",
                                            "a lock on a partner that may join"))
-        offer = network.offer(lock.partner_id, role)
-        if offer is None or offer.level < role.min_level:
-            have = f"level {offer.level}" if offer else "no offer"
-            reader.problems.append(Problem(
-                cell, f'partner "{lock.partner_id}" is locked to role "{role.role_id}" but does '
-                f"not qualify ({role.capability}: {have})",
-                f"{role.capability} at level {role.min_level} or above"))
-            continue
-        used[lock.partner_id] = used.get(lock.partner_id, 0.0) + role.load * offer.effort
-        locked_cost += role.load * offer.unit_cost
-        if locked_by_role[lock.role_id] == role.slots + 1:
-            reader.problems.append(Problem(cell, f'role "{role.role_id}" has more locks than its '
-                                           f"{role.slots} slot(s)", f"at most {role.slots} locks"))
-    for pid, load in sorted(used.items()):
-        capacity = network.partner[pid].capacity
-        if load > capacity + 1e-9:
-            reader.problems.append(Problem(
-                "locks", f'locks give partner "{pid}" {load:g} units of work, over its capacity '
-                f"of {capacity:g}", "locks within each partner's capacity"))
+    locked_cost = _check_holdable(reader, network, locks, "locks", "is locked to role {role}",
+                                  "locks")
     forced = set(policy.must_include) | {lk.partner_id for lk in locks}
     if policy.max_partners is not None and len(forced) > policy.max_partners:
         reader.problems.append(Problem(
@@ -509,35 +487,48 @@ def _plan_rules(reader: _Reader, rows: list[_Row], partners: set[str], roles: di
     return tuple(found)
 
 
+def _check_holdable(reader: _Reader, network: Network, pairs: Sequence[Lock], sheet: str,
+                    holds: str, rows: str) -> float:
+    """Pairs a plan must be able to hold (locks, today's network): each partner qualified for
+    its role, no more pairs than the role's slots, every partner within its capacity. Returns
+    the cost of the qualified pairs."""
+    per_role: Counter[str] = Counter()
+    used: dict[str, float] = {}
+    cost = 0.0
+    for pair in pairs:
+        role = network.role[pair.role_id]
+        per_role[pair.role_id] += 1
+        offer = network.offer(pair.partner_id, role)
+        if offer is None or offer.level < role.min_level:
+            have = f"level {offer.level}" if offer else "no offer"
+            reader.problems.append(Problem(
+                pair.where, f'partner "{pair.partner_id}" '
+                f'{holds.format(role=chr(34) + role.role_id + chr(34))} but does not qualify '
+                f"({role.capability}: {have})",
+                f"{role.capability} at level {role.min_level} or above"))
+            continue
+        used[pair.partner_id] = used.get(pair.partner_id, 0.0) + role.load * offer.effort
+        cost += role.load * offer.unit_cost
+        if per_role[pair.role_id] == role.slots + 1:
+            reader.problems.append(Problem(pair.where, f'role "{role.role_id}" has more {rows} '
+                                           f"than its {role.slots} slot(s)",
+                                           f"at most {role.slots} {rows}"))
+    for pid, load in sorted(used.items()):
+        capacity = network.partner[pid].capacity
+        if load > capacity + 1e-9:
+            reader.problems.append(Problem(
+                sheet, f'{rows} give partner "{pid}" {load:g} units of work, over its capacity '
+                f"of {capacity:g}", f"{rows} within each partner's capacity"))
+    return cost
+
+
 def _check_current(reader: _Reader, network: Network, where: dict[str, str]) -> None:
     """Today's network must be one a plan could keep: each partner qualified for its role,
     no more partners than slots, within each partner's capacity; and what ``max_changes``
     demands be kept must be allowed by the policy."""
     policy = network.policy
-    held: Counter[str] = Counter()
-    used: dict[str, float] = {}
-    for pair in network.current:
-        role = network.role[pair.role_id]
-        held[pair.role_id] += 1
-        offer = network.offer(pair.partner_id, role)
-        if offer is None or offer.level < role.min_level:
-            have = f"level {offer.level}" if offer else "no offer"
-            reader.problems.append(Problem(
-                pair.where, f'today\'s network has partner "{pair.partner_id}" on role '
-                f'"{role.role_id}" but it does not qualify ({role.capability}: {have})',
-                f"{role.capability} at level {role.min_level} or above, or a lower min_level"))
-            continue
-        used[pair.partner_id] = used.get(pair.partner_id, 0.0) + role.load * offer.effort
-        if held[pair.role_id] == role.slots + 1:
-            reader.problems.append(Problem(pair.where, f'today\'s network has more partners on '
-                                           f'role "{role.role_id}" than its {role.slots} '
-                                           "slot(s)", f"at most {role.slots} rows for it"))
-    for pid, load in sorted(used.items()):
-        capacity = network.partner[pid].capacity
-        if load > capacity + 1e-9:
-            reader.problems.append(Problem(
-                "current", f'today\'s network gives partner "{pid}" {load:g} units of work, over '
-                f"its capacity of {capacity:g}", "today's network within each capacity"))
+    _check_holdable(reader, network, network.current, "current",
+                    "holds role {role} in today's network", "rows of today's network")
     if policy.max_changes is None:
         return
     excluded = set(policy.exclude)
