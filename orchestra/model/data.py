@@ -83,6 +83,9 @@ class ModelData:
     # a narrower model for the first stage of the search on large networks. Scales and weights
     # stay those of the full model, so objective values mean the same in both.
     keep_best: int | None = None
+    # The partners whose max_share constraints the model holds; None: every partner (see
+    # ``solve._search``, which adds them lazily).
+    share_partners: frozenset[str] | None = None
 
     @cached_property
     def all_candidates(self) -> dict[str, list[Candidate]]:

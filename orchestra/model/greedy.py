@@ -99,7 +99,7 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
         if cand.key in plan.assigned or left[pid] < cand.usage - 1e-9:
             return None
         if network.rules and rule_obstacle(network, cand.role.role_id, pid, by_role,
-                                           plan.selected):
+                                           plan.selected, shares=False):
             return None
         extra = cand.cost
         joins = pid not in plan.selected

@@ -21,10 +21,14 @@ STANDARD = "standard"
 
 
 def rule_obstacle(network: Network, role_id: str, pid: str, assigned: Mapping[str, set[str]],
-                  selected: set[str]) -> str | None:
+                  selected: set[str], shares: bool = True) -> str | None:
     """The rules-sheet rule that putting ``pid`` on ``role_id`` would break, as a sentence, given
-    who fills what (``assigned``, by role) and who is ``selected``; None if it breaks none."""
+    who fills what (``assigned``, by role) and who is ``selected``; None if it breaks none.
+    Without ``shares``, ``max_share`` is left out (a plan under construction, whose first slot
+    is always all of its filled slots)."""
     for rule in network.rules:
+        if rule.rule == "max_share" and not shares:
+            continue
         if rule.rule == "same_partner" and role_id in rule.roles:
             others = {q for r in rule.roles if r != role_id for q in assigned.get(r, ())}
             if others - {pid}:

@@ -40,6 +40,7 @@ class PlanningModel:
     missed: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     open_standards: cp_model.LinearExprT = 0
     standards_most: int = 0  # the largest value open_standards can take
+    standard_units: dict[tuple[str, str], int] = field(default_factory=dict)  # each miss's weight
 
     def assigned_to(self, role_id: str) -> list[cp_model.IntVar]:
         return [self.assign[c.key] for c in self.data.candidates[role_id]]
@@ -211,7 +212,7 @@ def add_max_share(pm: PlanningModel) -> None:
     """Each partner of a ``max_share`` rule (every partner when none is named) fills at most
     share ``limit`` of all filled slots, in whole numbers: slots * 10^d <= share * 10^d * all."""
     rules = _rules_of(pm, "max_share")
-    if not rules:
+    if not rules or pm.data.share_partners == frozenset():
         return
     # The count of filled slots, once, so that each partner's constraint stays short.
     every = pm.model.new_int_var(0, len(pm.assign), "filled_slots")
@@ -219,7 +220,10 @@ def add_max_share(pm: PlanningModel) -> None:
     for rule in rules:
         scale = decimal_scale([rule.limit], max_decimals=6)
         allowed = round(rule.limit * scale)
+        chosen = pm.data.share_partners
         for pid in rule.partners or tuple(pm.select):
+            if chosen is not None and pid not in chosen:
+                continue
             mine = [var for (_, p), var in pm.assign.items() if p == pid]
             if mine:
                 pm.model.add(scale * sum(mine) <= allowed * every)
@@ -268,6 +272,7 @@ def add_standards(pm: PlanningModel) -> None:
         pm.open_standards = sum(u * var for u, var in zip(units, pm.missed.values(),
                                                           strict=True))
         pm.standards_most = sum(units)
+        pm.standard_units = dict(zip(pm.missed, units, strict=True))
 
 
 def add_forbidden_pairs(pm: PlanningModel) -> None:
