@@ -121,13 +121,20 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
             cand = by_key.get((pair.role_id, pair.partner_id))
             if cand is not None and price(cand) is not None:
                 take(cand)
-    limits = {s.touchpoint_id: s.target for s in network.standards
-              if rules.meet_standards and s.plannable and s.metric == "response_hours"}
+    targets: dict[tuple[str, str], float] = {
+        (s.touchpoint_id, s.metric): s.target for s in network.standards
+        if rules.meet_standards and s.plannable}
 
-    def too_slow(cand: Candidate) -> bool:
-        limit = limits.get(cand.role.touchpoint_id)
-        hours = network.response_of(cand.offer.partner_id, cand.role)
-        return limit is not None and hours is not None and hours > limit + 1e-9
+    def breaks_standard(cand: Candidate) -> bool:
+        """Slower than the touchpoint's response target, or below its on-time target (a team
+        of partners each at the target keeps the load-weighted mean at it)."""
+        tid, pid = cand.role.touchpoint_id, cand.offer.partner_id
+        hours = network.response_of(pid, cand.role)
+        limit = targets.get((tid, "response_hours"))
+        if limit is not None and hours is not None and hours > limit + 1e-9:
+            return True
+        rate = targets.get((tid, "on_time_rate"))
+        return rate is not None and network.reliability_of(pid, cand.role) < rate - 1e-9
 
     order = sorted(network.roles, key=lambda r: (not r.critical, len(data.candidates[r.role_id]),
                                                  r.role_id))
@@ -138,9 +145,9 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
                       if (p := price(c)) is not None]
             if not priced:
                 break
-            # A partner within the touchpoint's response standard first, if there is one.
-            fast = [t for t in priced if not too_slow(t[2])]
-            best = min(fast or priced, key=lambda t: (t[0], t[1]))
+            # A partner within the touchpoint's standards first, if there is one.
+            keeping = [t for t in priced if not breaks_standard(t[2])]
+            best = min(keeping or priced, key=lambda t: (t[0], t[1]))
             if not worth_filling(role, best[0]):
                 break
             take(best[2])
