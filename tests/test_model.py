@@ -526,8 +526,9 @@ def test_full_search_still_runs_when_the_narrow_one_finds_nothing(monkeypatch):
     real = solve_module._plan_data
     calls = []
 
-    def narrow_finds_nothing(data, settings, on_progress, warm_start, started, stop=None):
-        result = real(data, settings, on_progress, warm_start, started, stop)
+    def narrow_finds_nothing(data, settings, on_progress, warm_start, started, stop=None,
+                             trusted=False):
+        result = real(data, settings, on_progress, warm_start, started, stop, trusted)
         calls.append((data.keep_best, warm_start))
         return dataclasses.replace(result, objective=None) if data.keep_best else result
 

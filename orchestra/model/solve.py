@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 from orchestra.domain import Network, Plan, Profile, Rules
 from orchestra.model.assemble import number_slots, shortfalls, total_cost
 from orchestra.model.data import ModelData
-from orchestra.model.greedy import greedy_plan
+from orchestra.model.greedy import GreedyPlan, greedy_plan
 from orchestra.model.rules import PlanningModel, build_model
 
 DETERMINISTIC_WORKERS = 2
@@ -361,7 +361,7 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
         left = max(0.0, settings.time_limit_s - (time.perf_counter() - started))
     start = narrow if narrow.objective is not None else None  # else the greedy, as usual
     full = _plan_data(data, replace(settings, time_limit_s=left), on_progress, start, started,
-                      stop)
+                      stop, trusted=True)
 
     def rank(p: Plan) -> tuple:  # open slots first, as the model ranks them
         optional = sum(1 for x in p.shortfalls if not x.critical)
@@ -372,15 +372,18 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
                               or (full.status != "optimal" and rank(narrow) < rank(full))):
         # The full search did not get past the narrow plan: keep it, with the full bound.
         gap = relative_gap(narrow.objective, full.bound) if full.bound is not None else None
+        # The full search's own fallback (its greedy start) is not what is returned.
+        stopped = full.stopped_by.removesuffix(": greedy start plan")
         full = replace(narrow, status="feasible", bound=full.bound, gap=gap,
-                       stopped_by=full.stopped_by, wall_time_s=time.perf_counter() - started)
+                       stopped_by=stopped, wall_time_s=time.perf_counter() - started)
     return replace(full, settings=MappingProxyType({
         **full.settings, **asdict(settings), "narrow_candidates": NARROW_CANDIDATES}))
 
 
 def _search(data: ModelData, settings: SolveSettings,
             on_progress: Callable[[Progress], None] | None, warm_start: Plan | None,
-            stop: threading.Event | None) -> tuple[PlanningModel, object, _Outcome]:
+            stop: threading.Event | None, trusted: bool = False
+            ) -> tuple[PlanningModel, object, _Outcome]:
     """Build, hint and solve the model. ``max_share`` constraints are added lazily (outside
     --deterministic): the model starts without them, and the partners a plan puts over their
     share get theirs before the next solve, from that plan. Each model is a relaxation of the
@@ -409,7 +412,13 @@ def _search(data: ModelData, settings: SolveSettings,
             # 805,409 from a complete hint, 923,215 from a partial one).
             _hint(pm, hinted, team, complete=warm_start is not None and previous is None)
         left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
-        outcome = _solve_ranked(pm, start, replace(settings, time_limit_s=left) if lazy
+        # A trusted warm start (the narrow search's plan) settles the ranks when it is best on
+        # them, so the full model need not search them again.
+        ranked = start
+        if trusted and warm_start is not None and start is not None:
+            ranked = GreedyPlan({(a.role_id, a.partner_id) for a in warm_start.assignments},
+                                set(warm_start.selected), warm_start.total_cost)
+        outcome = _solve_ranked(pm, ranked, replace(settings, time_limit_s=left) if lazy
                                 else settings, _Watcher(data.money_scale, on_progress), stop)
         found = outcome.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         if not lazy or not found or not outcome.weighted:
@@ -440,10 +449,12 @@ def _over_share(network: Network, pairs: set[tuple[str, str]]) -> set[str]:
 
 def _plan_data(data: ModelData, settings: SolveSettings,
                on_progress: Callable[[Progress], None] | None, warm_start: Plan | None,
-               started: float, stop: threading.Event | None = None) -> Plan:
-    """Build, hint, solve and read one model (full or narrowed) into a Plan."""
+               started: float, stop: threading.Event | None = None,
+               trusted: bool = False) -> Plan:
+    """Build, hint, solve and read one model (full or narrowed) into a Plan. ``trusted``: the
+    warm start is a plan of this very network (the narrow search's), keeping every rule."""
     network, rules = data.network, data.rules
-    pm, start, outcome = _search(data, settings, on_progress, warm_start, stop)
+    pm, start, outcome = _search(data, settings, on_progress, warm_start, stop, trusted)
     status, interrupted, solver = outcome.status, outcome.interrupted, outcome.solver
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not outcome.breaks_share
     # When the solver found nothing in time, the greedy start (which keeps every hard rule) is
