@@ -64,9 +64,11 @@ def run_all(jobs: Sequence[Callable[[threading.Event], object]], settings: Solve
     results: list[object] = [None] * len(jobs)
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=at_once)
-    futures = {pool.submit(job, stop): k for k, job in enumerate(jobs)}
+    futures: dict = {}
     finished = 0
     try:
+        for k, job in enumerate(jobs):
+            futures[pool.submit(job, stop)] = k
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             finished += 1
