@@ -217,16 +217,16 @@ def add_max_share(pm: PlanningModel) -> None:
     # The count of filled slots, once, so that each partner's constraint stays short.
     every = pm.model.new_int_var(0, len(pm.assign), "filled_slots")
     pm.model.add(every == sum(pm.assign.values()))
+    slots: dict[str, list[cp_model.IntVar]] = {}
+    for (_, pid), var in pm.assign.items():
+        slots.setdefault(pid, []).append(var)
+    chosen = pm.data.share_partners
     for rule in rules:
         scale = decimal_scale([rule.limit], max_decimals=6)
         allowed = round(rule.limit * scale)
-        chosen = pm.data.share_partners
         for pid in rule.partners or tuple(pm.select):
-            if chosen is not None and pid not in chosen:
-                continue
-            mine = [var for (_, p), var in pm.assign.items() if p == pid]
-            if mine:
-                pm.model.add(scale * sum(mine) <= allowed * every)
+            if pid in slots and (chosen is None or pid in chosen):
+                pm.model.add(scale * sum(slots[pid]) <= allowed * every)
 
 
 def add_standards(pm: PlanningModel) -> None:

@@ -435,13 +435,13 @@ def _search(data: ModelData, settings: SolveSettings,
 def _over_share(network: Network, pairs: set[tuple[str, str]]) -> set[str]:
     """Partners holding more than a ``max_share`` rule allows in the plan given as pairs."""
     filled = len(pairs)
+    held: dict[str, int] = {}
+    for _, pid in pairs:
+        held[pid] = held.get(pid, 0) + 1
     over = set()
     for rule in network.rules:
         if rule.rule != "max_share":
             continue
-        held: dict[str, int] = {}
-        for _, pid in pairs:
-            held[pid] = held.get(pid, 0) + 1
         over |= {pid for pid, n in held.items() if (not rule.partners or pid in rule.partners)
                  and n > rule.limit * filled + 1e-9}
     return over
