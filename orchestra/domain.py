@@ -93,6 +93,16 @@ class Standard:
         ``meet_standards`` makes the plan keep it."""
         return self.target is not None and PLANNED_METRICS.get(self.metric) == self.direction
 
+    def too_slow(self, hours: float | None) -> bool:
+        """A partner answering in ``hours`` breaks this ``response_hours`` standard (a partner
+        whose response time is unknown never does, as in the scores)."""
+        return hours is not None and hours > self.target + 1e-9
+
+    def on_time_margin(self, load: float, reliability: float) -> float:
+        """A slot's part in this ``on_time_rate`` standard: the touchpoint meets it while the
+        sum over its filled slots is not negative (load-weighted mean >= target)."""
+        return load * (reliability - self.target)
+
 
 # The hard-standard metrics a plan determines, and the direction in which each is better.
 PLANNED_METRICS = {"response_hours": "lower", "on_time_rate": "higher"}
@@ -265,6 +275,28 @@ class Network:
     @cached_property
     def slot_count(self) -> int:
         return sum(r.slots for r in self.roles)
+
+    def out_of_reach(self, standard: Standard) -> str:
+        """Why no plan that fills the critical slots can meet a plannable ``standard``, with
+        the best figure on offer; "" when one may. Response: a critical role of the touchpoint
+        every allowed qualified partner answers too slowly for. On-time: the touchpoint has a
+        critical role someone can fill, and no allowed qualified partner reaches the target."""
+        roles = self.roles_of(standard.touchpoint_id)
+        excluded = set(self.policy.exclude)
+        allowed = {role.role_id: [o.partner_id for o in self.qualified(role)
+                                  if o.partner_id not in excluded] for role in roles}
+        if standard.metric == "response_hours":
+            for role in roles:
+                hours = [self.response_of(pid, role) for pid in allowed[role.role_id]]
+                if role.critical and hours and all(standard.too_slow(h) for h in hours):
+                    return (f"the fastest qualified partner for {role.role_id} answers in "
+                            f"{min(hours):g} h")
+            return ""
+        rates = [self.reliability_of(pid, role) for role in roles for pid in allowed[role.role_id]]
+        if (any(role.critical and allowed[role.role_id] for role in roles)
+                and all(standard.on_time_margin(1, r) < -1e-9 for r in rates)):
+            return f"the most reliable qualified partner delivers {max(rates):g}"
+        return ""
 
     @cached_property
     def incumbents(self) -> frozenset[str]:

@@ -121,20 +121,21 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
             cand = by_key.get((pair.role_id, pair.partner_id))
             if cand is not None and price(cand) is not None:
                 take(cand)
-    targets: dict[tuple[str, str], float] = {
-        (s.touchpoint_id, s.metric): s.target for s in network.standards
-        if rules.meet_standards and s.plannable}
+    kept = [s for s in network.standards if rules.meet_standards and s.plannable]
 
     def breaks_standard(cand: Candidate) -> bool:
         """Slower than the touchpoint's response target, or below its on-time target (a team
         of partners each at the target keeps the load-weighted mean at it)."""
-        tid, pid = cand.role.touchpoint_id, cand.offer.partner_id
-        hours = network.response_of(pid, cand.role)
-        limit = targets.get((tid, "response_hours"))
-        if limit is not None and hours is not None and hours > limit + 1e-9:
-            return True
-        rate = targets.get((tid, "on_time_rate"))
-        return rate is not None and network.reliability_of(pid, cand.role) < rate - 1e-9
+        pid, role = cand.offer.partner_id, cand.role
+        for standard in kept:
+            if standard.touchpoint_id != role.touchpoint_id:
+                continue
+            if standard.metric == "response_hours":
+                if standard.too_slow(network.response_of(pid, role)):
+                    return True
+            elif standard.on_time_margin(1, network.reliability_of(pid, role)) < -1e-9:
+                return True
+        return False
 
     order = sorted(network.roles, key=lambda r: (not r.critical, len(data.candidates[r.role_id]),
                                                  r.role_id))

@@ -57,8 +57,7 @@ def _slower_than_standard(network: Network, rules: Rules, role: Role, pid: str) 
     hours = network.response_of(pid, role)
     for standard in network.standards:
         if (standard.touchpoint_id == role.touchpoint_id and standard.plannable
-                and standard.metric == "response_hours" and hours is not None
-                and hours > standard.target + 1e-9):
+                and standard.metric == "response_hours" and standard.too_slow(hours)):
             return (f"{pid} answers in {hours:g} h, over the {standard.touchpoint_id} standard "
                     f"of {standard.target:g} h")
     return None

@@ -243,21 +243,21 @@ def add_standards(pm: PlanningModel) -> None:
     for standard in network.standards:
         if not standard.plannable:
             continue
-        tid, target = standard.touchpoint_id, standard.target
+        tid = standard.touchpoint_id
         cands = [c for role in network.roles_of(tid) for c in data.candidates[role.role_id]]
         if not cands:
             continue
         missed = pm.model.new_bool_var(f"missed[{tid},{standard.metric}]")
         if standard.metric == "response_hours":
-            slow = [c for c in cands if (network.response_of(c.offer.partner_id, c.role) or 0)
-                    > target + 1e-9]
+            slow = [c for c in cands
+                    if standard.too_slow(network.response_of(c.offer.partner_id, c.role))]
             if not slow:
                 continue
             for c in slow:
                 pm.model.add_implication(pm.assign[c.key], missed)
         else:
-            margins = [c.role.load * (network.reliability_of(c.offer.partner_id, c.role)
-                                      - target) for c in cands]
+            margins = [standard.on_time_margin(
+                c.role.load, network.reliability_of(c.offer.partner_id, c.role)) for c in cands]
             if min(margins) >= 0:
                 continue
             scale = decimal_scale(margins, max_decimals=6)

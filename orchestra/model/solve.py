@@ -174,38 +174,19 @@ def _missed_by(pm: PlanningModel, assigned: set[tuple[str, str]]) -> set[tuple[s
         mine = [(network.role[r], p) for r, p in assigned
                 if network.role[r].touchpoint_id == standard.touchpoint_id]
         if standard.metric == "response_hours":
-            if any((network.response_of(p, role) or 0) > standard.target + 1e-9
-                   for role, p in mine):
+            if any(standard.too_slow(network.response_of(p, role)) for role, p in mine):
                 missed.add(key)
-        elif sum(role.load * (network.reliability_of(p, role) - standard.target)
+        elif sum(standard.on_time_margin(role.load, network.reliability_of(p, role))
                  for role, p in mine) < -1e-9:
             missed.add(key)
     return missed
 
 
 def _certainly_missed(pm: PlanningModel) -> set[tuple[str, str]]:
-    """Standards every plan with the fewest open slots misses: a critical role of the
-    touchpoint that such a plan fills (it has candidates) has only candidates slower than the
-    response target, or no candidate anywhere on the touchpoint reaches the on-time target."""
-    network, data = pm.data.network, pm.data
-    certain = set()
-    for standard in network.standards:
-        key = (standard.touchpoint_id, standard.metric)
-        if key not in pm.missed:
-            continue
-        roles = network.roles_of(standard.touchpoint_id)
-        if standard.metric == "response_hours":
-            if any(role.critical and data.candidates[role.role_id] and all(
-                    (network.response_of(c.offer.partner_id, role) or 0) > standard.target + 1e-9
-                    for c in data.candidates[role.role_id]) for role in roles):
-                certain.add(key)
-        else:
-            cands = [(role, c) for role in roles for c in data.candidates[role.role_id]]
-            if (any(role.critical and data.candidates[role.role_id] for role in roles)
-                    and all(network.reliability_of(c.offer.partner_id, role)
-                            < standard.target - 1e-9 for role, c in cands)):
-                certain.add(key)
-    return certain
+    """Standards every plan with the fewest open slots misses (``Network.out_of_reach``)."""
+    network = pm.data.network
+    return {(s.touchpoint_id, s.metric) for s in network.standards
+            if (s.touchpoint_id, s.metric) in pm.missed and network.out_of_reach(s)}
 
 
 def _fewest_possible(pm: PlanningModel) -> tuple[int, int]:
