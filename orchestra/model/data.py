@@ -153,15 +153,23 @@ class ModelData:
         values += self._transition_figures
         return fitting_scale(decimal_scale(values), self.objective_ceiling, "money")
 
+    def one_off(self, partner_id: str) -> float:
+        """The one-off cost that hangs on a partner's selection, per period of the horizon: its
+        exit cost if it is in today's network (paid when it is left out), else its onboarding
+        cost (paid when it joins); nothing without a today's network."""
+        if not self.network.current:
+            return 0.0
+        partner = self.network.partner[partner_id]
+        cost = (partner.exit_cost if partner_id in self.network.incumbents
+                else partner.onboarding_cost)
+        return cost / self.rules.horizon_periods
+
     @cached_property
     def _transition_figures(self) -> list[float]:
-        """Onboarding and exit costs per period of the horizon, where they count."""
+        """The ``one_off`` figures of every partner the model prices."""
         if not self.network.current:
             return []
-        spread = self.rules.horizon_periods
-        return [(self.network.partner[p].exit_cost if p in self.network.incumbents
-                 else self.network.partner[p].onboarding_cost) / spread
-                for p in self._scaled_partners | self.network.incumbents]
+        return [self.one_off(p) for p in self._scaled_partners | self.network.incumbents]
 
     @cached_property
     def objective_ceiling(self) -> float:

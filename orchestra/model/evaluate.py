@@ -23,13 +23,9 @@ def objective_terms(data: ModelData, plan: Plan) -> dict[str, float]:
                           for p in plan.selected)
                       + sum(round(profile.cost_weight * data.money(a.cost))
                             for a in plan.assignments)) / scale}
-    if network.current:
-        spread = data.rules.horizon_periods
-        terms["transition"] = sum(
-            round(profile.cost_weight * data.money(network.partner[p].onboarding_cost / spread))
-            for p in team - network.incumbents) / scale + sum(
-            round(profile.cost_weight * data.money(network.partner[p].exit_cost / spread))
-            for p in network.incumbents - team) / scale
+    if network.current:  # newcomers pay onboarding, those of today left out their exit
+        terms["transition"] = sum(round(profile.cost_weight * data.money(data.one_off(p)))
+                                  for p in team ^ network.incumbents) / scale
     if profile.reliability_weight > 0:
         terms["unreliability"] = sum(
             typical(profile.reliability_weight * data.touchpoint_weight(network.role[a.role_id])

@@ -84,11 +84,9 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
             cand.role) * (1 - network.reliability_of(pid, cand.role)))
         if joins:
             delta += profile.cost_weight * data.money(network.partner[pid].fixed_cost)
-            if network.current:  # joining costs onboarding, or saves an exit
-                partner, spread = network.partner[pid], rules.horizon_periods
-                delta += profile.cost_weight * data.money(
-                    -partner.exit_cost / spread if pid in network.incumbents
-                    else partner.onboarding_cost / spread)
+            # Joining costs onboarding, or saves an exit.
+            sign = -1 if pid in network.incumbents else 1
+            delta += sign * profile.cost_weight * data.money(data.one_off(pid))
             delta -= sum(data.in_typical_slots(profile.cohesion_weight * strength)
                          for other, strength in ties.get(pid, {}).items()
                          if other in plan.selected)

@@ -365,17 +365,14 @@ def add_transition_term(pm: PlanningModel) -> None:
     if not network.current:
         return
     weight = data.rules.profile.cost_weight
-    spread = data.rules.horizon_periods
-    terms = []
-    for pid, var in pm.select.items():
-        partner = network.partner[pid]
-        if pid in network.incumbents:
-            terms.append(round(weight * data.money(partner.exit_cost / spread)) * (1 - var))
-        else:
-            terms.append(round(weight * data.money(partner.onboarding_cost / spread)) * var)
+
+    def units(pid: str) -> int:
+        return round(weight * data.money(data.one_off(pid)))
+
+    terms = [units(pid) * (1 - var) if pid in network.incumbents else units(pid) * var
+             for pid, var in pm.select.items()]
     # Partners of today's network with no variable (excluded, or no longer qualified) leave.
-    terms += [round(weight * data.money(network.partner[pid].exit_cost / spread))
-              for pid in sorted(network.incumbents - set(pm.select))]
+    terms += [units(pid) for pid in sorted(network.incumbents - set(pm.select))]
     pm.terms["transition"] = sum(terms)
 
 
