@@ -32,6 +32,8 @@ class GreedyPlan:
         if limit is not None and sum(1 for c in network.current if (c.role_id, c.partner_id)
                                      not in self.assigned) > limit:
             return False
+        if not network.rules:
+            return True
         by_role: dict[str, set[str]] = {}
         for role_id, pid in self.assigned:
             by_role.setdefault(role_id, set()).add(pid)

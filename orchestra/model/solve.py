@@ -229,9 +229,9 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     # The greedy's counts are a plan's only if it keeps every rule.
     valid = start is not None and start.keeps_every_rule(pm.data)
     greedy_open = _open_counts(pm, start.assigned) if valid else None
-    greedy_missed = _missed_by(pm, start.assigned) if valid else set()
+    greedy_missed: set[tuple[str, str]] = set()
     if (greedy_open is not None and greedy_open == _fewest_possible(pm) and not pm.unprotected
-            and greedy_missed <= _certainly_missed(pm)):
+            and (greedy_missed := _missed_by(pm, start.assigned)) <= _certainly_missed(pm)):
         # The greedy plan is best on every rank: phase one could not do better.
         (critical, optional), protection = greedy_open, 0
         missed = sum(pm.standard_units[key] for key in greedy_missed)
@@ -376,29 +376,27 @@ def _search(data: ModelData, settings: SolveSettings,
     shared: frozenset[str] = frozenset()
     start = greedy_plan(data, weighted=True) if settings.hint else None
     began = time.perf_counter()
-    previous: set[tuple[str, str]] | None = None
+    if start is not None:
+        hinted, team = start.assigned, start.selected | set(rules.must_include)
+        if warm_start is not None:
+            hinted = {(a.role_id, a.partner_id) for a in warm_start.assignments}
+            team = set(warm_start.selected) | set(rules.must_include)
+    # The greedy start is hinted partly: on the M benchmark a complete hint (258,590 after 10 s)
+    # did worse than letting CP-SAT complete it (235,129). A warm start is a good plan already,
+    # hinted completely so that CP-SAT keeps it (measured on L: 805,409 from a complete hint,
+    # 923,215 from a partial one). A later lazy round is hinted with the round before's plan.
+    complete = warm_start is not None
+    # A trusted warm start (the narrow search's plan) settles the ranks when it is best on
+    # them, so the full model need not search them again.
+    ranked = start
+    if trusted and warm_start is not None and start is not None:
+        ranked = GreedyPlan(hinted, set(warm_start.selected), warm_start.total_cost)
     while True:
         model_data = replace(data, share_partners=shared) if lazy else data
         pm = build_model(model_data)
         if start is not None:
-            hinted, team = start.assigned, start.selected | set(rules.must_include)
-            if warm_start is not None:
-                hinted = {(a.role_id, a.partner_id) for a in warm_start.assignments}
-                team = set(warm_start.selected) | set(rules.must_include)
-            if previous is not None:
-                hinted, team = previous, {pid for _, pid in previous} | set(rules.must_include)
-            # The greedy start is hinted partly: on the M benchmark a complete hint (258,590
-            # after 10 s) did worse than letting CP-SAT complete it (235,129). A warm start is a
-            # good plan already, hinted completely so that CP-SAT keeps it (measured on L:
-            # 805,409 from a complete hint, 923,215 from a partial one).
-            _hint(pm, hinted, team, complete=warm_start is not None and previous is None)
+            _hint(pm, hinted, team, complete=complete)
         left = max(0.1, settings.time_limit_s - (time.perf_counter() - began))
-        # A trusted warm start (the narrow search's plan) settles the ranks when it is best on
-        # them, so the full model need not search them again.
-        ranked = start
-        if trusted and warm_start is not None and start is not None:
-            ranked = GreedyPlan({(a.role_id, a.partner_id) for a in warm_start.assignments},
-                                set(warm_start.selected), warm_start.total_cost)
         outcome = _solve_ranked(pm, ranked, replace(settings, time_limit_s=left) if lazy
                                 else settings, _Watcher(data.money_scale, on_progress), stop)
         found = outcome.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -410,7 +408,8 @@ def _search(data: ModelData, settings: SolveSettings,
             return pm, start, outcome
         if outcome.interrupted or time.perf_counter() - began >= settings.time_limit_s - 0.1:
             return pm, start, replace(outcome, breaks_share=True)
-        shared, previous = shared | over, pairs
+        shared = shared | over
+        hinted, team, complete = pairs, {pid for _, pid in pairs} | set(rules.must_include), False
 
 
 def _over_share(network: Network, pairs: set[tuple[str, str]]) -> set[str]:
