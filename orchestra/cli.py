@@ -334,7 +334,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     if output:
         from orchestra.report.workbook import write_report
 
-        _write(write_report, network, result, scores, output, force=force)
+        _write(write_report, network, result, scores, output, force=force, today=today)
     if as_json:
         click.echo(json.dumps(plan_to_dict(result, scores, today), indent=2))
     else:

@@ -386,7 +386,10 @@ def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
         ws.add_chart(chart, f"E{below}" if team_last < 30 else "N2")
 
 
-def build_report(network: Network, plan: Plan, scores: Scores) -> Workbook:
+def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline | None = None
+                 ) -> Workbook:
+    """The report workbook; ``today``, the plan against today's network, is worked out here
+    when the caller has not (it is None anyway without a current sheet)."""
     wb = Workbook()
     summary = wb.active
     summary.title = "summary"
@@ -397,7 +400,7 @@ def build_report(network: Network, plan: Plan, scores: Scores) -> Workbook:
     write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
     write_gaps(wb.create_sheet("gaps"), network, scores)
     write_shortfalls(wb.create_sheet("shortfalls"), plan)
-    today = baseline(network, plan.profile, plan)
+    today = today or baseline(network, plan.profile, plan)
     if today is not None:
         write_changes(wb.create_sheet("changes"), network, today)
     write_inputs(wb.create_sheet("inputs"), network, plan)
@@ -411,8 +414,9 @@ def build_report(network: Network, plan: Plan, scores: Scores) -> Workbook:
 
 
 def write_report(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
-                 force: bool = False) -> Path:
+                 force: bool = False, today: Baseline | None = None) -> Path:
     """Write the report to ``path`` atomically; never over the input, nor over another file
     without ``force``."""
     sources = inputs_of(network)
-    return save_atomic(build_report(network, plan, scores), path, force=force, inputs=sources)
+    return save_atomic(build_report(network, plan, scores, today), path, force=force,
+                       inputs=sources)
