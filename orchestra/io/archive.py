@@ -37,18 +37,27 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
+def column_letter(index: int) -> str:
+    """Excel column letter of a 0-based column index.
+
+    >>> column_letter(0), column_letter(25), column_letter(26), column_letter(701)
+    ('A', 'Z', 'AA', 'ZZ')
+    """
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def cell_name(row: int, col: int) -> str:
     """``A1``-style name of a 1-based row and 0-based column.
 
     >>> cell_name(1048576, 16383)
     'XFD1048576'
     """
-    letters = ""
-    index = col + 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
+    return f"{column_letter(col)}{row}"
 
 
 def _position(ref: str) -> tuple[int, int] | None:

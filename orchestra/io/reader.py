@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestra.errors import UnsafeInputError
-from orchestra.io.archive import check_archive, scan_sheet, shared_string_count, sheet_parts
+from orchestra.io.archive import (
+    check_archive,
+    column_letter,
+    scan_sheet,
+    shared_string_count,
+    sheet_parts,
+)
 
 # A CSV field longer than this is refused (Python's csv module stops at 128 KB by default).
 MAX_CSV_FIELD = 1 << 20
@@ -39,20 +45,6 @@ def clean_text(value: object) -> object:
     if isinstance(value, str) and not isinstance(value, ExcelError):
         return CONTROL.sub("", value)
     return value
-
-
-def column_letter(index: int) -> str:
-    """Excel column letter of a 0-based column index.
-
-    >>> column_letter(0), column_letter(25), column_letter(26), column_letter(701)
-    ('A', 'Z', 'AA', 'ZZ')
-    """
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 @dataclass(frozen=True)
