@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from orchestra.domain import Network, Plan, Shortfall
 from orchestra.procurement import YARDSTICK, Impact
-from orchestra.report.comparison import METRICS, stars
+from orchestra.report.comparison import METRICS, stars, stress_rows
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline
 
@@ -89,13 +89,11 @@ def stress_lines(network: Network, base: Plan, impacts: Sequence[Impact], replan
              f"({base.status}); each drop-out: {how}",
              f"{'rank':>4}  {'dropped':<34} {'cost +':>12} {'crit. open':>10}  taken over by / "
              "roles unfilled / touchpoints losing coverage"]
-    for k, i in enumerate(impacts, start=1):
-        names = " + ".join(f"{p} {network.partner[p].name}" for p in i.dropped)[:34]
-        lost = ", ".join(f"{t} -{share:.0%}" for t, share in i.lost_coverage)
-        taken = ", ".join(f"{r}: {p}" for r, p in i.takeover)
-        unfilled = ", ".join(i.unfilled)
-        lines.append(f"{k:>4}  {names:<34} {i.cost_increase:>12,.2f} {i.critical_unfilled:>10}  "
-                     f"{taken or '-'} / {unfilled or '-'} / {lost or '-'}")
+    # The stress workbook's rows, printed.
+    for rank, names, increase, _, critical, taken, unfilled, lost, _ in stress_rows(network,
+                                                                                   impacts):
+        lines.append(f"{rank:>4}  {names[:34]:<34} {increase:>12,.2f} {critical:>10}  "
+                     f"{taken} / {unfilled} / {lost}")
     better = [i for i in impacts if not i.critical_unfilled and i.objective_change is not None
               and i.objective_change < -1e-6]
     if better:
