@@ -327,6 +327,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
     for k, s in enumerate(plan.shortfalls[:10], start=1):
         what = f"{s.role_id} slot {s.slot}" if s.role_id else f"touchpoint {s.touchpoint_id}"
         set_value(ws.cell(row=row + k, column=1), what)
+        ws.cell(row=row + k, column=1).alignment = Alignment(vertical="top")
         set_value(ws.cell(row=row + k, column=2),
                   f"{'critical' if s.critical else 'optional'}, {s.reason_code}: {s.reason}")
     if not plan.shortfalls:
