@@ -133,6 +133,12 @@ class Policy:
     max_changes: int | None = None  # most of today's (role, partner) pairs the plan may end
     horizon_periods: float | None = None  # one-off costs are spread over this many periods
     meet_standards: bool | None = None  # hard standards as planning rules (default yes)
+    # (role, partner) pairs the plan may not use, though the partner qualifies: set by
+    # ``orchestra explain`` to ask who would serve the role otherwise; never read from a sheet.
+    barred: tuple[tuple[str, str], ...] = ()
+    # The typical slot cost (the unit of the profile's weights), fixed from another network so
+    # that a re-solve of a changed network weighs its terms exactly as the plan did.
+    weight_unit: float | None = None
     # Profile weights overridden by the policy sheet, e.g. {"cohesion": 0.5}.
     weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -358,6 +364,7 @@ class Rules:
     max_changes: int | None = None
     horizon_periods: float = 1.0
     meet_standards: bool = True
+    barred: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def of(cls, network: Network, profile: Profile) -> Rules:
@@ -378,6 +385,7 @@ class Rules:
             max_changes=policy.max_changes,
             horizon_periods=policy.horizon_periods or 1.0,
             meet_standards=policy.meet_standards is not False,
+            barred=frozenset(policy.barred),
         )
 
 

@@ -227,11 +227,13 @@ def test_policy_weights_override_the_profile_and_are_recorded():
 
 
 def brute_force(net: Network) -> tuple[int, int, float]:
-    """(open critical, open optional, cost) of the lexicographically best plan, by enumeration."""
+    """(open critical, open optional, cost) of the lexicographically best plan, by enumeration
+    (locks held, barred pairs left out)."""
     policy = net.policy
     options = []
     for role in net.roles:
-        quals = [c for c in net.qualified(role) if c.partner_id not in policy.exclude]
+        quals = [c for c in net.qualified(role) if c.partner_id not in policy.exclude
+                 and (role.role_id, c.partner_id) not in policy.barred]
         choices = [combo for k in range(min(role.slots, len(quals)) + 1)
                    for combo in itertools.combinations(quals, k)]
         options.append(choices)
@@ -252,6 +254,10 @@ def brute_force(net: Network) -> tuple[int, int, float]:
             else:
                 open_optional += gap
         if any(used[p] > net.partner[p].capacity + 1e-9 for p in used):
+            continue
+        if any(lk.partner_id not in {c.partner_id for c in chosen}
+               for role, chosen in zip(net.roles, combo, strict=True)
+               for lk in net.locks if lk.role_id == role.role_id):
             continue
         cost += sum(net.partner[p].fixed_cost for p in team)
         if policy.budget is not None and cost > policy.budget + 1e-9:

@@ -72,6 +72,9 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
         if pid in plan.selected:
             rows = [(a.role_id, pid) for a in plan.assignments if a.partner_id == pid]
             broken.append(f"{at(rows)}excluded partner {pid} is selected")
+    for role_id, pid in sorted(rules.barred):
+        if pid in by_role.get(role_id, []):
+            broken.append(f"{at([(role_id, pid)])}{pid} serves {role_id}, which it is kept off")
     if plan.status != "given":  # a plan made by hand is its own locks
         for lock in network.locks:
             if lock.partner_id not in by_role.get(lock.role_id, []):

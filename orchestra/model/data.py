@@ -90,10 +90,11 @@ class ModelData:
     @cached_property
     def all_candidates(self) -> dict[str, list[Candidate]]:
         """Per role, the qualified partners the policy allows (no variable for the others)."""
-        excluded = set(self.rules.exclude)
+        excluded, barred = set(self.rules.exclude), self.rules.barred
         return {
             role.role_id: [Candidate(role, offer) for offer in self.network.qualified(role)
-                           if offer.partner_id not in excluded]
+                           if offer.partner_id not in excluded
+                           and (role.role_id, offer.partner_id) not in barred]
             for role in self.network.roles
         }
 
@@ -209,7 +210,10 @@ class ModelData:
 
     @cached_property
     def typical_slot_cost(self) -> float:
-        """Median over qualified pairs of fixed cost plus slot cost; the unit of profile weights."""
+        """Median over qualified pairs of fixed cost plus slot cost; the unit of profile weights
+        (the policy's ``weight_unit`` when a re-solve keeps the unit of the plan it explains)."""
+        if self.network.policy.weight_unit is not None:
+            return self.network.policy.weight_unit
         costs = [self.network.partner[c.offer.partner_id].fixed_cost + c.cost
                  for c in self.all_pairs]
         return max(1.0, statistics.median(costs)) if costs else 1.0

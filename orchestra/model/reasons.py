@@ -76,14 +76,18 @@ def explain_open_slot(
 
     ``assigned`` maps role ids to the partners filling them, ``used`` partners to capacity used.
     """
-    offers = [c for c in network.offers(role.capability) if c.role_id in ("", role.role_id)]
+    # A partner kept off the role (``Rules.barred``, an explanation's re-solve) is no option.
+    kept_off = {pid for r, pid in rules.barred if r == role.role_id}
+    other = " other" if kept_off else ""
+    offers = [c for c in network.offers(role.capability)
+              if c.role_id in ("", role.role_id) and c.partner_id not in kept_off]
     if not offers:
-        return NO_CAPABILITY, f"no partner offers {role.capability}"
+        return NO_CAPABILITY, f"no{other} partner offers {role.capability}"
     qualified = [c for c in offers if c.level >= role.min_level]
     if not qualified:
         best = max(c.level for c in offers)
-        return BELOW_LEVEL, (f"no partner has {role.capability} at level {role.min_level} or "
-                             f"above (best offered: level {best})")
+        return BELOW_LEVEL, (f"no{other} partner has {role.capability} at level "
+                             f"{role.min_level} or above (best offered: level {best})")
     selected = {pid for pids in assigned.values() for pid in pids} | set(rules.must_include)
     excluded = set(rules.exclude)
     forbidden = network.conflicts(rules.forbid_below_strength)

@@ -1,0 +1,460 @@
+"""Explanations of a plan: why each partner serves its role and who would be next, the price
+at which a losing candidate would win, what each rule costs, and the objective's anatomy.
+
+Every figure is a re-solve of the plan's model (same profile, seed and rules) with one thing
+changed: a partner kept off a role, a candidate put on a role at no cost, a rule relaxed. The
+re-solves keep the plan's unit for the profile's weights (so objectives compare exactly), start
+from the plan, and run in parallel like ``compare`` and ``stress``. A figure is exact when the
+plan and its re-solve are both proven optimal.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from orchestra.domain import Lock, Network, Plan, Profile, Rules
+from orchestra.model import SolveSettings, plan
+from orchestra.model.data import ModelData
+from orchestra.model.evaluate import objective_of, objective_parts
+from orchestra.procurement import Interrupted, OnDone, parallel_settings, run_all
+from orchestra.score.standards import standard_outcomes
+
+EPS = 1e-6
+TEAM = "(team)"  # the anatomy's row for what no touchpoint accounts for
+
+# The profile's weights and what each means, for the report's summary.
+WEIGHT_MEANINGS = {
+    "cost_weight": "each unit of money spent counts this much",
+    "reliability_weight": "a slot's expected failures, in typical slot costs, "
+                          "times the touchpoint's weight",
+    "fill_weight": "an open optional slot, in typical slot costs, times the touchpoint's weight",
+    "cohesion_weight": "each unit of tie strength inside the team, in typical slot costs "
+                       "(friction counts against)",
+    "moment_of_truth_factor": "a moment of truth weighs this many times its importance",
+}
+
+
+@dataclass(frozen=True)
+class SlotWhy:
+    """Why ``partner_id`` serves ``role_id``: what the best plan without it costs more."""
+
+    role_id: str
+    partner_id: str
+    status: str  # "replaceable", "irreplaceable", "not_solved"
+    replace_cost: float | None  # objective of the best plan without the pair, minus the plan's
+    replace_cost_money: float | None  # the same in total cost
+    next_best_partner_id: str | None
+    reason: str
+    exact: bool
+    gap: float | None  # the re-solve's own gap when not proven
+
+
+@dataclass(frozen=True)
+class CandidateWhy:
+    """What ``partner_id``, qualified for ``role_id`` but not on it, would have to bid to win."""
+
+    role_id: str
+    partner_id: str
+    unit_cost: float
+    status: str  # "can_win", "cannot_win", "cannot_serve", "cost_not_weighed", "not_solved"
+    price_to_win: float | None
+    price_cut_share: float | None  # 1 - price_to_win / unit_cost
+    reason: str
+    exact: bool
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class RuleWhy:
+    """What relaxing one rule by ``relaxed_by`` would gain on the objective."""
+
+    rule: str
+    subject: str
+    relaxed_by: str
+    status: str  # "binds", "slack", "not_solved"
+    objective_gain: float | None  # the plan's objective minus the relaxed plan's
+    reason: str
+    exact: bool
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    """The plan's objective split into its terms, by partner and by touchpoint (fixed costs
+    shared out over each partner's slots by capacity used; what no touchpoint accounts for,
+    such as ties and standbys, under ``TEAM``)."""
+
+    terms: Mapping[str, float]
+    total: float
+    by_partner: Mapping[str, Mapping[str, float]]
+    by_touchpoint: Mapping[str, Mapping[str, float]]
+    weights: Mapping[str, float]
+    parts: Mapping[str, str]  # each selected partner's part in the team, in words
+
+
+@dataclass(frozen=True)
+class Explanations:
+    plan: Plan
+    assignments: tuple[SlotWhy, ...]
+    candidates: tuple[CandidateWhy, ...]
+    rules: tuple[RuleWhy, ...]
+    anatomy: Anatomy
+
+
+# --- what a re-solve changes ---------------------------------------------------------------------
+
+
+def same_unit(network: Network, profile: Profile) -> Network:
+    """``network`` with its typical slot cost fixed, so that a changed copy of it weighs the
+    profile's terms in the same unit (``Policy.weight_unit``)."""
+    unit = ModelData(network, Rules.of(network, profile)).typical_slot_cost
+    return replace(network, policy=replace(network.policy, weight_unit=unit))
+
+
+def kept_off(network: Network, role_id: str, partner_id: str) -> Network:
+    """``network`` where ``partner_id`` may not serve ``role_id`` (a lock on the pair lifted)."""
+    policy = replace(network.policy, barred=(*network.policy.barred, (role_id, partner_id)))
+    locks = tuple(lk for lk in network.locks if (lk.role_id, lk.partner_id) != (role_id,
+                                                                               partner_id))
+    return replace(network, policy=policy, locks=locks)
+
+
+def on_role_at_no_cost(network: Network, role_id: str, partner_id: str) -> Network:
+    """``network`` with ``partner_id`` locked on ``role_id`` and that slot's cost counted as
+    zero (an offer for the role alone, at unit cost 0, in place of its offer)."""
+    offer = network.offer(partner_id, role_id)
+    free = replace(offer, unit_cost=0.0, role_id=role_id)
+    capabilities = tuple(c for c in network.capabilities
+                         if not (c.partner_id == partner_id and c.role_id == role_id
+                                 and c.capability == offer.capability)) + (free,)
+    return replace(network, capabilities=capabilities,
+                   locks=(*network.locks, Lock(role_id, partner_id)))
+
+
+def rank(network: Network, result: Plan) -> tuple[int, float, int]:
+    """What the model ranks before the objective: open critical slots, missed hard standards
+    (weighted by importance, when the plan keeps them), open optional slots (when the profile
+    fills every slot first)."""
+    missed = 0.0
+    if result.rules.meet_standards:
+        missed = sum(network.touchpoint[o.touchpoint_id].importance
+                     for o in standard_outcomes(network, result) if o.met is False)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    return (len(result.critical_shortfalls), round(missed, 9),
+            optional if result.rules.profile.fill_all_first else 0)
+
+
+def _rank_change(before: tuple, after: tuple) -> str:
+    """In words, how ``after`` differs from ``before`` on the ranks ("" if it does not)."""
+    words = []
+    for (what, unit), b, a in zip((("critical slot", "open"), ("hard standard", "missed"),
+                                   ("optional slot", "open")), before, after, strict=True):
+        if a != b:
+            more = "more" if a > b else "fewer"
+            n = abs(a - b)
+            label = f"{n:g} {more} {what}{'s' if n != 1 else ''} {unit}"
+            words.append(label if what != "hard standard" else
+                         f"{more} hard standards {unit} (importance {n:g})")
+    return ", ".join(words)
+
+
+# --- the explanations ----------------------------------------------------------------------------
+
+
+def _exactness(base: Plan, result: Plan) -> tuple[bool, float | None]:
+    exact = base.status == "optimal" and result.status == "optimal"
+    return exact, None if exact else result.gap
+
+
+def explain_slot(network: Network, profile: Profile, base: Plan, role_id: str, partner_id: str,
+                 result: Plan | None) -> SlotWhy:
+    """The explanation of one filled slot from the re-solve with the pair kept off."""
+    if result is None or result.objective is None:
+        return SlotWhy(role_id, partner_id, "not_solved" if result is None else "irreplaceable",
+                       None, None, None,
+                       "no plan keeps every rule without it" if result is not None
+                       else "not solved (interrupted)", False, None)
+    exact, gap = _exactness(base, result)
+    before, after = rank(network, base), rank(network, result)
+    newcomers = [a.partner_id for a in result.assignments
+                 if a.role_id == role_id and a.partner_id not in
+                 {b.partner_id for b in base.assignments if b.role_id == role_id}]
+    opened = [s for s in result.shortfalls if s.role_id == role_id]
+    if after[0] > before[0] and opened:
+        s = opened[0]
+        return SlotWhy(role_id, partner_id, "irreplaceable", None, None, None,
+                       f"{s.reason_code}: {s.reason}", exact, gap)
+    cost = objective_of(network, profile, result) - objective_of(network, profile, base)
+    change = _rank_change(before, after)
+    was_open = sum(1 for s in base.shortfalls if s.role_id == role_id)
+    if not newcomers and len(opened) > was_open:
+        change = ", ".join(filter(None, [change, "the slot is left open"]))
+    return SlotWhy(role_id, partner_id, "replaceable", cost,
+                   result.total_cost - base.total_cost, newcomers[0] if newcomers else None,
+                   f"without it: {change}" if change else "", exact, gap)
+
+
+def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: str,
+                      partner_id: str, result: Plan | None) -> CandidateWhy:
+    """The explanation of one candidate from the re-solve with it on the role at no cost:
+    price_to_win = (O - O_q) / (load x cost weight)."""
+    role = network.role[role_id]
+    unit_cost = network.offer(partner_id, role).unit_cost
+
+    def why(status: str, reason: str, price: float | None = None, exact: bool = False,
+            gap: float | None = None) -> CandidateWhy:
+        cut = 1 - price / unit_cost if price is not None and unit_cost > 0 else None
+        return CandidateWhy(role_id, partner_id, unit_cost, status, price, cut, reason, exact,
+                            gap)
+
+    if result is None:
+        return why("not_solved", "not solved (interrupted)")
+    if result.objective is None:
+        return why("cannot_serve", _obstacle(network, base, role_id, partner_id))
+    exact, gap = _exactness(base, result)
+    before, after = rank(network, base), rank(network, result)
+    if after > before:
+        return why("cannot_win", f"with {partner_id} on {role_id}: "
+                   f"{_rank_change(before, after)}", exact=exact, gap=gap)
+    weight = base.rules.profile.cost_weight
+    if weight <= 0:
+        return why("cost_not_weighed", "the profile does not weigh cost", exact=exact, gap=gap)
+    free = objective_of(network, profile, result)
+    price = (objective_of(network, profile, base) - free) / (role.load * weight)
+    if price < -EPS:
+        return why("cannot_win", f"loses even at no cost: its fixed cost, capacity or what it "
+                   f"displaces costs {-price * role.load * weight:,.2f} more", price, exact, gap)
+    return why("can_win", "", max(price, 0.0), exact, gap)
+
+
+def _obstacle(network: Network, base: Plan, role_id: str, partner_id: str) -> str:
+    """Why no plan keeps every rule with ``partner_id`` on ``role_id``: the first structural
+    cause found, else the general statement."""
+    role, partner = network.role[role_id], network.partner[partner_id]
+    offer = network.offer(partner_id, role)
+    locked = sum(network.role[lk.role_id].load * network.offer(partner_id, lk.role_id).effort
+                 for lk in network.locks if lk.partner_id == partner_id)
+    need = role.load * offer.effort
+    if need + locked > partner.capacity + 1e-9:
+        return (f"capacity: {partner_id} has {partner.capacity - locked:g} capacity free of "
+                f"locks, the role needs {need:g}")
+    budget = base.rules.budget
+    if budget is not None and partner.fixed_cost + role.load * offer.unit_cost > budget:
+        return f"budget: {partner_id} alone costs more than the budget {budget:,.2f}"
+    for rule in network.rules:
+        if partner_id in rule.partners or role_id in rule.roles:
+            return f"rule: no plan keeps {rule} with {partner_id} on {role_id}"
+    return f"no plan keeps every rule with {partner_id} on {role_id}"
+
+
+def explain_rule(network: Network, profile: Profile, base: Plan, rule: str, subject: str,
+                 relaxed_by: str, result: Plan | None) -> RuleWhy:
+    """What relaxing one rule gains, from its re-solve."""
+    if result is None or result.objective is None:
+        return RuleWhy(rule, subject, relaxed_by, "not_solved", None,
+                       "not solved (interrupted)" if result is None else "no plan", False, None)
+    exact, gap = _exactness(base, result)
+    before, after = rank(network, base), rank(network, result)
+    gain = objective_of(network, profile, base) - objective_of(network, profile, result)
+    change = _rank_change(before, after)
+    binds = after < before or gain > EPS * max(1.0, abs(base.objective or 0))
+    return RuleWhy(rule, subject, relaxed_by, "binds" if binds else "slack", gain,
+                   f"relaxed: {change}" if change else "", exact, gap)
+
+
+def relaxations(network: Network, base: Plan) -> list[tuple[str, str, str, Network]]:
+    """Each rule that may bind the plan, with its relaxation: (rule, subject, relaxed by, the
+    network relaxed). Capacity of every partner too full for one more role it qualifies for
+    (+1 unit), the budget (+1 typical slot cost), max_partners (+1), each forbidden pair with a
+    selected partner (allowed), each must_include, exclusion, lock and rules-sheet rule
+    (dropped), each hard standard the plan meets (dropped), max_changes (+1)."""
+    policy, rules = network.policy, base.rules
+    out: list[tuple[str, str, str, Network]] = []
+    used: dict[str, float] = {}
+    for a in base.assignments:
+        used[a.partner_id] = used.get(a.partner_id, 0.0) + a.capacity_used
+    on = {(a.role_id, a.partner_id) for a in base.assignments}
+    for pid in base.selected:
+        partner = network.partner[pid]
+        free = partner.capacity - used.get(pid, 0.0)
+        needs = [role.load * offer.effort for role in network.roles
+                 if (offer := network.offer(pid, role)) is not None
+                 and offer.level >= role.min_level and (role.role_id, pid) not in on]
+        if needs and min(needs) > free + 1e-9:
+            grown = tuple(replace(p, capacity=p.capacity + 1) if p.partner_id == pid else p
+                          for p in network.partners)
+            out.append(("capacity", pid, "+1 unit", replace(network, partners=grown)))
+    if policy.budget is not None:
+        unit = ModelData(network, rules).typical_slot_cost
+        out.append(("budget", f"{policy.budget:,.2f}", f"+{unit:,.2f} (a typical slot)",
+                    replace(network, policy=replace(policy, budget=policy.budget + unit))))
+    if policy.max_partners is not None and len(base.selected) >= policy.max_partners:
+        out.append(("max_partners", str(policy.max_partners), "+1", replace(
+            network, policy=replace(policy, max_partners=policy.max_partners + 1))))
+    threshold = policy.forbid_below_strength
+    if threshold is not None:
+        team = set(base.selected)
+        for k, rel in enumerate(network.relationships):
+            if rel.strength < threshold and {rel.partner_a, rel.partner_b} & team:
+                allowed = list(network.relationships)
+                allowed[k] = replace(rel, strength=threshold)
+                out.append(("forbidden_pair", f"{rel.partner_a}-{rel.partner_b}", "allowed",
+                            replace(network, relationships=tuple(allowed))))
+    for pid in policy.must_include:
+        out.append(("must_include", pid, "dropped", replace(network, policy=replace(
+            policy, must_include=tuple(p for p in policy.must_include if p != pid)))))
+    for pid in policy.exclude:
+        out.append(("exclude", pid, "dropped", replace(network, policy=replace(
+            policy, exclude=tuple(p for p in policy.exclude if p != pid)))))
+    for lock in network.locks:
+        out.append(("lock", f"{lock.role_id}->{lock.partner_id}", "dropped", replace(
+            network, locks=tuple(lk for lk in network.locks if lk != lock))))
+    for k, plan_rule in enumerate(network.rules):
+        out.append((plan_rule.rule, str(plan_rule), "dropped", replace(
+            network, rules=network.rules[:k] + network.rules[k + 1:])))
+    if rules.meet_standards:
+        met = {(o.touchpoint_id, o.metric) for o in standard_outcomes(network, base) if o.met}
+        for k, standard in enumerate(network.standards):
+            if (standard.touchpoint_id, standard.metric) in met:
+                out.append(("standard", f"{standard.touchpoint_id} {standard.metric} "
+                            f"{standard.target:g}", "dropped", replace(
+                                network, standards=network.standards[:k]
+                                + network.standards[k + 1:])))
+    if policy.max_changes is not None and network.current:
+        out.append(("max_changes", str(policy.max_changes), "+1", replace(
+            network, policy=replace(policy, max_changes=policy.max_changes + 1))))
+    return out
+
+
+def candidates_of(network: Network, base: Plan, role_id: str, every: bool = False,
+                  top: int = 3) -> list[str]:
+    """The qualified partners not on ``role_id`` in the plan that may be put on it: the
+    ``top`` cheapest by unit cost, or ``every`` one."""
+    role = network.role[role_id]
+    on = {a.partner_id for a in base.assignments if a.role_id == role_id}
+    rules = base.rules
+    offers = sorted((c for c in network.qualified(role)
+                     if c.partner_id not in on and c.partner_id not in rules.exclude
+                     and (role_id, c.partner_id) not in rules.barred),
+                    key=lambda c: (c.unit_cost, c.partner_id))
+    return [c.partner_id for c in (offers if every else offers[:top])]
+
+
+def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str] = (),
+            partners: Sequence[str] = (), every: bool = False, with_rules: bool = True,
+            settings: SolveSettings | None = None, on_done: OnDone | None = None
+            ) -> Explanations:
+    """Explain ``base``, a plan of ``network`` under ``profile``: each filled slot, the
+    candidates of each role (the 3 cheapest, or ``every`` one), each rule that may bind
+    (``with_rules``) and the objective's anatomy. ``roles`` and ``partners`` narrow the slots
+    and candidates to those named. Ctrl-C raises ``Interrupted`` with what finished."""
+    settings = settings or SolveSettings()
+    fixed = same_unit(network, profile)
+    wanted_roles = set(roles) or {r.role_id for r in network.roles}
+    wanted_partners = set(partners)
+
+    def wanted(role_id: str, pid: str) -> bool:
+        return role_id in wanted_roles and (not wanted_partners or pid in wanted_partners)
+
+    slots = sorted({(a.role_id, a.partner_id) for a in base.assignments
+                    if wanted(a.role_id, a.partner_id)})
+    cands = [(r.role_id, pid) for r in network.roles if r.role_id in wanted_roles
+             for pid in candidates_of(network, base, r.role_id, every, len(network.partners)
+                                      if wanted_partners else 3)
+             if wanted(r.role_id, pid)]
+    rules = relaxations(fixed, base) if with_rules else []
+    changed: list[Network] = ([kept_off(fixed, *s) for s in slots]
+                              + [on_role_at_no_cost(fixed, *c) for c in cands]
+                              + [net for *_, net in rules])
+    _, each = parallel_settings(settings, len(changed))
+
+    def job(net: Network) -> Callable[[threading.Event], Plan]:
+        def run(stop: threading.Event) -> Plan:
+            return plan(net, profile, each, warm_start=base, stop=stop)
+        return run
+
+    def assemble(solved: Sequence[Plan | None]) -> Explanations:
+        n, m = len(slots), len(cands)
+        return Explanations(
+            base,
+            tuple(explain_slot(network, profile, base, *s, r)
+                  for s, r in zip(slots, solved[:n], strict=True)),
+            tuple(explain_candidate(network, profile, base, *c, r)
+                  for c, r in zip(cands, solved[n:n + m], strict=True)),
+            tuple(explain_rule(network, profile, base, rule, subject, by, r)
+                  for (rule, subject, by, _), r in zip(rules, solved[n + m:], strict=True)),
+            anatomy(network, profile, base))
+
+    try:
+        solved = run_all([job(net) for net in changed], settings, on_done)
+    except Interrupted as stopped:
+        raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
+    return assemble(solved)
+
+
+# --- the objective's anatomy ---------------------------------------------------------------------
+
+
+def team_parts(network: Network, base: Plan) -> dict[str, str]:
+    """Each selected partner's part in the team, in words: the roles it serves; else why it is
+    selected without one (kept in by the policy, or standing by for a critical role on a
+    moment of truth it qualifies for and has the spare capacity to take)."""
+    used: dict[str, float] = {}
+    serves: dict[str, list[str]] = {}
+    for a in base.assignments:
+        used[a.partner_id] = used.get(a.partner_id, 0.0) + a.capacity_used
+        serves.setdefault(a.partner_id, []).append(a.role_id)
+    parts = {}
+    for pid in base.selected:
+        if pid in serves:
+            roles = list(dict.fromkeys(serves[pid]))
+            parts[pid] = f"serves {', '.join(roles)}"
+            continue
+        if pid in base.rules.must_include:
+            parts[pid] = "kept in by the policy (must_include)"
+            continue
+        free = network.partner[pid].capacity - used.get(pid, 0.0)
+        standby = [role.role_id for role in network.roles
+                   if role.critical and network.touchpoint[role.touchpoint_id].moment_of_truth
+                   and (offer := network.offer(pid, role)) is not None
+                   and offer.level >= role.min_level and role.load * offer.effort <= free + 1e-9]
+        parts[pid] = (f"selected to stand by for {', '.join(standby)} on a moment of truth"
+                      if standby else "selected without a role")
+    return parts
+
+
+def anatomy(network: Network, profile: Profile, base: Plan) -> Anatomy:
+    """The plan's objective by term, by partner and by touchpoint (see ``Anatomy``)."""
+    data = ModelData(network, Rules.of(network, profile))
+    share: dict[str, list[tuple[str, float]]] = {}  # partner -> (touchpoint, capacity used)
+    for a in base.assignments:
+        share.setdefault(a.partner_id, []).append((network.role[a.role_id].touchpoint_id,
+                                                   a.capacity_used))
+    terms: dict[str, float] = {}
+    by_partner: dict[str, dict[str, float]] = {}
+    by_touchpoint: dict[str, dict[str, float]] = {}
+
+    def add(table: dict, key: str, term: str, value: float) -> None:
+        row = table.setdefault(key, {})
+        row[term] = row.get(term, 0.0) + value
+
+    for part in objective_parts(data, base):
+        terms[part.term] = terms.get(part.term, 0.0) + part.value
+        if part.partner_id is not None:
+            add(by_partner, part.partner_id, part.term, part.value)
+        if part.touchpoint_id is not None:
+            add(by_touchpoint, part.touchpoint_id, part.term, part.value)
+        elif part.term == "cost" and share.get(part.partner_id):
+            # A fixed cost, shared over the partner's slots by capacity used (equally if none).
+            mine = share[part.partner_id]
+            total = sum(u for _, u in mine)
+            for tid, u in mine:
+                add(by_touchpoint, tid, "cost",
+                    part.value * (u / total if total > 0 else 1 / len(mine)))
+        else:
+            add(by_touchpoint, TEAM, part.term, part.value)
+    weights = {k: getattr(base.rules.profile, k) for k in WEIGHT_MEANINGS}
+    return Anatomy(terms, sum(terms.values()), by_partner, by_touchpoint, weights,
+                   team_parts(network, base))
