@@ -308,11 +308,14 @@ def _score_lines(scores) -> list[str]:
 @click.option("--locks", "locks_path", type=click.Path(exists=True),
               help="Take the locks from this workbook or folder instead: its locks sheet, or "
                    "the assignments sheet of an orchestra report (rows with locked = yes).")
+@click.option("--explain", "with_why", is_flag=True,
+              help="Explain the plan too (see `orchestra explain`): a why sheet in the report, "
+                   "explanations in the JSON, the sentences after the scores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 def plan_command(input_path: str, output: str | None, profile_name: str | None,
                  time_limit: float | None, seed: int | None, workers: int, deterministic: bool,
-                 locks_path: str | None, as_json: bool, force: bool) -> None:
+                 locks_path: str | None, with_why: bool, as_json: bool, force: bool) -> None:
     """Select the team and assign every role for INPUT; print the plan and its scores."""
     import json
 
@@ -331,22 +334,51 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         click.echo("", err=True)
     scores = score(network, result)
     today = baseline(network, profile, result)
+    why, stopped = None, None
+    if with_why and result.objective is not None:
+        why, stopped = _explain(network, profile, result, settings, as_json)
     if output:
         from orchestra.report.workbook import write_report
 
-        _write(write_report, network, result, scores, output, force=force, today=today)
+        _write(write_report, network, result, scores, output, force=force, today=today, why=why)
     if as_json:
-        click.echo(json.dumps(plan_to_dict(result, scores, today), indent=2))
+        data = plan_to_dict(result, scores, today)
+        if why is not None:
+            from orchestra.report.explain import explanations_to_dict
+
+            data["explanations"] = explanations_to_dict(why)
+        click.echo(json.dumps(data, indent=2))
     else:
         lines = _summary(network, result) + _score_lines(scores)
         if today is not None:
             lines += baseline_lines(network, result, scores, today)
+        if why is not None:
+            from orchestra.report.explain import explanation_lines
+
+            lines += [""] + explanation_lines(network, why)
         for line in lines:
             click.echo(line)
         if output:
             click.echo(f"\nwrote {output}")
+    _end_interrupted(stopped)
     if result.status == "no solution" or result.critical_shortfalls:
         sys.exit(EXIT_SHORTFALL)
+
+
+def _explain(network: Network, profile, result, settings, quiet: bool, roles=(), partners=(),
+             every: bool = False):
+    """Explanations of ``result`` with a progress bar; after Ctrl-C, what finished and the
+    interruption (ended by ``_end_interrupted`` once it is shown and written)."""
+    from orchestra.explain import explain
+    from orchestra.procurement import Interrupted
+
+    bar = _progress_bar("explaining", not quiet and sys.stderr.isatty())
+    try:
+        return explain(network, profile, result, roles, partners, every,
+                       with_rules=not (roles or partners), settings=settings,
+                       on_done=bar), None
+    except Interrupted as exc:
+        return exc.partial, exc
 
 
 def _profile(network: Network, name: str | None):
@@ -572,6 +604,74 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
         click.echo(json.dumps(stress_to_dict(base, impacts), indent=2))
     else:
         for line in stress_lines(network, base, impacts, replan):
+            click.echo(line)
+        if output:
+            click.echo(f"\nwrote {output}")
+    _end_interrupted(stopped)
+
+
+@main.command(name="explain")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--profile", "profile_name", default=None, help="Planning profile from models/.")
+@click.option("--locks", "locks_path", type=click.Path(exists=True),
+              help="Take the locks from this workbook or folder instead (as plan --locks).")
+@click.option("--role", "roles", multiple=True,
+              help="Explain only this role's slots and candidates (repeatable); rules are "
+                   "then left out.")
+@click.option("--partner", "partners", multiple=True,
+              help="Explain only this partner's slots and candidacies (repeatable); rules are "
+                   "then left out.")
+@click.option("--all", "every", is_flag=True,
+              help="Every qualified candidate of each role, not only the 3 cheapest.")
+@click.option("--time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=None,
+              help="Time limit of the plan and of each re-solve, in seconds (default: the "
+                   "policy's, else 60).")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Solver random seed.")
+@click.option("--deterministic", is_flag=True,
+              help="Same input and seed give identical figures.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the explanations workbook here (.xlsx).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plan and its explanations as JSON.")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+def explain_command(input_path: str, profile_name: str | None, locks_path: str | None,
+                    roles: tuple[str, ...], partners: tuple[str, ...], every: bool,
+                    time_limit: float | None, seed: int | None, deterministic: bool,
+                    output: str | None, as_json: bool, force: bool) -> None:
+    """Plan INPUT, then explain the plan: why each partner serves its role and who is next,
+    what each candidate would have to bid to win, what each rule costs, and the objective's
+    terms. Every figure is a re-solve of the same model."""
+    import json
+
+    from orchestra.model import plan
+    from orchestra.report.explain import (
+        explanation_lines,
+        explanations_to_dict,
+        write_explanation,
+    )
+    from orchestra.report.plan_json import plan_to_dict
+
+    network = _load(input_path, locks_path).network
+    unknown = ([f"--role {r}" for r in roles if r not in network.role]
+               + [f"--partner {p}" for p in partners if p not in network.partner])
+    if unknown:
+        raise OrchestraCommandError(f"unknown: {', '.join(unknown)}")
+    profile = _profile(network, profile_name)
+    settings = _settings(network, time_limit, seed, deterministic=deterministic)
+    result = plan(network, profile, settings)
+    if result.objective is None:
+        raise OrchestraCommandError(f"no plan to explain: {result.stopped_by}")
+    why, stopped = _explain(network, profile, result, settings, as_json, roles, partners,
+                            every)
+    if output:
+        _write(write_explanation, network, why, output, force=force)
+    if as_json:
+        data = plan_to_dict(result)
+        data["explanations"] = explanations_to_dict(why)
+        click.echo(json.dumps(data, indent=2))
+    else:
+        for line in _summary(network, result) + [""] + explanation_lines(network, why):
             click.echo(line)
         if output:
             click.echo(f"\nwrote {output}")

@@ -60,7 +60,7 @@ class CandidateWhy:
     unit_cost: float
     status: str  # "can_win", "cannot_win", "cannot_serve", "cost_not_weighed", "not_solved"
     price_to_win: float | None
-    price_cut_share: float | None  # 1 - price_to_win / unit_cost
+    price_cut_share: float | None  # 1 - price_to_win / unit_cost, for a candidate that can win
     reason: str
     exact: bool
     gap: float | None
@@ -190,10 +190,10 @@ def explain_slot(network: Network, profile: Profile, base: Plan, role_id: str, p
     change = _rank_change(before, after)
     was_open = sum(1 for s in base.shortfalls if s.role_id == role_id)
     if not newcomers and len(opened) > was_open:
-        change = ", ".join(filter(None, [change, "the slot is left open"]))
+        change = ", ".join(filter(None, ["the slot is left open", change]))
     return SlotWhy(role_id, partner_id, "replaceable", cost,
                    result.total_cost - base.total_cost, newcomers[0] if newcomers else None,
-                   f"without it: {change}" if change else "", exact, gap)
+                   change, exact, gap)
 
 
 def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: str,
@@ -205,7 +205,8 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
 
     def why(status: str, reason: str, price: float | None = None, exact: bool = False,
             gap: float | None = None) -> CandidateWhy:
-        cut = 1 - price / unit_cost if price is not None and unit_cost > 0 else None
+        cut = (1 - price / unit_cost if status == "can_win" and price is not None
+               and unit_cost > 0 else None)
         return CandidateWhy(role_id, partner_id, unit_cost, status, price, cut, reason, exact,
                             gap)
 
@@ -215,17 +216,33 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
         return why("cannot_serve", _obstacle(network, base, role_id, partner_id))
     exact, gap = _exactness(base, result)
     before, after = rank(network, base), rank(network, result)
+    change = _rank_change(before, after)
     if after > before:
-        return why("cannot_win", f"with {partner_id} on {role_id}: "
-                   f"{_rank_change(before, after)}", exact=exact, gap=gap)
+        return why("cannot_win", f"with {partner_id} on {role_id}: {change}", exact=exact,
+                   gap=gap)
+    # At a unit cost up to the headroom, the re-solved plan keeps the budget as it is.
+    budget = base.rules.budget
+    headroom = (budget - result.total_cost) / role.load if budget is not None else None
+    if after < before:
+        # At no cost it lets the plan fill what it cannot (the budget had no room): it wins
+        # at least up to the headroom that plan leaves; above it the plan falls back to the
+        # plan's ranks, where it may still win, which this one re-solve cannot tell.
+        return why("can_win", f"with {partner_id} on {role_id} at no cost: {change}; it wins "
+                   "at least up to this price (the budget's room)", headroom, False, gap)
     weight = base.rules.profile.cost_weight
     if weight <= 0:
         return why("cost_not_weighed", "the profile does not weigh cost", exact=exact, gap=gap)
     free = objective_of(network, profile, result)
     price = (objective_of(network, profile, base) - free) / (role.load * weight)
     if price < -EPS:
-        return why("cannot_win", f"loses even at no cost: its fixed cost, capacity or what it "
-                   f"displaces costs {-price * role.load * weight:,.2f} more", price, exact, gap)
+        return why("cannot_win", f"loses even at no cost: the plan stays "
+                   f"{-price * role.load * weight:,.2f} better on the objective (its fixed "
+                   "cost, its capacity or what it displaces)", price, exact, gap)
+    if headroom is not None and price > headroom + EPS:
+        # Above the headroom the re-solved plan breaks the budget: it certainly wins at the
+        # headroom; where between the two it stops winning takes more solves.
+        return why("can_win", f"wins at least up to this price, where the budget binds "
+                   f"(at most {price:,.2f})", headroom, False, gap)
     return why("can_win", "", max(price, 0.0), exact, gap)
 
 
@@ -312,7 +329,8 @@ def relaxations(network: Network, base: Plan) -> list[tuple[str, str, str, Netwo
         out.append(("lock", f"{lock.role_id}->{lock.partner_id}", "dropped", replace(
             network, locks=tuple(lk for lk in network.locks if lk != lock))))
     for k, plan_rule in enumerate(network.rules):
-        out.append((plan_rule.rule, str(plan_rule), "dropped", replace(
+        subject = str(plan_rule).removeprefix(plan_rule.rule).strip(" ()")
+        out.append((plan_rule.rule, subject, "dropped", replace(
             network, rules=network.rules[:k] + network.rules[k + 1:])))
     if rules.meet_standards:
         met = {(o.touchpoint_id, o.metric) for o in standard_outcomes(network, base) if o.met}

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
+import openpyxl
 import pytest
-from conftest import network
+from click.testing import CliRunner
+from conftest import ROOT, network
 from hypothesis import given, settings
 from test_model import LOWEST, brute_force, small_networks
 
+from orchestra.cli import main
 from orchestra.domain import Lock, Policy
 from orchestra.explain import anatomy, explain, kept_off, on_role_at_no_cost, team_parts
 from orchestra.model import SolveSettings, plan
@@ -49,10 +53,16 @@ def test_replace_cost_and_price_to_win_equal_brute_force(net):
             assert cand.status == "cannot_serve" and cand.price_to_win is None
         elif forced[:2] > best[:2]:
             assert cand.status == "cannot_win" and cand.price_to_win is None
+        elif forced[:2] < best[:2]:  # at no cost it fills more: the budget's room is a floor
+            assert cand.status == "can_win" and not cand.exact
+            assert cand.price_to_win == pytest.approx((net.policy.budget - forced[2]) / load)
         else:
-            assert cand.exact
-            assert cand.price_to_win == pytest.approx((best[2] - forced[2]) / load)
-            assert cand.status == ("can_win" if cand.price_to_win >= 0 else "cannot_win")
+            price = (best[2] - forced[2]) / load
+            assert cand.status == ("can_win" if price >= -1e-9 else "cannot_win")
+            if cand.exact:
+                assert cand.price_to_win == pytest.approx(price, abs=1e-9)
+            else:  # the budget binds: a price at which it certainly wins
+                assert net.policy.budget is not None and cand.price_to_win <= price + 1e-9
 
 
 @settings(max_examples=25, deadline=None)
@@ -63,7 +73,7 @@ def test_just_below_the_price_to_win_the_candidate_wins_and_just_above_it_loses(
         return
     why = explain(net, LOWEST, base, every=True, with_rules=False, settings=SETTINGS)
     for cand in why.candidates:
-        if cand.status != "can_win":
+        if cand.status != "can_win" or not cand.exact:
             continue
         for price, wins in ((cand.price_to_win - 0.01, True), (cand.price_to_win + 0.01, False)):
             if price < 0:
@@ -72,8 +82,8 @@ def test_just_below_the_price_to_win_the_candidate_wins_and_just_above_it_loses(
             held = dataclasses.replace(priced, locks=(*priced.locks,
                                                       Lock(cand.role_id, cand.partner_id)))
             best, with_q = brute_force(priced), brute_force(held)
-            assert with_q is not None
-            assert (with_q == pytest.approx(best)) is wins, (price, best, with_q)
+            assert (with_q is not None and with_q == pytest.approx(best)) is wins, \
+                (price, best, with_q)
 
 
 def _bank_like():
@@ -123,3 +133,63 @@ def test_a_binding_rule_is_priced():
     why = explain(net, LOWEST, base, settings=SETTINGS)
     rule = next(r for r in why.rules if r.rule == "max_partners")
     assert (rule.status, rule.objective_gain, rule.exact) == ("binds", pytest.approx(1), True)
+
+
+# --- the command -------------------------------------------------------------------------------
+
+BANK = str(ROOT / "inputs" / "bank.xlsx")
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_explain_json_covers_every_slot_and_candidate_with_exact_figures(tmp_path):
+    out = tmp_path / "why.xlsx"
+    result = run("explain", BANK, "--time-limit", "30", "--json", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    why = data["explanations"]
+    slots = {(a["role_id"], a["partner_id"]) for a in data["assignments"]}
+    assert {(a["role_id"], a["partner_id"]) for a in why["assignments"]} == slots
+    assert data["status"] == "optimal"
+    assert all(a["figure"] == "exact" for a in why["assignments"])
+    for a in why["assignments"]:
+        assert (a["replace_cost"] is None) == (a["status"] == "irreplaceable")
+    for c in why["candidates"]:
+        if c["status"] == "can_win":
+            assert 0 <= c["price_to_win"] <= c["unit_cost"] + 1e-6
+            assert c["price_cut_share"] == pytest.approx(1 - c["price_to_win"] / c["unit_cost"],
+                                                         abs=1e-5)
+    assert {"requires", "budget", "lock"} <= {r["rule"] for r in why["rules"]}
+    assert why["terms"]["total"] == pytest.approx(data["objective"])
+    # The workbook holds the same rows.
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["assignments", "candidates", "rules", "terms"]
+    assert wb["assignments"].max_row - 1 == len(why["assignments"])
+    assert wb["candidates"].max_row - 1 == len(why["candidates"])
+
+
+def test_explain_one_role_in_words():
+    result = run("explain", BANK, "--time-limit", "30", "--role", "R07")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("  R07 ")]
+    assert len(lines) == 1 and "Next best" in lines[0]
+    assert "what each rule costs" not in result.output  # rules only without filters
+
+
+def test_explain_names_an_unknown_role():
+    result = run("explain", BANK, "--role", "R99")
+    assert result.exit_code == 2
+    assert "--role R99" in result.output
+
+
+def test_plan_explain_adds_the_why_sheet(tmp_path):
+    out = tmp_path / "plan.xlsx"
+    result = run("plan", BANK, "--time-limit", "30", "--explain", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "what a candidate would have to bid:" in result.output
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert "why" in wb.sheetnames
+    values = [c for row in wb["why"].iter_rows(values_only=True) for c in row if c]
+    assert "price_to_win" in values and "replace_cost" in values

@@ -13,10 +13,9 @@ from openpyxl.utils import get_column_letter
 
 from orchestra.domain import Network
 from orchestra.procurement import Comparison, Impact, SetResult
-from orchestra.report.xlsx import inputs_of, save_atomic, write_table
+from orchestra.report.xlsx import MONEY, SHARE, inputs_of, save_atomic, write_table
 
 BEST = PatternFill("solid", fgColor="C9E7C9")  # the best of a row, as the terminal's star
-MONEY, SHARE = "#,##0.00", "0.0%"
 
 
 def _share(result: SetResult, group: str) -> float | None:

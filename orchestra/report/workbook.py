@@ -18,27 +18,35 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network, Plan
-from orchestra.report.xlsx import fit_widths, inputs_of, save_atomic, set_value, write_table
+from orchestra.explain import WEIGHT_MEANINGS, Explanations, team_parts
+from orchestra.report.explain import write_why
+from orchestra.report.xlsx import (
+    LABEL,
+    MONEY,
+    SHARE,
+    TITLE,
+    UNITS,
+    fit_widths,
+    inputs_of,
+    save_atomic,
+    set_value,
+    write_table,
+)
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline, baseline
 from orchestra.score.cohesion import positive_ties, team_graph
 from orchestra.score.gaps import describe
 
-MONEY = "#,##0.00"
-SHARE = "0.0%"
-UNITS = "0.00"
 SEVERITY_FILLS = {
     "major": PatternFill("solid", fgColor="F4B6B6"),
     "minor": PatternFill("solid", fgColor="FCE4B6"),
     "none": PatternFill("solid", fgColor="C9E7C9"),
     "no data": PatternFill("solid", fgColor="E0E0E0"),
 }
-TITLE = Font(bold=True, size=14)
-LABEL = Font(bold=True)
 
 
 def _yes(flag: bool) -> str:
@@ -66,6 +74,7 @@ def sha256(path: str | Path) -> str:
 def team_rows(network: Network, plan: Plan, scores: Scores) -> list[list[object]]:
     spofs = scores.failure_points()
     ties = positive_ties(team_graph(network, plan.selected))
+    parts = team_parts(network, plan)
     rows = []
     for pid in plan.selected:
         p = network.partner[pid]
@@ -75,14 +84,15 @@ def team_rows(network: Network, plan: Plan, scores: Scores) -> list[list[object]
         rows.append([pid, p.name, p.kind, p.region, len({a.role_id for a in mine}), len(mine),
                      p.fixed_cost, slot_cost, p.fixed_cost + slot_cost, p.capacity, used,
                      used / p.capacity if p.capacity else None, p.reliability, p.response_hours,
-                     ties.degree(pid), spofs.get(pid, 0)])
+                     ties.degree(pid), spofs.get(pid, 0), parts[pid]])
     return rows
 
 
 def write_team(ws: Worksheet, network: Network, plan: Plan, scores: Scores) -> int:
     header = ["partner_id", "partner", "kind", "region", "roles", "slots", "fixed_cost",
               "slot_cost", "total_cost", "capacity", "capacity_used", "capacity_share",
-              "reliability", "response_hours", "ties_in_team", "single_points_of_failure"]
+              "reliability", "response_hours", "ties_in_team", "single_points_of_failure",
+              "part_in_team"]
     return write_table(ws, header, team_rows(network, plan, scores), name="team", formats={
         "fixed_cost": MONEY, "slot_cost": MONEY, "total_cost": MONEY, "capacity": UNITS,
         "capacity_used": UNITS, "capacity_share": SHARE, "reliability": SHARE,
@@ -262,6 +272,8 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         ("answer", answer, None),
         ("input", Path(network.source).name if network.source else "(in memory)", None),
         ("profile", plan.profile.name, None),
+        ("profile weights", "; ".join(f"{k} {getattr(plan.profile, k):g}: {meaning}"
+                                      for k, meaning in WEIGHT_MEANINGS.items()), None),
         ("status", f"{plan.status} ({plan.stopped_by}), gap to proven bound {gap_text}", None),
         ("time limit, seed, workers",
          f"{plan.settings.get('time_limit_s', '-')} s, {plan.settings.get('seed', '-')}, "
@@ -387,10 +399,11 @@ def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
         ws.add_chart(chart, f"E{below}" if team_last < 30 else "N2")
 
 
-def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline | None = None
-                 ) -> Workbook:
+def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline | None = None,
+                 why: Explanations | None = None) -> Workbook:
     """The report workbook; ``today``, the plan against today's network, is worked out here
-    when the caller has not (it is None anyway without a current sheet)."""
+    when the caller has not (it is None anyway without a current sheet); ``why``, the plan's
+    explanations, adds the why sheet."""
     wb = Workbook()
     summary = wb.active
     summary.title = "summary"
@@ -404,6 +417,8 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     today = today or baseline(network, plan.profile, plan)
     if today is not None:
         write_changes(wb.create_sheet("changes"), network, today)
+    if why is not None:
+        write_why(wb.create_sheet("why"), network, why)
     write_inputs(wb.create_sheet("inputs"), network, plan)
     write_summary(summary, network, plan, scores, team_last, coverage_last, today)
     for ws in wb.worksheets[1:]:  # printed landscape, as wide as one page
@@ -415,9 +430,10 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
 
 
 def write_report(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
-                 force: bool = False, today: Baseline | None = None) -> Path:
+                 force: bool = False, today: Baseline | None = None,
+                 why: Explanations | None = None) -> Path:
     """Write the report to ``path`` atomically; never over the input, nor over another file
     without ``force``."""
     sources = inputs_of(network)
-    return save_atomic(build_report(network, plan, scores, today), path, force=force,
+    return save_atomic(build_report(network, plan, scores, today, why), path, force=force,
                        inputs=sources)

@@ -25,6 +25,9 @@ from orchestra.errors import OutputError
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+TITLE = Font(bold=True, size=14)
+LABEL = Font(bold=True)
+MONEY, SHARE, UNITS = "#,##0.00", "0.0%", "0.00"  # number formats
 MAX_WIDTH = 60
 
 
