@@ -26,6 +26,7 @@ _LAZY = {
     "write_report": "orchestra.report.workbook",
     "compare": "orchestra.procurement",
     "stress": "orchestra.procurement",
+    "explain": "orchestra.explain",
 }
 
 
@@ -39,4 +40,5 @@ def __getattr__(name: str):
 
 # ``score`` lives in ``orchestra.score`` (a package of its own, so it cannot also be a name here).
 __all__ = ["InputError", "Network", "OrchestraError", "SolveSettings", "__version__", "compare",
-           "load_network", "load_profile", "load_workbook", "plan", "stress", "write_report"]
+           "explain", "load_network", "load_profile", "load_workbook", "plan", "stress",
+           "write_report"]
