@@ -192,4 +192,6 @@ def test_plan_explain_adds_the_why_sheet(tmp_path):
     wb = openpyxl.load_workbook(out, read_only=True)
     assert "why" in wb.sheetnames
     values = [c for row in wb["why"].iter_rows(values_only=True) for c in row if c]
-    assert "price_to_win" in values and "replace_cost" in values
+    assert "what a candidate would have to bid:" in values
+    assert any(v.startswith("R17 Core ledger: P13 CoreSys Banking. Irreplaceable") for v in values)
+    assert any(v.startswith("cost_weight 1:") for v in values)

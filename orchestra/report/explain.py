@@ -90,19 +90,18 @@ def weight_rows(ex: Explanations) -> list[list[object]]:
 
 
 def write_why(ws: Worksheet, network: Network, ex: Explanations) -> None:
-    """The plan report's ``why`` sheet: the four tables and the weights, one below the other."""
-    row = 1
-    set_value(ws.cell(row=row, column=1), _status_line(ex))
-    ws.cell(row=row, column=1).font = LABEL
-    row += 2
-    for title, header, rows, formats in explanation_tables(network, ex):
-        set_value(ws.cell(row=row, column=1), title)
-        ws.cell(row=row, column=1).font = LABEL
-        row = _table(ws, header, rows, f"why_{title}", formats, start_row=row + 1) + 3
-    set_value(ws.cell(row=row, column=1), "profile weights")
-    ws.cell(row=row, column=1).font = LABEL
-    _table(ws, ["weight", "value", "meaning"], weight_rows(ex), "why_weights",
-           start_row=row + 1)
+    """The plan report's ``why`` sheet: the explanations as sentences, one a row, and the
+    profile's weights (printed like the terminal; the figures in columns are in
+    ``orchestra explain -o``)."""
+    lines = explanation_lines(network, ex) + ["", "the profile's weights:"] + [
+        f"  {name} {value:g}: {meaning}" for name, value, meaning in weight_rows(ex)]
+    for row, line in enumerate(lines, start=1):
+        cell = ws.cell(row=row, column=1)
+        set_value(cell, line.strip())
+        if line and not line.startswith(" "):
+            cell.font = LABEL
+    # One sentence a line, as wide as the longest (the page is scaled to fit its width).
+    ws.column_dimensions["A"].width = min(250, max(len(line) for line in lines) + 2)
 
 
 def build_explanation(network: Network, ex: Explanations) -> Workbook:
