@@ -308,6 +308,8 @@ def _score_lines(scores) -> list[str]:
 @click.option("--locks", "locks_path", type=click.Path(exists=True),
               help="Take the locks from this workbook or folder instead: its locks sheet, or "
                    "the assignments sheet of an orchestra report (rows with locked = yes).")
+@click.option("--blueprint", "blueprint_path", type=click.Path(dir_okay=False),
+              help="Also draw the plan's service blueprint into this .html file.")
 @click.option("--explain", "with_why", is_flag=True,
               help="Explain the plan too (see `orchestra explain`): a why sheet in the report, "
                    "explanations in the JSON, the sentences after the scores.")
@@ -315,7 +317,8 @@ def _score_lines(scores) -> list[str]:
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 def plan_command(input_path: str, output: str | None, profile_name: str | None,
                  time_limit: float | None, seed: int | None, workers: int, deterministic: bool,
-                 locks_path: str | None, with_why: bool, as_json: bool, force: bool) -> None:
+                 locks_path: str | None, blueprint_path: str | None, with_why: bool,
+                 as_json: bool, force: bool) -> None:
     """Select the team and assign every role for INPUT; print the plan and its scores."""
     import json
 
@@ -341,6 +344,10 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         from orchestra.report.workbook import write_report
 
         _write(write_report, network, result, scores, output, force=force, today=today, why=why)
+    if blueprint_path:
+        from orchestra.report.blueprint import write_blueprint
+
+        _write(write_blueprint, network, result, scores, blueprint_path, force=force)
     if as_json:
         data = plan_to_dict(result, scores, today)
         if why is not None:
@@ -358,8 +365,9 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
             lines += [""] + explanation_lines(network, why)
         for line in lines:
             click.echo(line)
-        if output:
-            click.echo(f"\nwrote {output}")
+        for path in (output, blueprint_path):
+            if path:
+                click.echo(f"\nwrote {path}")
     _end_interrupted(stopped)
     if result.status == "no solution" or result.critical_shortfalls:
         sys.exit(EXIT_SHORTFALL)
@@ -608,6 +616,37 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
         if output:
             click.echo(f"\nwrote {output}")
     _end_interrupted(stopped)
+
+
+@main.command(name="blueprint")
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The page to write (.html).")
+@click.option("--locks", "locks_path", type=click.Path(exists=True),
+              help="Take the locks from this workbook or folder (as plan --locks): with a "
+                   "report whose rows are all locked, the blueprint of that plan.")
+@click.option("--profile", "profile_name", default=None, help="Planning profile from models/.")
+@click.option("--time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=None,
+              help="Solver time limit in seconds (default: the policy's, else 60).")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Solver random seed.")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+def blueprint_command(input_path: str, output: str, locks_path: str | None,
+                      profile_name: str | None, time_limit: float | None, seed: int | None,
+                      force: bool) -> None:
+    """Plan INPUT and draw the plan as a service blueprint: one self-contained HTML page
+    (touchpoints in journey order, front and back stage, lines of interaction, visibility
+    and internal interaction) that opens offline and prints on one A3 landscape page."""
+    from orchestra.model import plan
+    from orchestra.report.blueprint import write_blueprint
+    from orchestra.score import score
+
+    network = _load(input_path, locks_path).network
+    profile = _profile(network, profile_name)
+    result = plan(network, profile, _settings(network, time_limit, seed))
+    _write(write_blueprint, network, result, score(network, result), output, force=force)
+    click.echo(f"wrote {output} ({len(network.touchpoints)} touchpoints, "
+               f"{len(result.selected)} partners, plan {result.status})")
 
 
 @main.command(name="explain")

@@ -56,6 +56,7 @@ class Touchpoint:
     channel: str = ""
     moment_of_truth: bool = False
     importance: float = 1.0
+    step: int | None = None  # place in the customer journey (the blueprint's column order)
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,14 @@ class Network:
                                  if c.role_id in ("", role.role_id))
         offers = (self.offer(pid, role) for pid in partners)
         return tuple(c for c in offers if c is not None and c.level >= role.min_level)
+
+    @cached_property
+    def journey(self) -> tuple[Touchpoint, ...]:
+        """The touchpoints in the customer's order: by ``step`` where given (those without one
+        after), then acquisition before utilization, then the input's order."""
+        order = {t.touchpoint_id: k for k, t in enumerate(self.touchpoints)}
+        return tuple(sorted(self.touchpoints, key=lambda t: (
+            t.step is None, t.step or 0, t.kind != "acquisition", order[t.touchpoint_id])))
 
     def roles_of(self, touchpoint_id: str) -> tuple[Role, ...]:
         return self._roles_by_touchpoint.get(touchpoint_id, ())

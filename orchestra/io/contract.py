@@ -169,6 +169,10 @@ SHEETS: tuple[Sheet, ...] = (
                    "yes when this encounter fixes the customer's impression for good."),
             Column("importance", NUMBER, 1.0, "Relative weight of the touchpoint.", low=0,
                    high=MAX_IMPORTANCE),
+            Column("step", INTEGER, BLANK,
+                   "Its place in the customer journey, 1 first (blank: acquisition before "
+                   "utilization, then the sheet's order); orders the blueprint's columns.",
+                   low=1, high=100_000),
         ),
         key=("touchpoint_id",),
     ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -120,7 +120,8 @@ def check_target(path: Path, *, force: bool, inputs: Sequence[Path] = (),
     """Refuse a target that is (or lies inside) an input, even with ``force``; one that exists,
     without ``force``; a wrong extension; a folder that is not there."""
     if suffix and path.suffix.lower() != suffix:
-        raise OutputError(f"{path}: the output is an Excel workbook; give it a {suffix} name")
+        what = "an Excel workbook" if suffix == ".xlsx" else f"a {suffix} file"
+        raise OutputError(f"{path}: the output is {what}; give it a {suffix} name")
     target = path.resolve()
     for source in inputs:
         source = Path(source).resolve()
@@ -146,7 +147,21 @@ def _umask() -> int:
 
 def save_atomic(wb: Workbook, path: str | Path, *, force: bool = False,
                 inputs: Sequence[Path] = ()) -> Path:
-    """Save ``wb`` to ``path`` through a temporary file in the same folder.
+    """Save ``wb`` to ``path`` atomically (``write_atomic``)."""
+    return write_atomic(wb.save, path, force=force, inputs=inputs)
+
+
+def save_text(text: str, path: str | Path, *, force: bool = False,
+              inputs: Sequence[Path] = (), suffix: str = ".html") -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (``write_atomic``)."""
+    return write_atomic(lambda temp: Path(temp).write_text(text, encoding="utf-8"), path,
+                        force=force, inputs=inputs, suffix=suffix)
+
+
+def write_atomic(save: Callable[[str], object], path: str | Path, *, force: bool = False,
+                 inputs: Sequence[Path] = (), suffix: str = ".xlsx") -> Path:
+    """Write ``path`` with ``save`` (given a file name) through a temporary file in the same
+    folder.
 
     Without ``force`` the file is created exclusively (a hard link, which fails if the name is
     taken), so of two runs writing the same name at once one wins and the other is told; with
@@ -154,7 +169,7 @@ def save_atomic(wb: Workbook, path: str | Path, *, force: bool = False,
     the file gets the usual permissions (0666 less the umask), not the temporary file's 0600.
     """
     path = Path(path)
-    check_target(path, force=force, inputs=inputs)
+    check_target(path, force=force, inputs=inputs, suffix=suffix)
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -162,7 +177,7 @@ def save_atomic(wb: Workbook, path: str | Path, *, force: bool = False,
     os.close(handle)
     try:
         os.chmod(temp, 0o666 & ~_umask())
-        wb.save(temp)
+        save(temp)
         if force:
             os.replace(temp, path)
         else:

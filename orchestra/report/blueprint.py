@@ -1,0 +1,192 @@
+"""The service blueprint: the planned network drawn on the customer journey.
+
+Laid out after Bitner, Ostrom and Morgan (2008): one column per touchpoint in journey order;
+lanes from top to bottom, physical evidence (the channel), customer actions (the touchpoint),
+the line of interaction, the front stage (roles of front-stage touchpoints), the line of
+visibility, the back stage (roles of back-stage touchpoints), the line of internal interaction,
+and support processes (back-stage roles only in-house partners serve). ``blueprint`` works out
+the lanes and boxes (plain records, shared by the HTML page and the workbook's sheet);
+``render_html`` draws them with a Jinja2 template that escapes every text from the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestra.domain import Network, Plan
+from orchestra.score import Scores
+from orchestra.score.gaps import GAPS, describe
+
+LANES = ("front", "back", "support")
+LANE_TITLES = {"evidence": "physical evidence", "customer": "customer actions",
+               "front": "front stage", "back": "back stage", "support": "support processes"}
+SEVERITY_ORDER = ("major", "minor", "none", "no data")
+# Fill by expected delivered share of the role's slots: (at least, colour, words).
+SHARE_FILLS = ((0.95, "#c9e7c9", "95 % or more"), (0.80, "#e6f2c2", "80-95 %"),
+               (0.50, "#fce4b6", "50-80 %"), (0.0, "#f4b6b6", "under 50 %"))
+SEVERITY_FILLS = {"major": "#d9534f", "minor": "#f0ad4e", "none": "#5cb85c",
+                  "no data": "#d0d0d0"}
+
+
+@dataclass(frozen=True)
+class RoleBox:
+    role_id: str
+    name: str
+    lane: str  # front / back / support
+    partners: tuple[tuple[str, bool], ...]  # (partner name, a single point of failure here)
+    filled: int
+    required: int
+    expected_share: float
+    moment_of_truth: bool
+    critical: bool
+    open_reasons: tuple[str, ...]  # "open (critical): capacity: ..." per open slot
+
+    @property
+    def fill(self) -> str:
+        return next(colour for floor, colour, _ in SHARE_FILLS if self.expected_share >= floor)
+
+    @property
+    def title(self) -> str:
+        return (f"{self.role_id} {self.name}: {self.filled} of {self.required} slots filled, "
+                f"{self.expected_share:.0%} expected delivered"
+                + ("; critical" if self.critical else "; optional"))
+
+
+@dataclass(frozen=True)
+class GapMark:
+    gap: str
+    severity: str
+    title: str
+
+    @property
+    def fill(self) -> str:
+        return SEVERITY_FILLS[self.severity]
+
+
+@dataclass(frozen=True)
+class Column:
+    touchpoint_id: str
+    name: str
+    channel: str
+    stage: str
+    kind: str
+    moment_of_truth: bool
+    gaps: tuple[GapMark, ...]
+    boxes: dict[str, tuple[RoleBox, ...]]  # lane -> role boxes
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    title: str
+    subtitle: str
+    columns: tuple[Column, ...]
+    internal_partners: tuple[str, ...]  # in-house members of the team, by name
+
+
+def _gap_marks(scores: Scores, touchpoint_id: str) -> tuple[GapMark, ...]:
+    marks = []
+    for kind in GAPS:
+        rows = [g for g in scores.gaps if g.touchpoint_id == touchpoint_id and g.gap == kind]
+        severity = min((g.severity for g in rows), key=SEVERITY_ORDER.index, default="no data")
+        title = "; ".join(describe(g) for g in rows) or f"{touchpoint_id} {kind} gap: no data"
+        marks.append(GapMark(kind, severity, title))
+    return tuple(marks)
+
+
+def blueprint(network: Network, plan: Plan, scores: Scores) -> Blueprint:
+    """The blueprint of ``plan``: columns in journey order, each role in its lane."""
+    spof = {(tid, pid) for tid, pid in scores.single_points_of_failure}
+    on_role: dict[str, list[str]] = {}
+    for a in plan.assignments:
+        on_role.setdefault(a.role_id, []).append(a.partner_id)
+    open_slots: dict[str, list[str]] = {}
+    for s in plan.shortfalls:
+        if s.role_id:
+            tag = "critical" if s.critical else "optional"
+            open_slots.setdefault(s.role_id, []).append(f"open ({tag}): {s.reason_code}")
+    columns = []
+    for tp in network.journey:
+        boxes: dict[str, list[RoleBox]] = {lane: [] for lane in LANES}
+        for role in network.roles_of(tp.touchpoint_id):
+            pids = on_role.get(role.role_id, [])
+            in_house = bool(pids) and all(network.partner[p].kind == "internal" for p in pids)
+            lane = "front" if tp.stage == "front" else "support" if in_house else "back"
+            expected = sum(network.reliability_of(p, role) for p in pids) / role.slots
+            boxes[lane].append(RoleBox(
+                role.role_id, role.name, lane,
+                tuple((network.partner[p].name, (tp.touchpoint_id, p) in spof) for p in pids),
+                len(pids), role.slots, expected, tp.moment_of_truth, role.critical,
+                tuple(open_slots.get(role.role_id, ()))))
+        columns.append(Column(tp.touchpoint_id, tp.name, tp.channel, tp.stage, tp.kind,
+                              tp.moment_of_truth, _gap_marks(scores, tp.touchpoint_id),
+                              {lane: tuple(b) for lane, b in boxes.items()}))
+    source = Path(network.source).name if network.source else "(in memory)"
+    gap = "" if plan.gap is None or plan.status == "optimal" else f", gap {plan.gap:.1%}"
+    subtitle = (f"{source} - profile {plan.profile.name} - {len(plan.selected)} partners, "
+                f"total cost {plan.total_cost:,.2f} - plan {plan.status}{gap} - "
+                f"{len(plan.critical_shortfalls)} critical slot(s) open")
+    internal = tuple(network.partner[p].name for p in plan.selected
+                     if network.partner[p].kind == "internal")
+    return Blueprint("Service blueprint", subtitle, tuple(columns), internal)
+
+
+# --- the HTML page -------------------------------------------------------------------------------
+
+COLUMN_WIDTH = 190
+LABEL_WIDTH = 130
+LINE_HEIGHT = 15
+BOX_GAP = 8
+
+
+def _box_height(box: RoleBox) -> int:
+    lines = 2 + max(1, len(box.partners)) + len(box.open_reasons)
+    return lines * LINE_HEIGHT + 10
+
+
+def _geometry(bp: Blueprint) -> dict:
+    """Lane tops and heights and each box's position, in SVG units."""
+    heights = {"evidence": 34, "customer": 78}
+    for lane in LANES:
+        tallest = max((sum(_box_height(b) + BOX_GAP for b in col.boxes[lane])
+                       for col in bp.columns), default=0)
+        heights[lane] = max(40, tallest + BOX_GAP)
+    tops, y = {}, 64
+    for lane in ("evidence", "customer", "front", "back", "support"):
+        tops[lane] = y
+        y += heights[lane]
+    placed = []
+    for k, col in enumerate(bp.columns):
+        x = LABEL_WIDTH + k * COLUMN_WIDTH
+        for lane in LANES:
+            top = tops[lane] + BOX_GAP
+            for box in col.boxes[lane]:
+                placed.append({"box": box, "x": x + 6, "y": top, "w": COLUMN_WIDTH - 12,
+                               "h": _box_height(box)})
+                top += _box_height(box) + BOX_GAP
+    width = LABEL_WIDTH + len(bp.columns) * COLUMN_WIDTH + 10
+    return {"tops": tops, "heights": heights, "placed": placed, "width": width,
+            "height": y + 40}
+
+
+def render_html(bp: Blueprint) -> str:
+    """One self-contained page: inline SVG and CSS, no script, nothing loaded from elsewhere."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("orchestra.report", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    template = env.get_template("blueprint.html.j2")
+    return template.render(bp=bp, g=_geometry(bp), column_width=COLUMN_WIDTH,
+                           label_width=LABEL_WIDTH, line_height=LINE_HEIGHT,
+                           lane_titles=LANE_TITLES, share_fills=SHARE_FILLS,
+                           severity_fills=SEVERITY_FILLS, gaps=GAPS)
+
+
+def write_blueprint(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
+                    force: bool = False) -> Path:
+    """Write the blueprint page to ``path`` atomically (never over an input)."""
+    from orchestra.report.xlsx import inputs_of, save_text
+
+    return save_text(render_html(blueprint(network, plan, scores)), path, force=force,
+                     inputs=inputs_of(network))
