@@ -1,0 +1,140 @@
+"""The service blueprint page: parsed back, hostile names as text, nothing loaded from elsewhere,
+journey order, and a real browser's screenshot."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+from conftest import ROOT, tiny_tables, write_xlsx
+
+from orchestra.io import load_network
+from orchestra.io.profiles import load_profile
+from orchestra.model import SolveSettings, plan
+from orchestra.report.blueprint import blueprint, render_html, write_blueprint
+from orchestra.score import score
+
+FAST = SolveSettings(time_limit_s=10, workers=2)
+
+
+class _Page(HTMLParser):
+    """Every text node, every tag and every attribute of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [(k, v or "") for k, v in attrs]
+
+    def handle_data(self, data):
+        if data.strip():
+            self.texts.append(data.strip())
+
+
+def _parsed(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+@pytest.fixture(scope="module")
+def bank():
+    network = load_network(ROOT / "inputs" / "bank.xlsx")
+    result = plan(network, load_profile("balanced"), FAST)
+    return network, result, score(network, result)
+
+
+def test_the_page_shows_every_touchpoint_partner_and_line(bank, tmp_path):
+    network, result, scores = bank
+    out = write_blueprint(network, result, scores, tmp_path / "bp.html")
+    page = _parsed(out.read_text(encoding="utf-8"))
+    text = " ".join(page.texts)
+    for tp in network.touchpoints:
+        assert tp.touchpoint_id in text
+    for pid in result.selected:
+        assert network.partner[pid].name[:20] in text
+    for line in ("line of interaction", "line of visibility", "line of internal interaction"):
+        assert line in page.texts
+    for lane in ("physical evidence", "customer actions", "front stage", "back stage",
+                 "support processes"):
+        assert lane in page.texts
+    assert "svg" in page.tags and "script" not in page.tags
+
+
+def test_nothing_is_loaded_from_elsewhere(bank):
+    html = render_html(blueprint(*bank))
+    page = _parsed(html)
+    assert not [(k, v) for k, v in page.attrs if k in ("src", "href", "xlink:href")]
+    assert "url(" not in html and "@import" not in html
+    # The one address is SVG's namespace name, which no browser fetches.
+    assert html.count("http") == html.count('xmlns="http://www.w3.org/2000/svg"')
+
+
+def test_hostile_names_are_text(tmp_path):
+    tables = tiny_tables()
+    for k, row in enumerate(tables["partners"]):
+        row["name"] = f'<script>alert("{k}")</script>'
+    tables["touchpoints"][0]["name"] = "Q&A <b>desk</b>"
+    network = load_network(write_xlsx(tmp_path / "in.xlsx", tables))
+    result = plan(network, load_profile("balanced"), FAST)
+    html = render_html(blueprint(network, result, score(network, result)))
+    page = _parsed(html)
+    assert "script" not in page.tags and "b" not in page.tags
+    assert "&lt;script&gt;" in html and "Q&amp;A &lt;b&gt;desk&lt;/b&gt;" in html
+
+
+def test_columns_follow_the_journey(bank):
+    network, result, scores = bank
+    ids = [c.touchpoint_id for c in blueprint(network, result, scores).columns]
+    kinds = [network.touchpoint[t].kind for t in ids]
+    assert kinds == sorted(kinds)  # acquisition before utilization, no step given
+    last = network.touchpoints[-1]
+    stepped = dataclasses.replace(network, touchpoints=tuple(
+        dataclasses.replace(t, step=1 if t is last else None) for t in network.touchpoints))
+    assert blueprint(stepped, result, scores).columns[0].touchpoint_id == last.touchpoint_id
+
+
+def test_each_role_sits_in_its_lane(bank):
+    network, result, scores = bank
+    for column in blueprint(network, result, scores).columns:
+        stage = network.touchpoint[column.touchpoint_id].stage
+        for lane, boxes in column.boxes.items():
+            for box in boxes:
+                assert (lane == "front") == (stage == "front")
+                served = [a.partner_id for a in result.assignments if a.role_id == box.role_id]
+                in_house = bool(served) and all(network.partner[p].kind == "internal"
+                                                for p in served)
+                assert (lane == "support") == (stage == "back" and in_house)
+
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: the screenshot check needs it "
+                                             "(apt install chromium)")
+def test_chromium_renders_the_page_and_prints_it_on_one_page(bank, tmp_path):
+    out = write_blueprint(*bank, tmp_path / "bp.html")
+    shot, pdf = tmp_path / "bp.png", tmp_path / "bp.pdf"
+    flags = [CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    for extra in ([f"--screenshot={shot}", "--window-size=1800,1100"],
+                  [f"--print-to-pdf={pdf}", "--no-pdf-header-footer"]):
+        subprocess.run([*flags, *extra, out.as_uri()], capture_output=True, timeout=120,
+                       check=False, env=env)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    pages = pdf.read_bytes().count(b"/Type /Page\n") + pdf.read_bytes().count(b"/Type /Page>")
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        pages = int(next(line.split()[-1] for line in info.splitlines()
+                         if line.startswith("Pages:")))
+    assert pages == 1
