@@ -131,10 +131,10 @@ def test_compare_command_on_the_bank_sets(tmp_path):
         assert {"set_id", "total_cost", "filled_share", "critical_shortfalls", "cohesion",
                 "dominated_by"} <= row.keys()
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[0] == "comparison" and len(wb.sheetnames) == 1 + len(ids)
+    assert wb.sheetnames[:2] == ["comparison", "chart"] and len(wb.sheetnames) == 2 + len(ids)
     header = [c.value for c in wb["comparison"][1]]
     assert header == ["metric", *ids]
-    assert wb["comparison"]._charts
+    assert wb["chart"]._charts
     # The cheapest is marked only among the sets that leave the fewest critical slots open.
     sheet = wb["comparison"]
     [cost_row] = [row for row in sheet.iter_rows(min_row=2) if row[0].value == "total cost"]

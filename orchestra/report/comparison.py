@@ -8,13 +8,24 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import PatternFill
-from openpyxl.utils import get_column_letter
 
 from orchestra.domain import Network
 from orchestra.procurement import Comparison, Impact, SetResult
-from orchestra.report.xlsx import MONEY, SHARE, inputs_of, save_atomic, write_table
+from orchestra.report.xlsx import (
+    MONEY,
+    SHARE,
+    inputs_of,
+    print_ready,
+    save_atomic,
+    write_table,
+)
 
+# Marker colours of the scatter chart's points, one per set.
+CHART_ROWS = 20  # rows the comparison's chart covers, above its points
+PALETTE = ("2E75B6", "C55A11", "548235", "7030A0", "BF9000", "C00000", "1F4E79", "808080")
 BEST = PatternFill("solid", fgColor="C9E7C9")  # the best of a row, as the terminal's star
 
 
@@ -122,7 +133,7 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
     ws = wb.active
     ws.title = "comparison"
     header, rows = comparison_table(comparison)
-    last = write_table(ws, header, rows, name="comparison")
+    write_table(ws, header, rows, name="comparison")
     width = len(comparison.rows)
     for k, ((_, _, _, fmt, _), best) in enumerate(zip(METRICS, stars(comparison), strict=True),
                                                    start=2):
@@ -134,7 +145,9 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
                 cell.fill = BEST
     ws.freeze_panes = "B2"
     # The scatter chart's data: one row per set, one series per set so the legend names them.
-    start = last + 3
+    # The chart on a sheet of its own, at the top, so that it prints whole; its points below.
+    ws = wb.create_sheet("chart")
+    start = CHART_ROWS
     points = [[r.set_id, r.total_cost, r.filled_share, r.expected_share]
               for r in comparison.rows]
     end = write_table(ws, ["set_id", "total_cost", "filled_share", "expected_share"], points,
@@ -153,11 +166,19 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
                         title=str(ws.cell(row=row, column=1).value))
         series.marker.symbol = "circle"
         series.marker.size = 10
+        colour = PALETTE[(row - start - 1) % len(PALETTE)]
+        series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+        series.marker.graphicalProperties.line.solidFill = colour
         series.graphicalProperties.line.noFill = True
+        series.dLbls = DataLabelList()  # each point labelled with its set's name
+        series.dLbls.showSerName = True
+        for flag in ("showVal", "showCatName", "showLegendKey", "showPercent"):
+            setattr(series.dLbls, flag, False)
+        series.dLbls.position = "r"
         chart.series.append(series)
     chart.width, chart.height = 18, 9
-    ws.add_chart(chart, f"{get_column_letter(width + 3)}2")
-    taken = {"comparison"}
+    ws.add_chart(chart, "A1")
+    taken = {"comparison", "chart"}
     for result in comparison.rows:
         sheet = wb.create_sheet(sheet_title(result.set_id, taken))
         rows = []
@@ -170,6 +191,8 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
                  for s in result.plan.shortfalls]
         write_table(sheet, ["role_id", "role", "touchpoint_id", "slot", "partner_id", "partner",
                             "cost"], rows, name=f"set_{len(taken)}", formats={"cost": MONEY})
+    print_ready(wb, "orchestra comparison", network, one_page=("chart",),
+                label_columns={"comparison": "A:A"})
     return wb
 
 
@@ -199,5 +222,6 @@ def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, 
                      "taken_over_by", "roles_unfilled", "touchpoints_losing_coverage", "status"],
                 stress_rows(network, impacts), name="stress",
                 formats={"cost_increase": MONEY, "new_total_cost": MONEY})
+    print_ready(wb, "orchestra stress", network)
     sources = inputs_of(network)
     return save_atomic(wb, path, force=force, inputs=sources)

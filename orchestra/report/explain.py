@@ -16,6 +16,7 @@ from orchestra.report.xlsx import (
     MONEY,
     SHARE,
     inputs_of,
+    print_ready,
     save_atomic,
     set_value,
     write_table,
@@ -113,14 +114,7 @@ def build_explanation(network: Network, ex: Explanations) -> Workbook:
         if title == "terms":
             _table(ws, ["weight", "value", "meaning"], weight_rows(ex), "weights",
                    start_row=last + 3)
-    for ws in wb.worksheets:
-        ws.oddHeader.center.text = f"orchestra explain: &A ({_status_line(ex)})"
-        ws.oddFooter.center.text = "page &P of &N"
-        ws.print_title_rows = "1:1"
-        ws.page_setup.orientation = "landscape"
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+    print_ready(wb, f"orchestra explain ({_status_line(ex)})", network)
     return wb
 
 

@@ -32,6 +32,7 @@ from orchestra.report.xlsx import (
     UNITS,
     fit_widths,
     inputs_of,
+    print_ready,
     save_atomic,
     set_value,
     write_table,
@@ -356,12 +357,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         if isinstance(cell.value, str) and len(cell.value) > 60:
             # Not every program fits a row to wrapped text; say how tall it is.
             ws.row_dimensions[cell.row].height = 15 * math.ceil(len(cell.value) / 60)
-    _charts(ws, team_last, coverage_last)
-    # Printed (or rendered to PDF) on one landscape page.
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
+    _charts(ws, team_last, coverage_last)  # printed on one page (``print_ready``)
 
 
 def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
@@ -421,11 +417,7 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
         write_why(wb.create_sheet("why"), network, why)
     write_inputs(wb.create_sheet("inputs"), network, plan)
     write_summary(summary, network, plan, scores, team_last, coverage_last, today)
-    for ws in wb.worksheets[1:]:  # printed landscape, as wide as one page
-        ws.page_setup.orientation = "landscape"
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+    print_ready(wb, "orchestra plan report", network, one_page=("summary",))
     return wb
 
 

@@ -78,6 +78,36 @@ def write_table(
     return last
 
 
+def print_ready(wb: Workbook, what: str, network: Network, one_page: Sequence[str] = (),
+                label_columns: dict[str, str] | None = None) -> None:
+    """Every sheet printed as a colleague expects: landscape, fitted to the page width (the
+    ``one_page`` sheets to one whole page), its header row repeated on every page (and the
+    ``label_columns`` by sheet, e.g. the comparison's metric names), a page header naming the
+    report, the sheet and the input, and a footer with the page number and count."""
+    source = Path(network.source).name if network.source else "(in memory)"
+    for ws in wb.worksheets:
+        setup = ws.page_setup
+        setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        setup.fitToWidth = 1
+        setup.fitToHeight = 1 if ws.title in one_page else 0
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.top = ws.page_margins.bottom = 0.7
+        ws.oddHeader.left.text = f"{what}: &A"
+        ws.oddHeader.right.text = _header_text(source)
+        ws.oddFooter.left.text = "&A"
+        ws.oddFooter.right.text = "page &P of &N"
+        if ws.title not in one_page and ws.max_row > 1:
+            ws.print_title_rows = "1:1"
+        if label_columns and ws.title in label_columns:
+            ws.print_title_cols = label_columns[ws.title]
+
+
+def _header_text(text: str) -> str:
+    """``text`` safe inside a page header, where & starts a code."""
+    return text.replace("&", "&&")[:120]
+
+
 def fit_widths(ws: Worksheet) -> None:
     """Column widths that fit the content, within reason."""
     widths: dict[int, int] = {}
