@@ -19,6 +19,7 @@ from orchestra.model import SolveSettings, plan
 from orchestra.model.data import ModelData
 from orchestra.model.evaluate import objective_of, objective_parts
 from orchestra.procurement import Interrupted, OnDone, parallel_settings, run_all
+from orchestra.score.cost import UNALLOCATED, fixed_cost_shares
 from orchestra.score.standards import standard_outcomes
 
 EPS = 1e-6
@@ -83,8 +84,8 @@ class RuleWhy:
 @dataclass(frozen=True)
 class Anatomy:
     """The plan's objective split into its terms, by partner and by touchpoint (fixed costs
-    shared out over each partner's slots by capacity used; what no touchpoint accounts for,
-    such as ties and standbys, under ``TEAM``)."""
+    shared out over each partner's slots by load, as ``score.cost``; what no touchpoint
+    accounts for, such as ties and standbys, under ``TEAM``)."""
 
     terms: Mapping[str, float]
     total: float
@@ -182,10 +183,18 @@ def explain_slot(network: Network, profile: Profile, base: Plan, role_id: str, p
                  if a.role_id == role_id and a.partner_id not in
                  {b.partner_id for b in base.assignments if b.role_id == role_id}]
     opened = [s for s in result.shortfalls if s.role_id == role_id]
-    if after[0] > before[0] and opened:
-        s = opened[0]
-        return SlotWhy(role_id, partner_id, "irreplaceable", None, None, None,
-                       f"{s.reason_code}: {s.reason}", exact, gap)
+    if after[0] > before[0]:  # no plan without it keeps as many critical slots filled
+        if opened:
+            s = opened[0]
+            reason = f"{s.reason_code}: {s.reason}"
+        else:
+            was = {(s.role_id, s.slot) for s in base.critical_shortfalls}
+            elsewhere = sorted({s.role_id or s.touchpoint_id for s in result.critical_shortfalls
+                                if (s.role_id, s.slot) not in was})
+            reason = (f"another partner can take it, but then {after[0] - before[0]} more "
+                      f"critical slot(s) stay open ({', '.join(elsewhere)})")
+        return SlotWhy(role_id, partner_id, "irreplaceable", None, None, None, reason, exact,
+                       gap)
     cost = objective_of(network, profile, result) - objective_of(network, profile, base)
     change = _rank_change(before, after)
     was_open = sum(1 for s in base.shortfalls if s.role_id == role_id)
@@ -446,10 +455,11 @@ def team_parts(network: Network, base: Plan) -> dict[str, str]:
 def anatomy(network: Network, profile: Profile, base: Plan) -> Anatomy:
     """The plan's objective by term, by partner and by touchpoint (see ``Anatomy``)."""
     data = ModelData(network, Rules.of(network, profile))
-    share: dict[str, list[tuple[str, float]]] = {}  # partner -> (touchpoint, capacity used)
-    for a in base.assignments:
-        share.setdefault(a.partner_id, []).append((network.role[a.role_id].touchpoint_id,
-                                                   a.capacity_used))
+    shares: dict[str, list[tuple[str, float]]] = {}  # partner -> (touchpoint, share of fixed)
+    for (pid, tid), part in fixed_cost_shares(network, base).items():
+        fixed = network.partner[pid].fixed_cost
+        if tid != UNALLOCATED and fixed > 0:
+            shares.setdefault(pid, []).append((tid, part / fixed))
     terms: dict[str, float] = {}
     by_partner: dict[str, dict[str, float]] = {}
     by_touchpoint: dict[str, dict[str, float]] = {}
@@ -464,13 +474,10 @@ def anatomy(network: Network, profile: Profile, base: Plan) -> Anatomy:
             add(by_partner, part.partner_id, part.term, part.value)
         if part.touchpoint_id is not None:
             add(by_touchpoint, part.touchpoint_id, part.term, part.value)
-        elif part.term == "cost" and share.get(part.partner_id):
-            # A fixed cost, shared over the partner's slots by capacity used (equally if none).
-            mine = share[part.partner_id]
-            total = sum(u for _, u in mine)
-            for tid, u in mine:
-                add(by_touchpoint, tid, "cost",
-                    part.value * (u / total if total > 0 else 1 / len(mine)))
+        elif part.term == "cost" and shares.get(part.partner_id):
+            # A fixed cost, shared over the partner's slots by load (``fixed_cost_shares``).
+            for tid, share in shares[part.partner_id]:
+                add(by_touchpoint, tid, "cost", part.value * share)
         else:
             add(by_touchpoint, TEAM, part.term, part.value)
     weights = {k: getattr(base.rules.profile, k) for k in WEIGHT_MEANINGS}

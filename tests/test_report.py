@@ -20,8 +20,8 @@ from orchestra.model import SolveSettings, plan
 from orchestra.report.workbook import write_report
 from orchestra.score import score
 
-SHEETS = ["summary", "team", "assignments", "coverage", "coverage_matrix", "cohesion", "gaps",
-          "shortfalls", "changes", "inputs"]  # changes: both examples have today's network
+SHEETS = ["summary", "team", "assignments", "cost", "coverage", "coverage_matrix", "cohesion",
+          "gaps", "shortfalls", "changes", "inputs"]  # changes: both examples have today's network
 FAST = SolveSettings(time_limit_s=20, workers=2)
 BALANCED = load_profile("balanced")
 
@@ -78,8 +78,12 @@ def test_report_has_every_sheet_with_the_plans_figures(example_report):
     inputs = {r["item"]: r["value"] for r in records(sheets["inputs"])}
     assert inputs["input SHA-256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     matrix = records(sheets["coverage_matrix"])
-    assert sum(v for r in matrix for k, v in r.items()
+    assert sum(v or 0 for r in matrix for k, v in r.items()
                if k not in ("touchpoint_id", "touchpoint")) == len(result.assignments)
+    # Partners by name with the id beside it; a partner without a slot there left blank.
+    assert [k for k in matrix[0] if k not in ("touchpoint_id", "touchpoint")] == [
+        f"{network.partner[p].name} ({p})" for p in result.selected]
+    assert 0 not in {v for r in matrix for v in r.values()}
 
 
 def test_report_tables_are_excel_tables_with_frozen_headers(example_report):
@@ -113,8 +117,9 @@ def test_text_from_the_input_stays_text_in_every_sheet(tmp_path):
                 if cell.value in INJECTIONS:
                     assert cell.data_type == "s", f"{ws.title}!{cell.coordinate} is a formula"
                     seen.add(cell.value)
-                elif isinstance(cell.value, str):
-                    assert not cell.value.startswith("="), f"{ws.title}!{cell.coordinate}"
+                elif isinstance(cell.value, str) and cell.value.startswith("="):
+                    # An input text inside a longer one (a header "name (id)"): still text.
+                    assert cell.data_type == "s", f"{ws.title}!{cell.coordinate}"
     assert seen == set(INJECTIONS)
 
 

@@ -261,3 +261,21 @@ def test_networkx_graph_is_built_from_the_plan():
     graph = coverage_graph(net, given_plan(net, LOWEST, [Lock("R1", "A")]))
     assert nx.has_path(graph, ("partner", "A"), ("touchpoint", "T1"))
     assert not graph.has_node(("partner", "B"))
+
+
+def test_fixed_costs_shared_by_load_reconcile_with_the_total():
+    """A (fixed 10) serves R1 (load 1, T1) and R2 (load 3, T2): T1 carries 2.5 of A's fixed cost,
+    T2 7.5. B (fixed 4) is kept in without a slot. Slots: R1 1 x 2, R2 3 x 1. Total 10 + 4 + 5."""
+    from orchestra.domain import Policy
+    from orchestra.score.cost import UNALLOCATED, cost_by_partner, cost_by_touchpoint
+
+    net = network([("A", 10, 9), ("B", 4, 9)], [("A", "x", 1, 2), ("A", "y", 1, 1)],
+                  [("R1", "x", 1, 1, 1, True, "T1"), ("R2", "y", 1, 1, 3, True, "T2")],
+                  touchpoints=(Touchpoint("T1", "one", "acquisition", "front"),
+                               Touchpoint("T2", "two", "utilization", "back")),
+                  policy=Policy(must_include=("B",)))
+    result = given_plan(net, load_profile("lowest_cost"), [Lock("R1", "A"), Lock("R2", "A")])
+    lines = {c.key: (c.slot_cost, c.fixed_cost) for c in cost_by_touchpoint(net, result)}
+    assert lines == {"T1": (2, 2.5), "T2": (3, 7.5), UNALLOCATED: (0, 4)}
+    assert sum(c.total for c in cost_by_touchpoint(net, result)) == result.total_cost == 19
+    assert sum(c.total for c in cost_by_partner(net, result)) == 19

@@ -40,6 +40,7 @@ from orchestra.report.xlsx import (
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline, baseline
 from orchestra.score.cohesion import positive_ties, team_graph
+from orchestra.score.cost import cost_by_partner, cost_by_touchpoint
 from orchestra.score.gaps import describe
 
 SEVERITY_FILLS = {
@@ -140,9 +141,12 @@ def write_coverage_matrix(ws: Worksheet, network: Network, plan: Plan) -> None:
         key = (network.role[a.role_id].touchpoint_id, a.partner_id)
         count[key] = count.get(key, 0) + 1
     partners = list(plan.selected)
-    rows = [[tp.touchpoint_id, tp.name, *(count.get((tp.touchpoint_id, p), 0) for p in partners)]
-            for tp in network.touchpoints]
-    last = write_table(ws, ["touchpoint_id", "touchpoint", *partners], rows,
+    # Names in the header, ids beside them; a partner with no slot on a touchpoint left blank.
+    rows = [[tp.touchpoint_id, tp.name,
+             *(count.get((tp.touchpoint_id, p)) for p in partners)]
+            for tp in network.journey]
+    last = write_table(ws, ["touchpoint_id", "touchpoint",
+                            *(f"{network.partner[p].name} ({p})" for p in partners)], rows,
                        name="coverage_matrix")
     if partners and rows:
         end = ws.cell(row=last, column=2 + len(partners)).coordinate
@@ -199,6 +203,24 @@ def write_gaps(ws: Worksheet, network: Network, scores: Scores) -> None:
         for severity, fill in SEVERITY_FILLS.items():
             ws.conditional_formatting.add(f"G2:G{last}", CellIsRule(
                 operator="equal", formula=[f'"{severity}"'], fill=fill))
+
+
+def write_cost(ws: Worksheet, network: Network, plan: Plan) -> None:
+    """The cost that reconciles: by touchpoint (each partner's fixed cost shared over its slots
+    by load) and by partner, each table with its total, equal to the plan's total cost."""
+    header = ["key", "name", "slot_cost", "fixed_cost_share", "total_cost"]
+    formats = {"slot_cost": MONEY, "fixed_cost_share": MONEY, "total_cost": MONEY}
+
+    def rows(lines) -> list[list[object]]:
+        out = [[c.key, c.name, c.slot_cost, c.fixed_cost, c.total] for c in lines]
+        return out + [["total", "", sum(c.slot_cost for c in lines),
+                       sum(c.fixed_cost for c in lines), sum(c.total for c in lines)]]
+
+    last = write_table(ws, ["touchpoint_id", *header[1:]],
+                       rows(cost_by_touchpoint(network, plan)), name="cost_by_touchpoint",
+                       formats=formats)
+    write_table(ws, ["partner_id", *header[1:]], rows(cost_by_partner(network, plan)),
+                name="cost_by_partner", formats=formats, start_row=last + 3)
 
 
 def write_shortfalls(ws: Worksheet, plan: Plan) -> None:
@@ -370,7 +392,7 @@ def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
         chart.y_axis.title = "total cost"
         chart.add_data(Reference(team, min_col=9, min_row=1, max_row=team_last),
                        titles_from_data=True)
-        chart.set_categories(Reference(team, min_col=1, min_row=2, max_row=team_last))
+        chart.set_categories(Reference(team, min_col=2, min_row=2, max_row=team_last))  # names
         chart.legend = None
         chart.x_axis.tickLblSkip = 1  # a label for every partner
         chart.height = max(7.5, 0.7 * (team_last - 1))
@@ -389,7 +411,7 @@ def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
         chart.y_axis.scaling.max = 1
         chart.add_data(Reference(coverage, min_col=9, max_col=10, min_row=1,
                                  max_row=coverage_last), titles_from_data=True)
-        chart.set_categories(Reference(coverage, min_col=1, min_row=2, max_row=coverage_last))
+        chart.set_categories(Reference(coverage, min_col=2, min_row=2, max_row=coverage_last))
         chart.width = 16
         chart.height = 7.5
         ws.add_chart(chart, f"E{below}" if team_last < 30 else "N2")
@@ -405,6 +427,7 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     summary.title = "summary"
     team_last = write_team(wb.create_sheet("team"), network, plan, scores)
     write_assignments_sheet(wb.create_sheet("assignments"), network, plan)
+    write_cost(wb.create_sheet("cost"), network, plan)
     coverage_last = write_coverage(wb.create_sheet("coverage"), scores)
     write_coverage_matrix(wb.create_sheet("coverage_matrix"), network, plan)
     write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
