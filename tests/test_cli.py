@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from click.testing import CliRunner
@@ -166,6 +167,16 @@ def test_plan_with_locks_from_an_edited_workbook(tmp_path):
     data = json.loads(result.output)
     locked = [(a["role_id"], a["partner_id"]) for a in data["assignments"] if a["locked"]]
     assert locked == [("R21", "P17")]  # the input's own lock (R03) is replaced
+    # The report says where the locks came from, and lists that file with its hash.
+    out = tmp_path / "report.xlsx"
+    assert run("plan", BANK, "--locks", str(locks), "-o", str(out), "--time-limit", "20"
+               ).exit_code == 0
+    report = openpyxl.load_workbook(out, read_only=True)
+    summary = {r[0]: r[1] for r in report["summary"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["locks"] == "1 slot(s) held as locked, taken from locks.xlsx"
+    inputs = {r[0]: r[1] for r in report["inputs"].iter_rows(values_only=True)}
+    assert inputs["locks file"] == "locks.xlsx"
+    assert inputs["locks SHA-256"] == hashlib.sha256(locks.read_bytes()).hexdigest()
 
 
 def test_plan_json_sets_the_plan_against_todays_network():

@@ -232,9 +232,13 @@ def write_shortfalls(ws: Worksheet, plan: Plan) -> None:
 
 def write_inputs(ws: Worksheet, network: Network, plan: Plan) -> None:
     source = Path(network.source) if network.source else None
+    locks = Path(network.locks_source) if network.locks_source else None
     rows = [
         ["input file", source.name if source else "(in memory)"],
         ["input SHA-256", sha256(source) if source and source.is_file() else "(not a file)"],
+        *([["locks file", locks.name],
+           ["locks SHA-256", sha256(locks) if locks.is_file() else "(not a file)"]]
+          if locks else []),
         ["written at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")],
         ["orchestra version", _package_version("orchestra")],
         ["ortools version", _package_version("ortools")],
@@ -294,6 +298,9 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         ("question", question, None),
         ("answer", answer, None),
         ("input", Path(network.source).name if network.source else "(in memory)", None),
+        *([("locks", f"{len(network.locks)} slot(s) held as locked"
+            + (f", taken from {Path(network.locks_source).name}" if network.locks_source
+               else " (the input's locks sheet)"), None)] if network.locks else []),
         ("profile", plan.profile.name, None),
         ("profile weights", "; ".join(f"{k} {getattr(plan.profile, k):g}: {meaning}"
                                       for k, meaning in WEIGHT_MEANINGS.items()), None),
