@@ -138,3 +138,24 @@ def test_chromium_renders_the_page_and_prints_it_on_one_page(bank, tmp_path):
         pages = int(next(line.split()[-1] for line in info.splitlines()
                          if line.startswith("Pages:")))
     assert pages == 1
+
+
+def test_the_report_carries_the_blueprint_in_cells(bank, tmp_path):
+    import openpyxl
+
+    from orchestra.report.workbook import write_report
+
+    network, result, scores = bank
+    out = write_report(network, result, scores, tmp_path / "report.xlsx")
+    ws = openpyxl.load_workbook(out)["blueprint"]
+    texts = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    for tp in network.touchpoints:
+        assert f"({tp.touchpoint_id})" in texts
+    for a in result.assignments:
+        assert f"({a.role_id})" in texts and network.partner[a.partner_id].name in texts
+    lanes = [ws.cell(row=r, column=1).value for r in range(1, ws.max_row + 1)]
+    # The three lines as borders above the front, back and support lanes.
+    for lane, style in (("front stage", "thick"), ("back stage", "mediumDashed"),
+                        ("support processes", "dotted")):
+        row = lanes.index(lane) + 1
+        assert ws.cell(row=row - 1, column=2).border.bottom.style == style

@@ -11,6 +11,7 @@ the lanes and boxes (plain records, shared by the HTML page and the workbook's s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +135,7 @@ def blueprint(network: Network, plan: Plan, scores: Scores) -> Blueprint:
 # --- the HTML page -------------------------------------------------------------------------------
 
 COLUMN_WIDTH = 190
+CELL_WIDTH = 26  # characters: a column of the workbook's blueprint sheet
 LABEL_WIDTH = 130
 LINE_HEIGHT = 15
 BOX_GAP = 8
@@ -190,3 +192,69 @@ def write_blueprint(network: Network, plan: Plan, scores: Scores, path: str | Pa
 
     return save_text(render_html(blueprint(network, plan, scores)), path, force=force,
                      inputs=inputs_of(network))
+
+
+# --- the workbook's sheet ------------------------------------------------------------------------
+
+
+def write_blueprint_sheet(ws, bp: Blueprint) -> None:
+    """The blueprint laid out in cells: lanes as rows (a lane of role boxes gets as many rows as
+    its fullest column), touchpoints as columns in journey order, the three lines as borders
+    (solid, dashed, dotted), each role's cell filled by its expected delivered share."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    from orchestra.report.xlsx import set_value
+
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    set_value(ws.cell(row=1, column=1), f"{bp.title}: {bp.subtitle}")
+    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    row = 3
+    set_value(ws.cell(row=row, column=1), LANE_TITLES["evidence"])
+    set_value(ws.cell(row=row + 1, column=1), LANE_TITLES["customer"])
+    for k, col in enumerate(bp.columns, start=2):
+        set_value(ws.cell(row=row, column=k), col.channel or "-")
+        gaps = ", ".join(f"{m.gap} {m.severity}" for m in col.gaps
+                         if m.severity in ("major", "minor"))
+        cell = ws.cell(row=row + 1, column=k)
+        set_value(cell, f"{'★ ' if col.moment_of_truth else ''}{col.name} ({col.touchpoint_id})"
+                        + (f"\ngaps: {gaps}" if gaps else ""))
+        cell.font, cell.alignment = bold, wrap
+        cell.fill = PatternFill("solid", fgColor="E8EEF8")
+    row += 2
+    lines = {"front": Side(style="thick"), "back": Side(style="mediumDashed"),
+             "support": Side(style="dotted")}
+    for lane in LANES:
+        # The line above each role lane: interaction, visibility, internal interaction.
+        for k in range(1, len(bp.columns) + 2):
+            ws.cell(row=row - 1, column=k).border = Border(bottom=lines[lane])
+        depth = max([1, *(len(col.boxes[lane]) for col in bp.columns)])
+        set_value(ws.cell(row=row, column=1), LANE_TITLES[lane])
+        for k, col in enumerate(bp.columns, start=2):
+            for offset, box in enumerate(col.boxes[lane]):
+                partners = "\n".join(f"{name}{' (F)' if fail else ''}"
+                                     for name, fail in box.partners) or "no partner"
+                text = (f"{'★ ' if box.moment_of_truth else ''}{box.name} ({box.role_id}), "
+                        f"{box.filled}/{box.required}, {box.expected_share:.0%}\n{partners}"
+                        + "".join(f"\n{reason}" for reason in box.open_reasons))
+                cell = ws.cell(row=row + offset, column=k)
+                set_value(cell, text)
+                cell.alignment = wrap
+                cell.fill = PatternFill("solid", fgColor=box.fill.lstrip("#").upper())
+        row += depth + 1
+    for r in range(3, row):
+        ws.cell(row=r, column=1).font = bold
+        ws.cell(row=r, column=1).alignment = wrap
+    set_value(ws.cell(row=row + 1, column=1),
+              "★ moment of truth; (F) fail point: no other selected partner could take over; "
+              "fill: expected delivered share (green 95 % or more, light green 80-95 %, "
+              "orange 50-80 %, red under 50 %); lines: thick = line of interaction, dashed = "
+              "line of visibility, dotted = line of internal interaction")
+    ws.column_dimensions["A"].width = 18
+    for k in range(2, len(bp.columns) + 2):
+        ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = CELL_WIDTH
+    # Not every program fits a row to its wrapped text: each row as tall as its fullest cell.
+    for r in range(3, row):
+        lines = max((sum(math.ceil(max(1, len(part)) / (CELL_WIDTH - 2))
+                         for part in str(c.value).split("\n"))
+                     for c in ws[r] if c.value is not None), default=1)
+        ws.row_dimensions[r].height = 13 * max(1, lines) + 2

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network, Plan
 from orchestra.explain import WEIGHT_MEANINGS, Explanations, team_parts
+from orchestra.report.blueprint import blueprint, write_blueprint_sheet
 from orchestra.report.explain import write_why
 from orchestra.report.xlsx import (
     LABEL,
@@ -435,6 +436,7 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     team_last = write_team(wb.create_sheet("team"), network, plan, scores)
     write_assignments_sheet(wb.create_sheet("assignments"), network, plan)
     write_cost(wb.create_sheet("cost"), network, plan)
+    write_blueprint_sheet(wb.create_sheet("blueprint"), blueprint(network, plan, scores))
     coverage_last = write_coverage(wb.create_sheet("coverage"), scores)
     write_coverage_matrix(wb.create_sheet("coverage_matrix"), network, plan)
     write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
@@ -447,7 +449,7 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
         write_why(wb.create_sheet("why"), network, why)
     write_inputs(wb.create_sheet("inputs"), network, plan)
     write_summary(summary, network, plan, scores, team_last, coverage_last, today)
-    print_ready(wb, "orchestra plan report", network, one_page=("summary",))
+    print_ready(wb, "orchestra plan report", network, one_page=("summary", "blueprint"))
     return wb
 
 
