@@ -263,3 +263,52 @@ def test_changes_sheet_sets_every_slot_of_today_against_the_plan(example_report)
     summary = {row[0]: row[1] for row in read_back(out)["summary"] if row and row[0]}
     changed = sum(1 for r in table if r["change"] != "kept")
     assert summary["contracts changing"].startswith(f"{changed} (")
+
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+def _pdf_pages(workbook: Path, folder: Path) -> list[str]:
+    done = subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir",
+                           str(folder), str(workbook)], capture_output=True, timeout=180,
+                          check=False)
+    pdf = folder / (workbook.stem + ".pdf")
+    assert done.returncode == 0 and pdf.exists(), done.stderr.decode(errors="replace")
+    text = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+@pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
+                    reason="libreoffice and pdftotext are needed to print the workbooks "
+                           "(apt install libreoffice-calc poppler-utils)")
+def test_every_printed_page_names_its_report_sheet_and_input_and_is_numbered(tmp_path):
+    """The plan report, the comparison, the stress and the explanations workbooks, printed by
+    LibreOffice: each page has the page header (report, sheet, input) and "page N of M"."""
+    from orchestra.explain import explain
+    from orchestra.procurement import compare, stress
+    from orchestra.report.comparison import write_comparison, write_stress
+    from orchestra.report.explain import write_explanation
+
+    network, result, scores = planned(BANK)
+    quick = SolveSettings(time_limit_s=3, workers=2)
+    books = {
+        "orchestra plan report": write_report(network, result, scores, tmp_path / "plan.xlsx"),
+        "orchestra comparison": write_comparison(
+            network, compare(network, network.sets[:2], BALANCED, quick), tmp_path / "c.xlsx"),
+        "orchestra stress": write_stress(
+            network, stress(network, BALANCED, result, scores, top=2, settings=quick),
+            tmp_path / "s.xlsx"),
+        "orchestra explain": write_explanation(
+            network, explain(network, BALANCED, result, roles=("R07",), settings=quick),
+            tmp_path / "e.xlsx"),
+    }
+    for title, book in books.items():
+        pages = _pdf_pages(book, tmp_path)
+        sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+        for number, page in enumerate(pages, start=1):
+            lines = [line.strip() for line in page.strip().splitlines() if line.strip()]
+            head, foot = lines[0], lines[-1]
+            assert head.startswith(title) and head.endswith("bank.xlsx"), (book.name, head)
+            assert any(f": {sheet}" in head for sheet in sheets), (book.name, head)
+            assert foot.endswith(f"page {number} of {len(pages)}"), (book.name, foot)
