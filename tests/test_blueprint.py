@@ -159,3 +159,15 @@ def test_the_report_carries_the_blueprint_in_cells(bank, tmp_path):
                         ("support processes", "dotted")):
         row = lanes.index(lane) + 1
         assert ws.cell(row=row - 1, column=2).border.bottom.style == style
+
+
+def test_the_step_column_is_read_and_checked(tmp_path):
+    from orchestra.errors import InputError
+
+    tables = tiny_tables()
+    tables["touchpoints"][0]["step"] = 3
+    network = load_network(write_xlsx(tmp_path / "in.xlsx", tables))
+    assert network.touchpoints[0].step == 3
+    tables["touchpoints"][0]["step"] = 0
+    with pytest.raises(InputError, match=r"touchpoints!\w+2"):
+        load_network(write_xlsx(tmp_path / "bad.xlsx", tables))
