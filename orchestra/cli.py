@@ -236,9 +236,12 @@ def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def _score_lines(scores) -> list[str]:
+def _score_lines(network: Network, scores) -> list[str]:
     """The scores after a plan: cohesion, coverage, single points of failure, largest gaps."""
     from orchestra.score.gaps import describe
+
+    def names(pids) -> str:
+        return ", ".join(network.who(p) for p in pids)
 
     c = scores.cohesion
     if c.split:
@@ -252,12 +255,12 @@ def _score_lines(scores) -> list[str]:
         f"           communication cost: {distances}",
     ]
     if c.isolated:
-        lines.append(f"           no tie to the rest of the team: {', '.join(c.isolated)}")
+        lines.append(f"           no tie to the rest of the team: {names(c.isolated)}")
     if c.friction_pairs:
         lines.append("           friction inside the team: " + ", ".join(
-            f"{a}-{b} ({s:g})" for a, b, s in c.friction_pairs))
+            f"{network.who(a)} - {network.who(b)} ({s:g})" for a, b, s in c.friction_pairs))
     if c.brokers:
-        lines.append(f"           brokers (the team splits without them): {', '.join(c.brokers)}")
+        lines.append(f"           brokers (the team splits without them): {names(c.brokers)}")
     groups = scores.by_group
     lines.append("coverage   slots filled / expected delivered, weighted by importance:")
     lines.append("           " + "   ".join(
@@ -275,7 +278,7 @@ def _score_lines(scores) -> list[str]:
         for r in sorted(spofs, key=lambda r: not r.moment_of_truth):
             tag = " (moment of truth)" if r.moment_of_truth else ""
             lines.append(f"  {r.touchpoint_id} {r.name}{tag}: "
-                         f"{', '.join(r.single_points_of_failure)}")
+                         f"{names(r.single_points_of_failure)}")
     else:
         lines.append("single points of failure: none")
     if scores.standards:
@@ -356,7 +359,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
             data["explanations"] = explanations_to_dict(why)
         click.echo(json.dumps(data, indent=2))
     else:
-        lines = _summary(network, result) + _score_lines(scores)
+        lines = _summary(network, result) + _score_lines(network, scores)
         if today is not None:
             lines += baseline_lines(network, result, scores, today)
         if why is not None:
@@ -441,7 +444,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
             data["against_plan"] = plan_to_dict(ours.plan, ours.scores)
         click.echo(json.dumps(data, indent=2))
     else:
-        for line in _summary(network, result) + _score_lines(scores):
+        for line in _summary(network, result) + _score_lines(network, scores):
             click.echo(line)
         for sentence in broken:
             click.echo(f"rule broken: {sentence}")

@@ -230,6 +230,13 @@ class Network:
         return MappingProxyType({(c.partner_id, c.capability, c.role_id): c
                                  for c in self.capabilities})
 
+    def who(self, partner_id: str) -> str:
+        """A partner as sentences name it: its name, the id beside it ("CareLine (P17)")."""
+        partner = self.partner.get(partner_id)
+        if partner is None or partner.name in ("", partner_id):
+            return partner_id
+        return f"{partner.name} ({partner_id})"
+
     def offer(self, partner_id: str, role: Role | str) -> Capability | None:
         """``partner_id``'s offer for ``role``: its offer made for that role, else its offer of
         the role's capability, if it has one."""

@@ -20,6 +20,10 @@ RULE = "rule"
 STANDARD = "standard"
 
 
+def _names(network: Network, pids) -> str:
+    return ", ".join(network.who(p) for p in pids)
+
+
 def rule_obstacle(network: Network, role_id: str, pid: str, assigned: Mapping[str, set[str]],
                   selected: set[str], shares: bool = True) -> str | None:
     """The rules-sheet rule that putting ``pid`` on ``role_id`` would break, as a sentence, given
@@ -32,20 +36,20 @@ def rule_obstacle(network: Network, role_id: str, pid: str, assigned: Mapping[st
         if rule.rule == "same_partner" and role_id in rule.roles:
             others = {q for r in rule.roles if r != role_id for q in assigned.get(r, ())}
             if others - {pid}:
-                return f"{rule}: {', '.join(sorted(others))} already serves the others"
+                return f"{rule}: {_names(network, sorted(others))} already serves the others"
         elif rule.rule == "single_source" and role_id in rule.roles:
             used = {q for r in rule.roles for q in assigned.get(r, ())}
             if pid not in used and len(used) >= (rule.limit or 0):
-                return f"{rule}: {len(used)} partner(s) already ({', '.join(sorted(used))})"
+                return f"{rule}: {len(used)} partner(s) already ({_names(network, sorted(used))})"
         elif rule.rule == "requires" and rule.partners[0] == pid and pid not in selected:
             missing = [q for q in rule.partners[1:] if q not in selected]
             if missing:
-                return f"{rule}: {pid} joins only with {', '.join(missing)}"
+                return f"{rule}: {network.who(pid)} joins only with {_names(network, missing)}"
         elif rule.rule == "max_share" and (not rule.partners or pid in rule.partners):
             total = sum(len(v) for v in assigned.values()) + 1
             mine = sum(1 for v in assigned.values() if pid in v) + 1
             if mine > (rule.limit or 0) * total + 1e-9:
-                return f"{rule}: {pid} would hold {mine} of {total} filled slots"
+                return f"{rule}: {network.who(pid)} would hold {mine} of {total} filled slots"
     return None
 
 
@@ -58,8 +62,8 @@ def _slower_than_standard(network: Network, rules: Rules, role: Role, pid: str) 
     for standard in network.standards:
         if (standard.touchpoint_id == role.touchpoint_id and standard.plannable
                 and standard.metric == "response_hours" and standard.too_slow(hours)):
-            return (f"{pid} answers in {hours:g} h, over the {standard.touchpoint_id} standard "
-                    f"of {standard.target:g} h")
+            return (f"{network.who(pid)} answers in {hours:g} h, over the "
+                    f"{standard.touchpoint_id} standard of {standard.target:g} h")
     return None
 
 
@@ -96,24 +100,25 @@ def explain_open_slot(
     for offer in qualified:
         pid = offer.partner_id
         partner = network.partner[pid]
+        who = network.who(pid)
         if pid in assigned.get(role.role_id, set()):
             continue  # already on this role: one partner, one slot of a role
         if pid in excluded:
-            obstacles.append((EXCLUDED, f"{pid} is excluded by the policy"))
+            obstacles.append((EXCLUDED, f"{who} is excluded by the policy"))
             continue
         if pid not in selected:
             clash = sorted(forbidden.get(pid, set()) & selected)
             if clash:
-                obstacles.append((CONFLICT, f"{pid} may not join with {', '.join(clash)} "
+                obstacles.append((CONFLICT, f"{who} may not join with {_names(network, clash)} "
                                             "(forbid_below_strength)"))
                 continue
             if rules.max_partners is not None and len(selected) >= rules.max_partners:
-                obstacles.append((MAX_PARTNERS, f"{pid} would exceed max_partners "
+                obstacles.append((MAX_PARTNERS, f"{who} would exceed max_partners "
                                                 f"({rules.max_partners})"))
                 continue
         blocked = rule_obstacle(network, role.role_id, pid, assigned, selected)
         if blocked:
-            obstacles.append((RULE, f"{pid}: {blocked}"))
+            obstacles.append((RULE, f"{who}: {blocked}"))
             continue
         slow = _slower_than_standard(network, rules, role, pid)
         if slow:
@@ -123,15 +128,15 @@ def explain_open_slot(
         free = partner.capacity - used.get(pid, 0.0)
         if need > free + 1e-9:
             by_lock = " (taken by locks)" if pid in locked else ""
-            obstacles.append((CAPACITY, f"{pid} has {max(free, 0):g} capacity left{by_lock}, "
+            obstacles.append((CAPACITY, f"{who} has {max(free, 0):g} capacity left{by_lock}, "
                                         f"needs {need:g}"))
             continue
         extra = role.load * offer.unit_cost + (0 if pid in selected else partner.fixed_cost)
         if rules.budget is not None and total_cost + extra > rules.budget + 1e-9:
-            obstacles.append((BUDGET, f"{pid} would cost {extra:,.2f} with "
+            obstacles.append((BUDGET, f"{who} would cost {extra:,.2f} with "
                                       f"{max(rules.budget - total_cost, 0):,.2f} of budget left"))
             continue
-        obstacles.append((NOT_WORTH_IT, f"{pid} could take it at {extra:,.2f}"))
+        obstacles.append((NOT_WORTH_IT, f"{who} could take it at {extra:,.2f}"))
     if not obstacles:
         return CAPACITY, (f"only {len(qualified)} qualified partner(s) for {role.slots} slots; "
                           "one partner fills at most one slot of a role")

@@ -102,7 +102,7 @@ def delivered(network: Network, plan: Plan, standard: Standard) -> tuple[float |
         if not hours:
             return None, "no assigned partner states response_hours"
         slowest, pid = max(hours)
-        return slowest, f"plan: slowest partner {pid}"
+        return slowest, f"plan: slowest partner {network.who(pid)}"
     return standard.measured, "measured"
 
 
