@@ -313,6 +313,13 @@ def _score_lines(network: Network, scores) -> list[str]:
                    "the assignments sheet of an orchestra report (rows with locked = yes).")
 @click.option("--blueprint", "blueprint_path", type=click.Path(dir_okay=False),
               help="Also draw the plan's service blueprint into this .html file.")
+@click.option("--alternatives", "alternative_count", type=click.IntRange(min=0, max=50),
+              default=0, help="Also find up to K other teams, each the best that differs from "
+                              "the plan and every earlier one in --min-difference partners.")
+@click.option("--min-difference", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Partners in which each alternative's team differs (added plus removed).")
+@click.option("--within", "within", default=None, metavar="PCT",
+              help="Stop at the first alternative more than PCT %% above the plan's objective.")
 @click.option("--explain", "with_why", is_flag=True,
               help="Explain the plan too (see `orchestra explain`): a why sheet in the report, "
                    "explanations in the JSON, the sentences after the scores.")
@@ -320,8 +327,9 @@ def _score_lines(network: Network, scores) -> list[str]:
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 def plan_command(input_path: str, output: str | None, profile_name: str | None,
                  time_limit: float | None, seed: int | None, workers: int, deterministic: bool,
-                 locks_path: str | None, blueprint_path: str | None, with_why: bool,
-                 as_json: bool, force: bool) -> None:
+                 locks_path: str | None, blueprint_path: str | None, alternative_count: int,
+                 min_difference: int, within: str | None, with_why: bool, as_json: bool,
+                 force: bool) -> None:
     """Select the team and assign every role for INPUT; print the plan and its scores."""
     import json
 
@@ -340,13 +348,22 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         click.echo("", err=True)
     scores = score(network, result)
     today = baseline(network, profile, result)
+    share = _percent(within, "--within")
     why, stopped = None, None
     if with_why and result.objective is not None:
         why, stopped = _explain(network, profile, result, settings, as_json)
+    found, side = [], None
+    if alternative_count and result.objective is not None:
+        from orchestra.tradeoffs import alternatives, side_by_side
+
+        found = alternatives(network, profile, result, alternative_count, min_difference,
+                             share, settings)
+        side = side_by_side(network, profile, result, found)
     if output:
         from orchestra.report.workbook import write_report
 
-        _write(write_report, network, result, scores, output, force=force, today=today, why=why)
+        _write(write_report, network, result, scores, output, force=force, today=today, why=why,
+               alternatives=side)
     if blueprint_path:
         from orchestra.report.blueprint import write_blueprint
 
@@ -357,6 +374,11 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
             from orchestra.report.explain import explanations_to_dict
 
             data["explanations"] = explanations_to_dict(why)
+        if side is not None:
+            from orchestra.report.plan_json import alternatives_to_dict
+
+            data["alternatives"] = alternatives_to_dict(
+                [(a, row.scores) for a, row in zip(found, side.rows[1:], strict=True)])
         click.echo(json.dumps(data, indent=2))
     else:
         lines = _summary(network, result) + _score_lines(network, scores)
@@ -366,6 +388,11 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
             from orchestra.report.explain import explanation_lines
 
             lines += [""] + explanation_lines(network, why)
+        if side is not None:
+            from orchestra.report.text import alternatives_lines
+
+            lines += ["", "the plan and its alternatives:"]
+            lines += alternatives_lines(network, side, found)
         for line in lines:
             click.echo(line)
         for path in (output, blueprint_path):
@@ -374,6 +401,20 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     _end_interrupted(stopped)
     if result.status == "no solution" or result.critical_shortfalls:
         sys.exit(EXIT_SHORTFALL)
+
+
+def _percent(text: str | None, option: str) -> float | None:
+    """A percentage option ("5" or "5%") as a share (0.05); None when not given."""
+    if text is None:
+        return None
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise click.BadParameter(f'"{text}": expected a percentage such as 5 or 5%',
+                                 param_hint=option) from None
+    if value < 0:
+        raise click.BadParameter(f'"{text}": must not be negative', param_hint=option)
+    return value / 100
 
 
 def _explain(network: Network, profile, result, settings, quiet: bool, roles=(), partners=(),
@@ -511,12 +552,16 @@ def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
               help="Time limit of each set's solve in seconds (default: the policy's, else 60).")
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Solver random seed.")
+@click.option("--profiles", "profile_names", default=None, metavar="A,B,...",
+              help="Instead of sets: plan the whole network once per profile and set the "
+                   "plans side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 def compare_command(input_path: str, set_values: tuple[str, ...], output: str | None,
                     profile_name: str | None, time_limit: float | None, seed: int | None,
-                    as_json: bool, force: bool) -> None:
-    """Compare candidate partner sets side by side, with orchestra's own choice as yardstick."""
+                    profile_names: str | None, as_json: bool, force: bool) -> None:
+    """Compare candidate partner sets side by side, with orchestra's own choice as yardstick;
+    or, with --profiles, the plans of several profiles."""
     import json
 
     from orchestra.procurement import YARDSTICK, Interrupted, candidate_sets, compare
@@ -524,6 +569,10 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     from orchestra.report.text import comparison_lines, comparison_story
 
     network = _load(input_path).network
+    if profile_names is not None:
+        _compare_profiles(network, profile_names, set_values, output, time_limit, seed,
+                          as_json, force)
+        return
     profile = _profile(network, profile_name)
     try:
         sets = candidate_sets(network, _set_option(set_values))
@@ -549,6 +598,115 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
         if any(r.set_id == YARDSTICK for r in comparison.rows):
             lines += [""] + comparison_story(comparison, network)
         for line in lines:
+            click.echo(line)
+        if output:
+            click.echo(f"\nwrote {output}")
+    _end_interrupted(stopped)
+
+
+def _compare_profiles(network: Network, profile_names: str, set_values: tuple[str, ...],
+                      output: str | None, time_limit: float | None, seed: int | None,
+                      as_json: bool, force: bool) -> None:
+    import json
+
+    from orchestra.procurement import Interrupted
+    from orchestra.report.plan_json import comparison_to_dict
+    from orchestra.report.text import profile_lines
+    from orchestra.tradeoffs import compare_profiles, differing_partners
+
+    if set_values:
+        raise OrchestraCommandError("--profiles compares profiles on the whole network; "
+                                    "leave out --set")
+    names = [n.strip() for n in profile_names.split(",") if n.strip()]
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise click.BadParameter(f'"{profile_names}": two or more different profile names',
+                                 param_hint="--profiles")
+    profiles = [_profile(network, name) for name in names]
+    bar = _progress_bar("planning profiles", not as_json and sys.stderr.isatty())
+    stopped = None
+    try:
+        comparison = compare_profiles(network, profiles, _settings(network, time_limit, seed),
+                                      on_done=bar)
+    except Interrupted as exc:
+        comparison, stopped = exc.partial, exc
+    if output:
+        from orchestra.report.comparison import write_comparison
+
+        _write(write_comparison, network, comparison, output, force=force)
+    differing = differing_partners(comparison)
+    if as_json:
+        data = comparison_to_dict(comparison)
+        data["profiles"] = names
+        for row in data["sets"]:
+            row["differing_partners"] = list(differing[row["set_id"]])
+        click.echo(json.dumps(data, indent=2))
+    else:
+        for line in profile_lines(network, comparison, differing):
+            click.echo(line)
+        if output:
+            click.echo(f"\nwrote {output}")
+    _end_interrupted(stopped)
+
+
+@main.command(name="frontier")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--budgets", default=None, metavar="FROM:TO:POINTS|A,B,...",
+              help="The budgets to plan at: evenly spaced from FROM to TO, or a list.")
+@click.option("--vary", type=click.Choice(["budget", "max_partners",
+                                           "min_partners_per_touchpoint"]),
+              default="budget", show_default=True, help="The limit that moves.")
+@click.option("--values", "value_spec", default=None, metavar="FROM:TO:POINTS|A,B,...",
+              help="The values of --vary (as --budgets).")
+@click.option("--profile", "profile_name", default=None, help="Planning profile from models/.")
+@click.option("--time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=None,
+              help="Time limit of each point's solve in seconds (default: the policy's, "
+                   "else 60).")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Solver random seed.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the frontier workbook (table and chart) here (.xlsx).")
+@click.option("--json", "as_json", is_flag=True, help="Print the points as JSON.")
+@click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec: str | None,
+                     profile_name: str | None, time_limit: float | None, seed: int | None,
+                     output: str | None, as_json: bool, force: bool) -> None:
+    """Plan INPUT at each budget (or each value of another limit) and show how cost, coverage
+    and cohesion move, and who comes in and goes out from one point to the next."""
+    import json
+
+    from orchestra.procurement import Interrupted
+    from orchestra.report.plan_json import frontier_to_dict
+    from orchestra.report.text import frontier_lines
+    from orchestra.tradeoffs import frontier, parse_values
+
+    spec = budgets if vary == "budget" and value_spec is None else value_spec
+    if spec is None or (budgets is not None and vary != "budget"):
+        raise click.UsageError("give --budgets FROM:TO:POINTS, or --vary NAME with --values")
+    try:
+        values = parse_values(spec)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--budgets/--values") from None
+    if any(v < 0 for v in values) or (vary != "budget" and any(v != int(v) or v < 1
+                                                                for v in values)):
+        raise click.BadParameter(f"{spec}: budgets are not negative; {vary} takes whole "
+                                 "numbers from 1", param_hint="--values")
+    network = _load(input_path).network
+    profile = _profile(network, profile_name)
+    bar = _progress_bar("planning points", not as_json and sys.stderr.isatty())
+    stopped = None
+    try:
+        points = frontier(network, profile, values, vary, _settings(network, time_limit, seed),
+                          on_done=bar)
+    except Interrupted as exc:
+        points, stopped = exc.partial, exc
+    if output:
+        from orchestra.report.comparison import write_frontier
+
+        _write(write_frontier, network, vary, points, output, force=force)
+    if as_json:
+        click.echo(json.dumps(frontier_to_dict(vary, points), indent=2))
+    else:
+        for line in frontier_lines(network, vary, points):
             click.echo(line)
         if output:
             click.echo(f"\nwrote {output}")

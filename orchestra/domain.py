@@ -137,6 +137,10 @@ class Policy:
     # (role, partner) pairs the plan may not use, though the partner qualifies: set by
     # ``orchestra explain`` to ask who would serve the role otherwise; never read from a sheet.
     barred: tuple[tuple[str, str], ...] = ()
+    # Teams the plan must differ from, each in at least ``min_difference`` partners (selected
+    # in one and not the other): set by ``plan --alternatives``; never read from a sheet.
+    other_than: tuple[tuple[str, ...], ...] = ()
+    min_difference: int = 2
     # The typical slot cost (the unit of the profile's weights), fixed from another network so
     # that a re-solve of a changed network weighs its terms exactly as the plan did.
     weight_unit: float | None = None
@@ -381,6 +385,13 @@ class Rules:
     horizon_periods: float = 1.0
     meet_standards: bool = True
     barred: frozenset[tuple[str, str]] = frozenset()
+    other_than: tuple[frozenset[str], ...] = ()
+    min_difference: int = 2
+
+    def differs_enough(self, team: set[str] | frozenset[str]) -> bool:
+        """Whether ``team`` differs from every team in ``other_than`` in ``min_difference``
+        partners or more."""
+        return all(len(set(team) ^ other) >= self.min_difference for other in self.other_than)
 
     @classmethod
     def of(cls, network: Network, profile: Profile) -> Rules:
@@ -402,6 +413,8 @@ class Rules:
             horizon_periods=policy.horizon_periods or 1.0,
             meet_standards=policy.meet_standards is not False,
             barred=frozenset(policy.barred),
+            other_than=tuple(frozenset(t) for t in policy.other_than),
+            min_difference=policy.min_difference,
         )
 
 

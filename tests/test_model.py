@@ -228,7 +228,7 @@ def test_policy_weights_override_the_profile_and_are_recorded():
 
 def brute_force(net: Network) -> tuple[int, int, float]:
     """(open critical, open optional, cost) of the lexicographically best plan, by enumeration
-    (locks held, barred pairs left out)."""
+    (locks held, barred pairs left out, teams too close to ``other_than`` refused)."""
     policy = net.policy
     options = []
     for role in net.roles:
@@ -263,6 +263,8 @@ def brute_force(net: Network) -> tuple[int, int, float]:
         if policy.budget is not None and cost > policy.budget + 1e-9:
             continue
         if policy.max_partners is not None and len(team) > policy.max_partners:
+            continue
+        if any(len(team ^ set(other)) < policy.min_difference for other in policy.other_than):
             continue
         if policy.forbid_below_strength is not None and any(
                 r.strength < policy.forbid_below_strength and {r.partner_a, r.partner_b} <= team

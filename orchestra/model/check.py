@@ -80,6 +80,11 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
             if lock.partner_id not in by_role.get(lock.role_id, []):
                 broken.append(f"{at([(lock.role_id, lock.partner_id)])}lock "
                               f"{lock.role_id}->{lock.partner_id} is not kept")
+    for other in rules.other_than:
+        apart = len(set(plan.selected) ^ other)
+        if apart < rules.min_difference:
+            broken.append(f"the team differs from an earlier one in {apart} partner(s), "
+                          f"fewer than {rules.min_difference}")
     if rules.max_changes is not None and network.current:
         kept = {(a.role_id, a.partner_id) for a in plan.assignments}
         ended = [c for c in network.current if (c.role_id, c.partner_id) not in kept]

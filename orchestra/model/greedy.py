@@ -25,9 +25,12 @@ class GreedyPlan:
 
     def keeps_every_rule(self, data: ModelData) -> bool:
         """Whether the plan keeps the rules the greedy cannot always keep while it builds:
-        ``max_changes`` (today's network may not fit the other rules) and the rules sheet (a
-        partner forced in may require one that never got a role)."""
+        ``max_changes`` (today's network may not fit the other rules), the rules sheet (a
+        partner forced in may require one that never got a role) and the teams it must differ
+        from (``plan --alternatives``)."""
         network = data.network
+        if not data.rules.differs_enough(self.selected | set(data.rules.must_include)):
+            return False
         limit = data.rules.max_changes
         if limit is not None and sum(1 for c in network.current if (c.role_id, c.partner_id)
                                      not in self.assigned) > limit:

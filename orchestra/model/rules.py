@@ -275,6 +275,17 @@ def add_standards(pm: PlanningModel) -> None:
         pm.standard_units = dict(zip(pm.missed, units, strict=True))
 
 
+def add_different_teams(pm: PlanningModel) -> None:
+    """The team differs from each team in ``other_than`` in at least ``min_difference``
+    partners: with T the earlier team, sum(select in T) - sum(select outside T) <= |T| - D
+    (the partners it drops plus those it adds are at least D)."""
+    rules = pm.data.rules
+    for other in rules.other_than:
+        inside = [var for pid, var in pm.select.items() if pid in other]
+        outside = [var for pid, var in pm.select.items() if pid not in other]
+        pm.model.add(sum(inside) - sum(outside) <= len(other) - rules.min_difference)
+
+
 def add_forbidden_pairs(pm: PlanningModel) -> None:
     """Two partners whose strength is below ``forbid_below_strength`` are never both selected."""
     threshold = pm.data.rules.forbid_below_strength
@@ -455,6 +466,7 @@ HARD_RULES = (
     add_max_share,
     add_standards,
     add_forbidden_pairs,
+    add_different_teams,
     add_redundancy,
     add_moment_of_truth_standby,
     add_no_idle_partners,  # after the standbys, which are duties too

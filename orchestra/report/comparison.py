@@ -225,3 +225,57 @@ def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, 
     print_ready(wb, "orchestra stress", network)
     sources = inputs_of(network)
     return save_atomic(wb, path, force=force, inputs=sources)
+
+
+def frontier_rows(network: Network, vary: str, points) -> list[list[object]]:
+    rows = []
+    for p in points:
+        changes = []
+        if p.added:
+            changes.append("in: " + ", ".join(network.who(x) for x in p.added))
+        if p.removed:
+            changes.append("out: " + ", ".join(network.who(x) for x in p.removed))
+        if p.kept_from is not None:
+            changes.append(f"plan of {p.kept_from:g} kept")
+        rows.append([p.value, p.plan.status, p.plan.gap, p.plan.total_cost, p.filled_share,
+                     p.expected_share, p.cohesion_index, p.objective, len(p.plan.selected),
+                     "; ".join(changes) or "-"])
+    return rows
+
+
+def write_frontier(network: Network, vary: str, points, path: str | Path, *,
+                   force: bool = False) -> Path:
+    """The frontier's table, and on a sheet of its own a line chart of expected coverage,
+    filled share and cohesion against total cost (one marker per point)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "frontier"
+    head = "budget" if vary == "budget" else vary
+    last = write_table(ws, [head, "status", "gap", "total_cost", "filled_share",
+                            "expected_share", "cohesion_index", "objective", "partners",
+                            "changes"], frontier_rows(network, vary, points), name="frontier",
+                       formats={"budget": MONEY, "gap": SHARE, "total_cost": MONEY,
+                                "filled_share": SHARE, "expected_share": SHARE,
+                                "cohesion_index": "0.00", "objective": MONEY})
+    chart = ScatterChart()
+    chart.title = f"Cost against coverage and cohesion as the {head} moves"
+    chart.style = 13
+    chart.scatterStyle = "lineMarker"
+    chart.x_axis.title = "total cost"
+    chart.y_axis.title = "share (coverage) / index (cohesion)"
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.scaling.max = 1
+    xs = Reference(ws, min_col=4, min_row=2, max_row=last)
+    for col, colour in ((6, PALETTE[0]), (5, PALETTE[1]), (7, PALETTE[2])):
+        series = Series(Reference(ws, min_col=col, min_row=1, max_row=last), xs,
+                        title_from_data=True)
+        series.marker.symbol = "circle"
+        series.marker.size = 8
+        series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
+        series.graphicalProperties.line.solidFill = colour
+        chart.series.append(series)
+    chart.width, chart.height = 22, 11
+    chart_sheet = wb.create_sheet("chart")
+    chart_sheet.add_chart(chart, "A1")
+    print_ready(wb, f"orchestra frontier ({head})", network, one_page=("chart",))
+    return save_atomic(wb, path, force=force, inputs=inputs_of(network))

@@ -147,3 +147,38 @@ def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
                            for t, share in i.lost_coverage], "status": i.plan.status,
          "taken_over_by": [{"role_id": r, "partner_id": p} for r, p in i.takeover]}
         for i in impacts]}
+
+
+def alternatives_to_dict(network_scores: list[tuple[object, Scores]]) -> list[dict]:
+    """``alternatives``: each alternative's plan (with ``rank``, ``added``, ``removed``) and the
+    scores' summary, from (Alternative, its scores) pairs."""
+    out = []
+    for alt, scores in network_scores:
+        p = alt.plan
+        group = scores.by_group["all"]
+        out.append({
+            "rank": alt.rank, "objective": p.objective, "bound": p.bound, "gap": p.gap,
+            "status": p.status, "total_cost": p.total_cost, "selected": list(p.selected),
+            "assignments": [{"role_id": a.role_id, "slot": a.slot, "partner_id": a.partner_id,
+                             "cost": a.cost} for a in p.assignments],
+            "shortfalls": [{"role_id": s.role_id or None, "critical": s.critical,
+                            "reason_code": s.reason_code} for s in p.shortfalls],
+            "added": list(alt.added), "removed": list(alt.removed),
+            "scores": {"filled_share": group["filled_share"],
+                       "expected_share": group["expected_share"],
+                       "cohesion_index": scores.cohesion.index,
+                       "single_points_of_failure": len(scores.single_points_of_failure)},
+        })
+    return out
+
+
+def frontier_to_dict(vary: str, points: list) -> dict:
+    """``points`` of a frontier, ascending in the varied limit."""
+    key = "budget" if vary == "budget" else vary
+    return {"vary": vary, "points": [
+        {key: p.value, "status": p.plan.status, "gap": p.plan.gap,
+         "total_cost": p.plan.total_cost, "filled_share": p.filled_share,
+         "expected_share": p.expected_share, "cohesion_index": p.cohesion_index,
+         "objective": p.objective, "selected": list(p.plan.selected),
+         "added": list(p.added), "removed": list(p.removed), "kept_from": p.kept_from}
+        for p in points]}

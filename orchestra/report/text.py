@@ -154,3 +154,49 @@ def baseline_lines(network: Network, plan: Plan, scores: Scores, today: Baseline
     lines.append(f"joining    {names(changed.new_partners)}")
     lines.append(f"leaving    {names(changed.dropped_partners)}")
     return lines
+
+
+def alternatives_lines(network: Network, comparison, found) -> list[str]:
+    """The plan and its alternatives side by side, then who comes in and goes out in each."""
+    lines = comparison_lines(comparison)
+    if not found:
+        return lines + ["no alternative: no other team keeps the plan's critical slots filled "
+                        "within the limits given"]
+    for alt in found:
+        came = ", ".join(network.who(p) for p in alt.added) or "no one"
+        went = ", ".join(network.who(p) for p in alt.removed) or "no one"
+        p = alt.plan
+        exact = "proven optimal" if p.status == "optimal" else f"{p.status}, gap " + (
+            f"{p.gap:.2%}" if p.gap is not None else "-")
+        lines.append(f"alternative {alt.rank} ({exact}): {p.total_cost:,.2f}; in: {came}; "
+                     f"out: {went}")
+    return lines
+
+
+def profile_lines(network: Network, comparison, differing: dict) -> list[str]:
+    """Profiles side by side, then the partners that set each profile's team apart."""
+    lines = comparison_lines(comparison)
+    for name, pids in differing.items():
+        lines.append(f"{name}: " + (", ".join(network.who(p) for p in pids)
+                                    or "no partner of its own"))
+    return lines
+
+
+def frontier_lines(network: Network, vary: str, points) -> list[str]:
+    """One line per point: the limit, status, cost, shares, cohesion, and what changed."""
+    head = "budget" if vary == "budget" else vary
+    lines = [f"{head:>16} {'status':>9} {'total cost':>14} {'filled':>7} {'expected':>9} "
+             f"{'cohesion':>9}  changes from the previous point"]
+    for p in points:
+        value = f"{p.value:,.2f}" if vary == "budget" else f"{p.value:g}"
+        changes = []
+        if p.added:
+            changes.append("in: " + ", ".join(network.who(x) for x in p.added))
+        if p.removed:
+            changes.append("out: " + ", ".join(network.who(x) for x in p.removed))
+        if p.kept_from is not None:
+            changes.append(f"the plan of {p.kept_from:,.2f} kept (its own search ended worse)")
+        lines.append(f"{value:>16} {p.plan.status:>9} {p.plan.total_cost:>14,.2f} "
+                     f"{p.filled_share:>7.0%} {p.expected_share:>9.0%} "
+                     f"{p.cohesion_index:>9.2f}  {'; '.join(changes) or '-'}")
+    return lines

@@ -23,7 +23,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network, Plan
 from orchestra.explain import WEIGHT_MEANINGS, Explanations, team_parts
+from orchestra.procurement import Comparison
 from orchestra.report.blueprint import blueprint, write_blueprint_sheet
+from orchestra.report.comparison import comparison_table
 from orchestra.report.explain import write_why
 from orchestra.report.xlsx import (
     LABEL,
@@ -222,6 +224,19 @@ def write_cost(ws: Worksheet, network: Network, plan: Plan) -> None:
                        formats=formats)
     write_table(ws, ["partner_id", *header[1:]], rows(cost_by_partner(network, plan)),
                 name="cost_by_partner", formats=formats, start_row=last + 3)
+
+
+def write_alternatives(ws: Worksheet, network: Network, side: Comparison) -> None:
+    """The plan and its alternatives as columns (the comparison's rows), then each
+    alternative's partners in and out."""
+    header, rows = comparison_table(side)
+    last = write_table(ws, header, rows, name="alternatives")
+    base = set(side.rows[0].plan.selected)
+    moves = [[r.set_id, ", ".join(network.who(p) for p in r.plan.selected if p not in base),
+              ", ".join(network.who(p) for p in base if p not in r.plan.selected)]
+             for r in side.rows[1:]]
+    write_table(ws, ["alternative", "in", "out"], moves, name="alternative_moves",
+                start_row=last + 3)
 
 
 def write_shortfalls(ws: Worksheet, plan: Plan) -> None:
@@ -426,7 +441,8 @@ def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
 
 
 def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline | None = None,
-                 why: Explanations | None = None) -> Workbook:
+                 why: Explanations | None = None, alternatives: Comparison | None = None
+                 ) -> Workbook:
     """The report workbook; ``today``, the plan against today's network, is worked out here
     when the caller has not (it is None anyway without a current sheet); ``why``, the plan's
     explanations, adds the why sheet."""
@@ -447,6 +463,8 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
         write_changes(wb.create_sheet("changes"), network, today)
     if why is not None:
         write_why(wb.create_sheet("why"), network, why)
+    if alternatives is not None:
+        write_alternatives(wb.create_sheet("alternatives"), network, alternatives)
     write_inputs(wb.create_sheet("inputs"), network, plan)
     write_summary(summary, network, plan, scores, team_last, coverage_last, today)
     print_ready(wb, "orchestra plan report", network, one_page=("summary", "blueprint"))
@@ -455,9 +473,9 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
 
 def write_report(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
                  force: bool = False, today: Baseline | None = None,
-                 why: Explanations | None = None) -> Path:
+                 why: Explanations | None = None, alternatives: Comparison | None = None
+                 ) -> Path:
     """Write the report to ``path`` atomically; never over the input, nor over another file
     without ``force``."""
-    sources = inputs_of(network)
-    return save_atomic(build_report(network, plan, scores, today, why), path, force=force,
-                       inputs=sources)
+    book = build_report(network, plan, scores, today, why, alternatives)
+    return save_atomic(book, path, force=force, inputs=inputs_of(network))

@@ -1,0 +1,214 @@
+"""Trade-offs in view: genuinely different good teams, profiles side by side, and the frontier
+of cost against coverage as a budget (or another limit) moves.
+
+Alternatives are solved one after another (each must differ from the plan and every earlier
+alternative: ``Policy.other_than``, enforced by ``add_different_teams``); profiles and frontier
+points are independent solves, run in parallel like ``compare``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from orchestra.domain import Network, Plan, Profile
+from orchestra.explain import rank
+from orchestra.model import SolveSettings, plan
+from orchestra.model.evaluate import objective_of
+from orchestra.procurement import (
+    Comparison,
+    Interrupted,
+    OnDone,
+    SetResult,
+    dominators,
+    parallel_settings,
+    run_all,
+)
+from orchestra.score import score
+
+PLAN = "plan"
+VARIES = ("budget", "max_partners", "min_partners_per_touchpoint")
+LOOSER_UPWARDS = ("budget", "max_partners")  # a higher value admits every plan of a lower
+
+
+# --- alternatives --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alternative:
+    rank: int  # 1, 2, ...
+    plan: Plan
+    added: tuple[str, ...]  # partners in it and not in the plan
+    removed: tuple[str, ...]  # partners in the plan and not in it
+
+
+def alternative_name(k: int) -> str:
+    return f"alternative {k}"
+
+
+def alternatives(network: Network, profile: Profile, base: Plan, count: int,
+                 min_difference: int = 2, within: float | None = None,
+                 settings: SolveSettings | None = None,
+                 stop: threading.Event | None = None) -> list[Alternative]:
+    """Up to ``count`` more plans, each the best plan (same profile and rules) whose team
+    differs from the plan's and from every earlier alternative's in at least
+    ``min_difference`` partners; stops at the first that ranks worse than the plan on open
+    critical slots, finds no plan, or (``within``, a share such as 0.05) costs more than that
+    share above the plan's objective."""
+    settings = settings or SolveSettings()
+    teams = [tuple(base.selected)]
+    found: list[Alternative] = []
+    target = base.objective
+    for k in range(1, count + 1):
+        policy = replace(network.policy, other_than=tuple(teams), min_difference=min_difference)
+        result = plan(replace(network, policy=policy), profile, settings,
+                      warm_start=found[-1].plan if found else base, stop=stop)
+        if result.objective is None or rank(network, result)[0] > rank(network, base)[0]:
+            break
+        if within is not None and target is not None and (
+                objective_of(network, profile, result) > target + within * abs(target)):
+            break
+        team = set(result.selected)
+        found.append(Alternative(k, result, tuple(sorted(team - set(base.selected))),
+                                 tuple(sorted(set(base.selected) - team))))
+        teams.append(tuple(result.selected))
+        if stop is not None and stop.is_set():
+            break
+    return found
+
+
+def side_by_side(network: Network, profile: Profile, base: Plan,
+                 found: Sequence[Alternative]) -> Comparison:
+    """The plan and its alternatives in the comparison layout (rows scored, dominated named)."""
+    rows = [SetResult(PLAN, (), base, score(network, base))]
+    rows += [SetResult(alternative_name(a.rank), (), a.plan, score(network, a.plan))
+             for a in found]
+    return Comparison(profile, tuple(replace(r, dominated_by=dominators(rows, r)) for r in rows))
+
+
+# --- profiles side by side -----------------------------------------------------------------------
+
+
+def compare_profiles(network: Network, profiles: Sequence[Profile],
+                     settings: SolveSettings | None = None,
+                     on_done: OnDone | None = None) -> Comparison:
+    """The unrestricted network planned once per profile, in the comparison layout (the
+    first profile is the comparison's own). Ctrl-C: ``Interrupted`` with what finished."""
+    settings = settings or SolveSettings()
+    _, each = parallel_settings(settings, len(profiles))
+
+    def job(profile: Profile) -> Callable[[threading.Event], SetResult]:
+        def run(stop: threading.Event) -> SetResult:
+            result = plan(network, profile, each, stop=stop)
+            return SetResult(profile.name, (), result, score(network, result))
+        return run
+
+    def assemble(done: Sequence[SetResult | None]) -> Comparison:
+        rows = [r for r in done if r is not None]
+        return Comparison(profiles[0], tuple(replace(r, dominated_by=dominators(rows, r))
+                                             for r in rows))
+
+    try:
+        return assemble(run_all([job(p) for p in profiles], settings, on_done))
+    except Interrupted as stopped:
+        raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
+
+
+def differing_partners(comparison: Comparison) -> dict[str, tuple[str, ...]]:
+    """Per row, its partners that are not in every row's team."""
+    teams = [set(r.plan.selected) for r in comparison.rows]
+    common = set.intersection(*teams) if teams else set()
+    return {r.set_id: tuple(p for p in r.plan.selected if p not in common)
+            for r in comparison.rows}
+
+
+# --- the frontier --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    value: float  # the budget (or the varied limit)
+    plan: Plan
+    filled_share: float
+    expected_share: float
+    cohesion_index: float
+    objective: float | None  # on the profile, in the network's own units
+    added: tuple[str, ...] = ()  # against the previous point
+    removed: tuple[str, ...] = ()
+    kept_from: float | None = None  # the value whose plan was kept (see ``frontier``)
+
+
+def with_limit(network: Network, vary: str, value: float) -> Network:
+    """``network`` with the policy's ``vary`` limit set to ``value``."""
+    if vary not in VARIES:
+        raise ValueError(f"vary must be one of {VARIES}, got {vary!r}")
+    number = value if vary == "budget" else int(value)
+    return replace(network, policy=replace(network.policy, **{vary: number}))
+
+
+def frontier(network: Network, profile: Profile, values: Sequence[float],
+             vary: str = "budget", settings: SolveSettings | None = None,
+             on_done: OnDone | None = None) -> list[FrontierPoint]:
+    """The plan at each value of the limit ``vary`` (ascending), in parallel. A higher budget
+    or max_partners admits every plan of a lower one, so where a point's own search ended worse
+    (on the model's ranks, then the objective) than a lower point's plan, that plan is kept for
+    it and named in ``kept_from``: more budget never gives a worse plan. (A higher
+    min_partners_per_touchpoint asks more, so its points stand as solved.) Ctrl-C:
+    ``Interrupted`` with the points that finished."""
+    settings = settings or SolveSettings()
+    values = sorted(set(values))
+    _, each = parallel_settings(settings, len(values))
+
+    def job(value: float) -> Callable[[threading.Event], Plan]:
+        def run(stop: threading.Event) -> Plan:
+            return plan(with_limit(network, vary, value), profile, each, stop=stop)
+        return run
+
+    def assemble(solved: Sequence[Plan | None]) -> list[FrontierPoint]:
+        points: list[FrontierPoint] = []
+        best: tuple | None = None  # (key, value, plan) of the best plan of a tighter limit
+        for value, result in zip(values, solved, strict=True):
+            if result is None:
+                continue
+            kept = None
+            if result.objective is not None and vary in LOOSER_UPWARDS:
+                key = (*rank(network, result), objective_of(network, profile, result))
+                if best is not None and best[0] < key:
+                    kept, result = best[1], best[2]
+                    key = best[0]
+                if best is None or key <= best[0]:
+                    best = (key, value if kept is None else best[1], result)
+            scores = score(network, result)
+            previous = set(points[-1].plan.selected) if points else set(result.selected)
+            team = set(result.selected)
+            group = scores.by_group["all"]
+            points.append(FrontierPoint(
+                value, result, group["filled_share"] or 0.0, group["expected_share"] or 0.0,
+                scores.cohesion.index,
+                objective_of(network, profile, result) if result.objective is not None
+                else None, tuple(sorted(team - previous)), tuple(sorted(previous - team)),
+                kept))
+        return points
+
+    try:
+        return assemble(run_all([job(v) for v in values], settings, on_done))
+    except Interrupted as stopped:
+        raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
+
+
+def parse_values(text: str) -> list[float]:
+    """``from:to:points`` (evenly spaced, both ends included) or a comma-separated list."""
+    text = text.strip()
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ValueError(f'"{text}": expected FROM:TO:POINTS or a list A,B,C')
+        low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+        if count < 2 or high <= low:
+            raise ValueError(f'"{text}": TO must exceed FROM and POINTS be at least 2')
+        return [low + (high - low) * k / (count - 1) for k in range(count)]
+    values = [float(v) for v in text.split(",") if v.strip()]
+    if not values:
+        raise ValueError(f'"{text}": no values')
+    return values
