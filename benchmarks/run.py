@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py --quick    # S and M only, reading on 1,000 partners
     .venv/bin/python benchmarks/run.py --today    # only: M and L with and without today's network
     .venv/bin/python benchmarks/run.py --standards  # only: M and L with and without standards
+    .venv/bin/python benchmarks/run.py --tradeoffs  # only: alternatives and a frontier on M
 
 Networks are generated with a fixed seed (``orchestra generate``); each is written as a
 workbook, loaded, planned with the balanced profile, and compared with the greedy heuristic
@@ -176,6 +177,32 @@ def bench_procurement(folder: Path, profile_name: str, sets: int = 20) -> None:
           f"objective than the plan (not proven optimal)", flush=True)
 
 
+def bench_tradeoffs(folder: Path, profile_name: str) -> None:
+    """3 alternatives (10 s each) and a 9-point budget frontier (10 s a point) on M."""
+    from orchestra.tradeoffs import alternatives, frontier
+
+    net = load_network(folder / "M.xlsx")
+    profile = load_profile(profile_name)
+    settings = SolveSettings(time_limit_s=10)
+    base = plan(net, profile, settings)
+    t0 = time.perf_counter()
+    found = alternatives(net, profile, base, 3, settings=settings)
+    alt_s = time.perf_counter() - t0
+    print(f"alternatives M: plan {base.total_cost:,.0f} ({base.status}), 3 alternatives "
+          f"(10 s each, sequential): {alt_s:.1f}s; "
+          + "; ".join(f"{a.plan.total_cost:,.0f} {a.plan.status} +{len(a.added)}/-"
+                      f"{len(a.removed)}" for a in found), flush=True)
+    low, high = 0.85 * base.total_cost, 1.25 * base.total_cost
+    values = [low + (high - low) * k / 8 for k in range(9)]
+    t0 = time.perf_counter()
+    points = frontier(net, profile, values, settings=settings)
+    front_s = time.perf_counter() - t0
+    kept = sum(1 for p in points if p.kept_from is not None)
+    print(f"frontier M: 9 budgets {low:,.0f}-{high:,.0f} (10 s a point, two at a time): "
+          f"{front_s:.1f}s; filled {points[0].filled_share:.0%}-{points[-1].filled_share:.0%}, "
+          f"{kept} point(s) kept a tighter budget's plan", flush=True)
+
+
 def bench_reading(folder: Path, partners: int) -> None:
     import openpyxl
 
@@ -222,6 +249,8 @@ def main() -> None:
     parser.add_argument("--gap-limit", type=float, default=10.0)
     parser.add_argument("--today", action="store_true",
                         help="only the today's-network comparison (M, and L unless --quick)")
+    parser.add_argument("--tradeoffs", action="store_true",
+                        help="only: 3 alternatives and a 9-point frontier on M")
     parser.add_argument("--standards", action="store_true",
                         help="only the standards-and-rules comparison (M, and L unless --quick)")
     args = parser.parse_args()
@@ -232,6 +261,11 @@ def main() -> None:
                     "on-time standards": _only("on_time_rate", False)})}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.tradeoffs:
+            write_input_workbook(folder / "M.xlsx", generate_tables(*SIZES["M"][:2], seed=1),
+                                 force=True)
+            bench_tradeoffs(folder, args.profile)
+            return
         chosen = [k for k in variants if getattr(args, k)]
         for key in chosen:
             bench_variant(folder, ("M",) if args.quick else ("M", "L"), *variants[key])
@@ -244,6 +278,7 @@ def main() -> None:
         bench_reading(folder, 1000 if args.quick else 5000)
         if not args.quick:
             bench_procurement(folder, args.profile)
+            bench_tradeoffs(folder, args.profile)
     files = ["gap1.txt", "gap12.txt"] if args.quick else (
         [f"gap{i}.txt" for i in range(1, 13)] + ["gapa.txt", "gapb.txt", "gapc.txt"])
     bench_gap(files, args.gap_limit)

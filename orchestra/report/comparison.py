@@ -262,9 +262,11 @@ def write_frontier(network: Network, vary: str, points, path: str | Path, *,
     chart.style = 13
     chart.scatterStyle = "lineMarker"
     chart.x_axis.title = "total cost"
-    chart.y_axis.title = "share (coverage) / index (cohesion)"
+    chart.y_axis.title = "shares of slots; cohesion index (0 to 1)"
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 1
+    chart.y_axis.number_format = "0.00"
+    chart.x_axis.number_format = "#,##0"
     xs = Reference(ws, min_col=4, min_row=2, max_row=last)
     for col, colour in ((6, PALETTE[0]), (5, PALETTE[1]), (7, PALETTE[2])):
         series = Series(Reference(ws, min_col=col, min_row=1, max_row=last), xs,
@@ -273,6 +275,7 @@ def write_frontier(network: Network, vary: str, points, path: str | Path, *,
         series.marker.size = 8
         series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
         series.graphicalProperties.line.solidFill = colour
+        series.smooth = False  # straight segments: nothing is known between two points
         chart.series.append(series)
     chart.width, chart.height = 22, 11
     chart_sheet = wb.create_sheet("chart")
