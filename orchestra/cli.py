@@ -155,10 +155,21 @@ def validate(input_path: str) -> None:
 
 
 @main.command()
-@click.argument("out", type=click.Path(dir_okay=False))
+@click.argument("out", type=click.Path(dir_okay=False), required=False)
+@click.option("--markdown", is_flag=True,
+              help="Print the contract as Markdown (every sheet, column and policy key) "
+                   "instead of writing a workbook.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
-def template(out: str, force: bool) -> None:
-    """Write the input contract as an empty workbook OUT, with a README sheet and dropdowns."""
+def template(out: str | None, markdown: bool, force: bool) -> None:
+    """Write the input contract as an empty workbook OUT, with a README sheet and dropdowns;
+    or, with --markdown, print it."""
+    if markdown:
+        from orchestra.io.contract import contract_markdown
+
+        click.echo(contract_markdown(), nl=False)
+        return
+    if out is None:
+        raise click.UsageError("give OUT, the workbook to write, or --markdown")
     from orchestra.report.inputs import write_input_workbook
 
     _write(write_input_workbook, out, force=force)

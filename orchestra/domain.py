@@ -122,6 +122,12 @@ class Expectation:
 class Policy:
     """Rules the company sets for this plan. ``None`` means "no limit" / "not set"."""
 
+    @property
+    def money_unit(self) -> str:
+        """How money figures are labelled: "EUR per month", "EUR", "per month" or ""."""
+        per = f"per {self.period}" if self.period else ""
+        return " ".join(part for part in (self.currency or "", per) if part)
+
     budget: float | None = None
     max_partners: int | None = None
     min_partners_per_touchpoint: int | None = None
@@ -134,6 +140,9 @@ class Policy:
     max_changes: int | None = None  # most of today's (role, partner) pairs the plan may end
     horizon_periods: float | None = None  # one-off costs are spread over this many periods
     meet_standards: bool | None = None  # hard standards as planning rules (default yes)
+    currency: str | None = None  # e.g. EUR: every money figure is in it
+    period: str | None = None  # e.g. month: every recurring figure is per one of them
+    survey_scale: tuple[float, float] = (1.0, 7.0)  # the expectations sheet's scores lie on it
     # (role, partner) pairs the plan may not use, though the partner qualifies: set by
     # ``orchestra explain`` to ask who would serve the role otherwise; never read from a sheet.
     barred: tuple[tuple[str, str], ...] = ()

@@ -50,7 +50,7 @@ def test_validate_bad_input_exits_2_with_every_problem(tmp_path):
 def test_plan_json_on_the_bank_example():
     result = run("plan", BANK, "--json", "--time-limit", "20", "--workers", "2")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     for key in ("status", "objective", "bound", "gap", "total_cost", "selected", "assignments",
                 "shortfalls", "profile"):
         assert key in data
@@ -70,7 +70,7 @@ def test_plan_with_a_critical_shortfall_exits_1(tmp_path):
     path = write_xlsx(tmp_path / "short.xlsx", tables)
     result = run("plan", str(path), "--json", "--time-limit", "5")
     assert result.exit_code == 1
-    [short] = json.loads(result.output)["shortfalls"]
+    [short] = json.loads(result.stdout)["shortfalls"]
     assert short["role_id"] == "R1" and short["slot"] == 1
     assert short["reason"] == "no partner has call at level 5 or above (best offered: level 3)"
 
@@ -111,7 +111,7 @@ def test_generate_is_seeded(tmp_path):
 
 def test_plan_json_has_scores_showing_the_bank_weak_spots():
     result = run("plan", BANK, "--json", "--time-limit", "20", "--workers", "2")
-    scores = json.loads(result.output)["scores"]
+    scores = json.loads(result.stdout)["scores"]
     assert {"cohesion", "coverage", "gaps"} <= scores.keys()
     coverage = {row["touchpoint_id"]: row for row in scores["coverage"]}
     for row in coverage.values():
@@ -130,10 +130,10 @@ def test_score_a_plan_made_by_hand(tmp_path):
     out = tmp_path / "plan.xlsx"
     planned = run("plan", BANK, "-o", str(out), "--json", "--time-limit", "20")
     # -o and --json together: the JSON is the whole output.
-    cost = json.loads(planned.output)["total_cost"]
+    cost = json.loads(planned.stdout)["total_cost"]
     result = run("score", BANK, "--locks", str(out), "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["status"] == "given" and data["total_cost"] == cost
     assert data["rules_broken"] == [] and "scores" in data
 
@@ -164,7 +164,7 @@ def test_plan_with_locks_from_an_edited_workbook(tmp_path):
     wb.save(locks)
     result = run("plan", BANK, "--locks", str(locks), "--json", "--time-limit", "20")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     locked = [(a["role_id"], a["partner_id"]) for a in data["assignments"] if a["locked"]]
     assert locked == [("R21", "P17")]  # the input's own lock (R03) is replaced
     # The report says where the locks came from, and lists that file with its hash.
@@ -185,7 +185,7 @@ def test_plan_json_sets_the_plan_against_todays_network():
     network = load_network(BANK)
     result = run("plan", BANK, "--json", "--time-limit", "10")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     base = data["baseline"]
     assert set(base) == {"total_cost", "filled_share", "expected_share", "cohesion_index",
                          "critical_shortfalls"}
@@ -212,7 +212,7 @@ def test_plan_json_sets_the_plan_against_todays_network():
 def test_plan_without_todays_network_has_no_baseline_keys(tmp_path):
     tables = tiny_tables()
     result = run("plan", str(write_xlsx(tmp_path / "t.xlsx", tables)), "--json")
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert not {"baseline", "transition_cost", "savings", "changes"} & data.keys()
 
 
@@ -223,7 +223,7 @@ def test_max_changes_zero_plans_todays_network(tmp_path):
     tables["policy"].append({"key": "max_changes", "value": 0})
     result = run("plan", str(write_xlsx(tmp_path / "b.xlsx", tables)), "--json",
                  "--time-limit", "10")
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["changes"]["replaced"] == [] and data["changes"]["ended"] == []
     assert {(a["role_id"], a["partner_id"]) for a in data["assignments"]} >= {
         (row["role_id"], row["partner_id"]) for row in tables["current"]}
@@ -243,14 +243,14 @@ def test_meet_standards_false_gives_the_plan_made_without_standards(tmp_path):
             path = write_xlsx(tmp_path / f"{name}-{label}.xlsx", tables)
             result = run("plan", str(path), "--json", "--deterministic", "--time-limit", "5",
                          "--seed", "3")
-            plans.append(json.loads(result.output))
+            plans.append(json.loads(result.stdout))
         assert plans[0]["assignments"] == plans[1]["assignments"], name
         assert plans[0]["objective"] == plans[1]["objective"], name
         assert all(o["enforced"] is False for o in plans[0]["scores"]["standards"])
 
 
 def test_standards_in_the_json_say_met_missed_and_why():
-    data = json.loads(run("plan", BANK, "--json", "--time-limit", "20").output)
+    data = json.loads(run("plan", BANK, "--json", "--time-limit", "20").stdout)
     by = {(o["touchpoint_id"], o["metric"]): o for o in data["scores"]["standards"]}
     # T10 promises 0.05 h; the fastest phone-agent partner answers in 0.5 h (CareLine).
     t10 = by[("T10", "response_hours")]

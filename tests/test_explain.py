@@ -148,7 +148,7 @@ def test_explain_json_covers_every_slot_and_candidate_with_exact_figures(tmp_pat
     out = tmp_path / "why.xlsx"
     result = run("explain", BANK, "--time-limit", "30", "--json", "-o", str(out))
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     why = data["explanations"]
     slots = {(a["role_id"], a["partner_id"]) for a in data["assignments"]}
     assert {(a["role_id"], a["partner_id"]) for a in why["assignments"]} == slots

@@ -237,11 +237,11 @@ def test_policy_unknown_key_is_a_warning(tmp_path):
     tables = tiny_tables()
     tables["policy"].append({"key": "colour", "value": "blue"})
     loaded = load(write_xlsx(tmp_path / "in.xlsx", tables))
-    assert [str(w) for w in loaded.warnings] == [
+    assert [str(w) for w in loaded.warnings if w.where.startswith("policy")] == [
         'policy!A3: unknown policy key "colour" ignored (expected one of budget, max_partners, '
         "min_partners_per_touchpoint, must_include, exclude, forbid_below_strength, "
-        "time_limit_s, profile, seed, max_changes, meet_standards, horizon_periods, cost_weight, "
-        "fill_weight, "
+        "time_limit_s, profile, seed, max_changes, meet_standards, horizon_periods, currency, "
+        "period, survey_scale, cost_weight, fill_weight, "
         "moment_of_truth_factor, reliability_weight, cohesion_weight)"]
 
 
@@ -507,3 +507,104 @@ def test_todays_network_is_checked_to_the_cell(tmp_path):
         "policy!B3: max_changes is 0 but exclude already ends 1 of today's assignments "
         "(R1:B) (expected max_changes of at least 1)",
     ]
+
+
+# --- mistakes the column checks alone let through ------------------------------------------------
+
+
+def test_a_reliability_written_as_a_percentage_says_so(tmp_path):
+    tables = tiny_tables()
+    tables["partners"][0]["reliability"] = 98
+    assert problems(tmp_path, tables) == [
+        "partners!G2: reliability got 98: looks like a percentage: write 0.98 for 98 % "
+        "(expected a number from 0 to 1)"]
+
+
+def test_an_on_time_rate_written_as_a_percentage_says_so(tmp_path):
+    tables = tiny_tables()
+    tables["standards"].append({"touchpoint_id": "T1", "metric": "on_time_rate",
+                                "direction": "higher", "target": 98})
+    assert problems(tmp_path, tables) == [
+        "standards!E3: on_time_rate target 98: looks like a percentage: write 0.98 for 98 % "
+        "(expected a share from 0 to 1)"]
+
+
+def test_a_target_looser_than_the_customers_expectation_is_a_warning(tmp_path):
+    tables = tiny_tables()  # response_hours: customers expect 1 h, the target is 2 h
+    loaded = load(write_xlsx(tmp_path / "in.xlsx", tables))
+    assert "standards!E2: target 2 is looser than what customers expect (1): the " \
+        "specification gap is built into the standard (expected a target at least as " \
+        "demanding as 1)" in [str(w) for w in loaded.warnings]
+    tables["standards"][0]["target"] = 1
+    loaded = load(write_xlsx(tmp_path / "ok.xlsx", tables))
+    assert not [w for w in loaded.warnings if w.where.startswith("standards")]
+
+
+def test_survey_scores_off_the_scale_are_errors(tmp_path):
+    tables = tiny_tables()
+    tables["expectations"][0]["customer_expected"] = 9
+    assert problems(tmp_path, tables) == [
+        "expectations!C2: customer_expected 9 is off the survey scale 1-7 (expected a score "
+        "from 1 to 7 (or set the policy key survey_scale))"]
+    tables["policy"].append({"key": "survey_scale", "value": "1-10"})
+    assert load_network(write_xlsx(tmp_path / "ten.xlsx", tables)).policy.survey_scale == \
+        (1, 10)
+    tables["policy"][-1]["value"] = "7-1"
+    assert problems(tmp_path, tables) == [
+        'policy!B3: survey_scale got "7-1" (expected LOW-HIGH with LOW below HIGH, e.g. 1-7 '
+        "or 1-5)"]
+
+
+def test_a_perception_score_without_its_soft_standard_says_which_row_to_add(tmp_path):
+    tables = tiny_tables()
+    loaded = load(write_xlsx(tmp_path / "in.xlsx", tables))
+    assert ("expectations!E2: no perception gap for T1 empathy: it needs a soft standard "
+            "(expected a standards row: touchpoint_id T1, metric empathy, direction higher, "
+            "measured = the company's own score on the survey scale)"
+            ) in [str(w) for w in loaded.warnings]
+    tables["standards"].append({"touchpoint_id": "T1", "metric": "empathy",
+                                "direction": "higher", "measured": 5})
+    loaded = load(write_xlsx(tmp_path / "ok.xlsx", tables))
+    assert not [w for w in loaded.warnings if w.where.startswith("expectations")]
+
+
+def test_currency_and_period_are_read():
+    from orchestra.domain import Policy
+
+    assert Policy(currency="EUR", period="month").money_unit == "EUR per month"
+    assert Policy().money_unit == ""
+
+
+def test_the_committed_contract_doc_is_current():
+    from orchestra.io.contract import contract_markdown
+
+    committed = (Path(__file__).resolve().parents[1] / "docs" / "contract.md").read_text(
+        encoding="utf-8")
+    assert committed == contract_markdown(), "run: orchestra template --markdown > docs/contract.md"
+
+
+def test_the_template_readme_states_every_default_and_unit(tmp_path):
+    import openpyxl
+
+    from orchestra.io.contract import SHEETS, default_text
+    from orchestra.report.inputs import write_input_workbook
+
+    out = write_input_workbook(tmp_path / "t.xlsx")
+    rows = list(openpyxl.load_workbook(out)["README"].iter_rows(values_only=True))
+    header = rows[4]
+    assert header[:7] == ("sheet", "column", "meaning", "range", "unit",
+                          "default (when blank)", "example")
+    by_column: dict[str, list] = {}
+    sheet = None
+    for row in rows[5:]:
+        if row and row[0]:
+            sheet = row[0]
+        if row and len(row) > 1 and row[1]:
+            by_column[f"{sheet}.{row[1]}"] = row
+    for s in SHEETS:
+        for c in s.columns:
+            row = by_column[f"{s.name}.{c.name}"]
+            assert row[5] == default_text(c) and "blank" not in str(row[5])
+            assert row[6] not in (None, "", "None")
+    assert by_column["roles.min_level"][5] == "1" and by_column["roles.slots"][5] == "1"
+    assert by_column["partners.capacity"][4] == "units of work per period"

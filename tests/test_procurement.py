@@ -123,7 +123,7 @@ def test_compare_command_on_the_bank_sets(tmp_path):
     result = run("compare", BANK, "--json", "-o", out, "--time-limit", "10",
                  "--set", "two_vendors=P13,P15")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     ids = [s["set_id"] for s in data["sets"]]
     assert ids == ["incumbent", "cheap_bid", "strong_consortium", "two_vendors", "today",
                    YARDSTICK]
@@ -158,7 +158,7 @@ def test_stress_command_json_and_workbook(tmp_path):
     result = run("stress", BANK, "--top", "2", "--json", "--time-limit", "10",
                  "--drop-time-limit", "5", "-o", out)
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert len(data["drops"]) == 2 and data["base_total_cost"] > 0
     ws = openpyxl.load_workbook(out)["stress"]
     rows = list(ws.iter_rows(values_only=True))

@@ -100,7 +100,7 @@ def test_compare_profiles_sets_their_plans_side_by_side():
     result = run("compare", BANK, "--profiles", "balanced,lowest_cost", "--time-limit", "10",
                  "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert [r["set_id"] for r in data["sets"]] == ["balanced", "lowest_cost"]
     common = set(data["sets"][0]["selected"]) & set(data["sets"][1]["selected"])
     for row in data["sets"]:
@@ -113,7 +113,7 @@ def test_plan_alternatives_json_and_report(tmp_path):
     out = tmp_path / "plan.xlsx"
     result = run("plan", BANK, "--time-limit", "10", "--alternatives", "2", "--json", "-o", out)
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     alts = data["alternatives"]
     assert [a["rank"] for a in alts] == [1, 2]
     for a in alts:
@@ -131,7 +131,7 @@ def test_frontier_command_writes_its_points_and_chart(tmp_path):
     result = run("frontier", BANK, "--budgets", "400000,600000", "--time-limit", "10",
                  "--json", "-o", out)
     assert result.exit_code == 0, result.output
-    points = json.loads(result.output)["points"]
+    points = json.loads(result.stdout)["points"]
     assert [p["budget"] for p in points] == [400000, 600000]
     assert all(p["total_cost"] <= p["budget"] for p in points)
     wb = openpyxl.load_workbook(out)

@@ -38,6 +38,8 @@ class Column:
     low: float | None = None
     high: float | None = None
     low_open: bool = False  # True when ``low`` itself is not allowed (strictly greater)
+    unit: str = ""  # what one unit of the figure is ("money per period", "hours", ...)
+    example: object = None  # a value a user might write
 
     @property
     def required(self) -> bool:
@@ -104,26 +106,28 @@ SHEETS: tuple[Sheet, ...] = (
         True,
         "Candidate partners: who could join the network, what they cost and how well they deliver.",
         (
-            Column("partner_id", ID, help="Unique id of the partner."),
-            Column("name", TEXT, help="Display name."),
+            Column("partner_id", ID, help="Unique id of the partner.", example="P01"),
+            Column("name", TEXT, help="Display name.", example="Northwind Digital"),
             Column("kind", CHOICE, help="What the partner is to the company.",
-                   choices=PARTNER_KINDS),
-            Column("region", TEXT, "", help="Where the partner works (free text)."),
+                   choices=PARTNER_KINDS, example="supplier"),
+            Column("region", TEXT, "", help="Where the partner works (free text).",
+                   example="north"),
             Column("fixed_cost", NUMBER, 0.0, "Cost of engaging the partner at all, per period.",
-                   low=0, high=MAX_MONEY),
+                   low=0, high=MAX_MONEY, unit="money per period", example=12000),
             Column("capacity", NUMBER, help="Units of work the partner can take per period.",
-                   low=0, high=MAX_CAPACITY),
+                   low=0, high=MAX_CAPACITY, unit="units of work per period", example=10),
             Column("reliability", NUMBER, 1.0,
-                   "Share of commitments delivered to standard (0-1).", low=0, high=1),
+                   "Share of commitments delivered to standard (0-1).", low=0, high=1,
+                   unit="share, 0.98 = 98 %", example=0.97),
             Column("response_hours", NUMBER, BLANK,
                    "Typical time to respond, in hours (blank: unknown).", low=0,
-                   high=MAX_HOURS),
+                   high=MAX_HOURS, unit="hours", example=4),
             Column("onboarding_cost", NUMBER, 0.0,
                    "Paid once if the partner joins and is not in today's network.", low=0,
-                   high=MAX_MONEY),
+                   high=MAX_MONEY, unit="money, once", example=5000),
             Column("exit_cost", NUMBER, 0.0,
                    "Paid once if the partner is in today's network and the plan drops it.",
-                   low=0, high=MAX_MONEY),
+                   low=0, high=MAX_MONEY, unit="money, once", example=2000),
         ),
         key=("partner_id",),
     ),
@@ -132,24 +136,25 @@ SHEETS: tuple[Sheet, ...] = (
         True,
         "What each partner can do, how well (level 1-5), at what cost and effort.",
         (
-            Column("partner_id", ID, help="A partner_id from the partners sheet."),
-            Column("capability", ID, help="Name of the skill or resource, e.g. call_center."),
+            Column("partner_id", ID, help="A partner_id from the partners sheet.", example="P01"),
+            Column("capability", ID, help="Name of the skill or resource, e.g. call_center.",
+                   example="call_center"),
             Column("level", INTEGER, help="How well the partner does it, 1 (basic) to 5 (best).",
-                   low=1, high=5),
+                   low=1, high=5, unit="level, 1 to 5", example=3),
             Column("unit_cost", NUMBER, 0.0, "Cost per unit of load assigned.", low=0,
-                   high=MAX_MONEY),
+                   high=MAX_MONEY, unit="money per unit of load, per period", example=1500),
             Column("effort", NUMBER, 1.0,
                    "Capacity used per unit of load (a specialist may need less).", low=0,
-                   high=MAX_LOAD),
+                   high=MAX_LOAD, unit="units of capacity per unit of load", example=1),
             Column("response_hours", NUMBER, BLANK,
                    "This offer's time to respond, in hours (blank: the partner's).", low=0,
-                   high=MAX_HOURS),
+                   high=MAX_HOURS, unit="hours", example=0.5),
             Column("reliability", NUMBER, BLANK,
                    "This offer's share delivered to standard, 0-1 (blank: the partner's).",
-                   low=0, high=1),
+                   low=0, high=1, unit="share, 0.98 = 98 %", example=0.99),
             Column("role_id", TEXT, "",
                    help="Blank: the offer holds for every role needing the capability; a "
-                   "role_id: for that role only (its own price, effort or level)."),
+                   "role_id: for that role only (its own price, effort or level).", example="R07"),
         ),
         key=("partner_id", "capability", "role_id"),
     ),
@@ -158,21 +163,23 @@ SHEETS: tuple[Sheet, ...] = (
         True,
         "Where the customer meets the network.",
         (
-            Column("touchpoint_id", ID, help="Unique id of the touchpoint."),
-            Column("name", TEXT, help="Display name."),
+            Column("touchpoint_id", ID, help="Unique id of the touchpoint.", example="T01"),
+            Column("name", TEXT, help="Display name.", example="Card delivery"),
             Column("kind", CHOICE, help="acquisition (learning, buying) or utilization (using).",
-                   choices=TOUCHPOINT_KINDS),
+                   choices=TOUCHPOINT_KINDS, example="utilization"),
             Column("stage", CHOICE, help="front (the customer sees it) or back (they do not).",
-                   choices=STAGES),
-            Column("channel", TEXT, "", help="branch, phone, web, mobile app, on-site, ..."),
+                   choices=STAGES, example="front"),
+            Column("channel", TEXT, "", help="branch, phone, web, mobile app, on-site, ...",
+                   example="phone"),
             Column("moment_of_truth", BOOL, False,
-                   "yes when this encounter fixes the customer's impression for good."),
+                   "yes when this encounter fixes the customer's impression for good.",
+                   example="yes"),
             Column("importance", NUMBER, 1.0, "Relative weight of the touchpoint.", low=0,
-                   high=MAX_IMPORTANCE),
+                   high=MAX_IMPORTANCE, unit="relative weight", example=2),
             Column("step", INTEGER, BLANK,
                    "Its place in the customer journey, 1 first (blank: acquisition before "
                    "utilization, then the sheet's order); orders the blueprint's columns.",
-                   low=1, high=100_000),
+                   low=1, high=100_000, unit="position", example=3),
         ),
         key=("touchpoint_id",),
     ),
@@ -181,16 +188,18 @@ SHEETS: tuple[Sheet, ...] = (
         True,
         "The work each touchpoint needs: a capability at a level, in some number of slots.",
         (
-            Column("role_id", ID, help="Unique id of the role."),
-            Column("name", TEXT, help="Display name."),
-            Column("touchpoint_id", ID, help="A touchpoint_id from the touchpoints sheet."),
-            Column("capability", ID, help="The capability the role needs."),
+            Column("role_id", ID, help="Unique id of the role.", example="R07"),
+            Column("name", TEXT, help="Display name.", example="Phone agents"),
+            Column("touchpoint_id", ID, help="A touchpoint_id from the touchpoints sheet.",
+                   example="T01"),
+            Column("capability", ID, help="The capability the role needs.", example="call_center"),
             Column("min_level", INTEGER, 1, "Lowest capability level that qualifies (1-5).",
-                   low=1, high=5),
+                   low=1, high=5, unit="level, 1 to 5", example=3),
             Column("slots", INTEGER, 1, "Distinct partners needed.", low=1,
-                   high=MAX_SLOTS),
-            Column("load", NUMBER, 1.0, "Units of work per slot.", low=0, high=MAX_LOAD),
-            Column("critical", BOOL, True, "yes when the role must be filled."),
+                   high=MAX_SLOTS, unit="partners", example=2),
+            Column("load", NUMBER, 1.0, "Units of work per slot.", low=0, high=MAX_LOAD,
+                   unit="units of load per slot, per period", example=4),
+            Column("critical", BOOL, True, "yes when the role must be filled.", example="yes"),
         ),
         key=("role_id",),
     ),
@@ -199,10 +208,10 @@ SHEETS: tuple[Sheet, ...] = (
         False,
         "Joint history between partners: -1 (conflict) to 1 (works very well together).",
         (
-            Column("partner_a", ID, help="A partner_id."),
-            Column("partner_b", ID, help="Another partner_id."),
+            Column("partner_a", ID, help="A partner_id.", example="P01"),
+            Column("partner_b", ID, help="Another partner_id.", example="P02"),
             Column("strength", NUMBER, help="-1 (friction) to 1 (strong good history).",
-                   low=-1, high=1),
+                   low=-1, high=1, unit="-1 to 1", example=0.6),
         ),
     ),
     Sheet(
@@ -210,18 +219,20 @@ SHEETS: tuple[Sheet, ...] = (
         False,
         "Hard standards per touchpoint: customer expectation, target, promise and measure.",
         (
-            Column("touchpoint_id", ID, help="A touchpoint_id."),
-            Column("metric", ID, help="on_time_rate, response_hours or any name."),
+            Column("touchpoint_id", ID, help="A touchpoint_id.", example="T01"),
+            Column("metric", ID, help="on_time_rate, response_hours or any name.",
+                   example="response_hours"),
             Column("direction", CHOICE, help="higher or lower: which way is better.",
-                   choices=DIRECTIONS),
+                   choices=DIRECTIONS, example="lower"),
             Column("customer_expects", NUMBER, BLANK, "What customers expect.",
-                   low=-MAX_SCORE, high=MAX_SCORE),
+                   low=-MAX_SCORE, high=MAX_SCORE,
+                   unit="the metric's own (hours, share, survey score)", example=24),
             Column("target", NUMBER, BLANK, "The standard the company set.",
-                   low=-MAX_SCORE, high=MAX_SCORE),
+                   low=-MAX_SCORE, high=MAX_SCORE, unit="the metric's own", example=12),
             Column("promised", NUMBER, BLANK, "What marketing promises.",
-                   low=-MAX_SCORE, high=MAX_SCORE),
+                   low=-MAX_SCORE, high=MAX_SCORE, unit="the metric's own", example=8),
             Column("measured", NUMBER, BLANK, "What is measured today (blank: no data).",
-                   low=-MAX_SCORE, high=MAX_SCORE),
+                   low=-MAX_SCORE, high=MAX_SCORE, unit="the metric's own", example=18),
         ),
         key=("touchpoint_id", "metric"),
     ),
@@ -230,14 +241,18 @@ SHEETS: tuple[Sheet, ...] = (
         False,
         "Soft standards per touchpoint: SERVQUAL survey scores.",
         (
-            Column("touchpoint_id", ID, help="A touchpoint_id."),
-            Column("dimension", CHOICE, help="A SERVQUAL dimension.", choices=DIMENSIONS),
+            Column("touchpoint_id", ID, help="A touchpoint_id.", example="T01"),
+            Column("dimension", CHOICE, help="A SERVQUAL dimension.", choices=DIMENSIONS,
+                   example="reliability"),
             Column("customer_expected", NUMBER, BLANK, "Customers' expectation score.",
-                   low=-MAX_SCORE, high=MAX_SCORE),
+                   low=-MAX_SCORE, high=MAX_SCORE, unit="survey score on survey_scale",
+                   example=6.2),
             Column("management_estimate", NUMBER, BLANK,
-                   "What managers think customers expect.", low=-MAX_SCORE, high=MAX_SCORE),
+                   "What managers think customers expect.", low=-MAX_SCORE, high=MAX_SCORE,
+                   unit="survey score on survey_scale", example=5.8),
             Column("customer_perceived", NUMBER, BLANK, "Customers' perception score.",
-                   low=-MAX_SCORE, high=MAX_SCORE),
+                   low=-MAX_SCORE, high=MAX_SCORE, unit="survey score on survey_scale",
+                   example=5.1),
         ),
         key=("touchpoint_id", "dimension"),
     ),
@@ -246,8 +261,8 @@ SHEETS: tuple[Sheet, ...] = (
         False,
         "Rules for this plan, one per row: key and value (see the policy keys below).",
         (
-            Column("key", ID, help="A policy key."),
-            Column("value", TEXT, "", help="Its value."),
+            Column("key", ID, help="A policy key.", example="budget"),
+            Column("value", TEXT, "", help="Its value.", example="700000"),
         ),
         key=("key",),
     ),
@@ -256,8 +271,8 @@ SHEETS: tuple[Sheet, ...] = (
         False,
         "Candidate partner sets for orchestra compare: one row per member of each set.",
         (
-            Column("set_id", ID, help="Name of the candidate set."),
-            Column("partner_id", ID, help="A partner_id in that set."),
+            Column("set_id", ID, help="Name of the candidate set.", example="incumbent"),
+            Column("partner_id", ID, help="A partner_id in that set.", example="P01"),
         ),
         key=("set_id", "partner_id"),
     ),
@@ -269,13 +284,15 @@ SHEETS: tuple[Sheet, ...] = (
             Column("rule", CHOICE, help="same_partner: one partner serves all the roles; "
                    "single_source: at most limit partners across the roles; requires: the "
                    "first partner joins only with the others; max_share: each partner takes at "
-                   "most share limit of the filled slots.", choices=RULE_KINDS),
+                   "most share limit of the filled slots.", choices=RULE_KINDS,
+                   example="same_partner"),
             Column("roles", TEXT, "", help="role_ids, separated by ; (same_partner, "
-                   "single_source)."),
+                   "single_source).", example="R04;R17"),
             Column("partners", TEXT, "", help="partner_ids, separated by ; (requires: A;B; "
-                   "max_share: blank for every partner)."),
+                   "max_share: blank for every partner).", example="P03;P04"),
             Column("limit", NUMBER, BLANK, "single_source: most partners (a whole number); "
-                   "max_share: a share from 0 to 1.", low=0, high=MAX_SLOTS),
+                   "max_share: a share from 0 to 1.", low=0, high=MAX_SLOTS,
+                   unit="partners, or a share 0-1", example=2),
         ),
     ),
     Sheet(
@@ -283,8 +300,9 @@ SHEETS: tuple[Sheet, ...] = (
         False,
         "Today's network: one row per slot held today. Every plan is set against it.",
         (
-            Column("role_id", ID, help="A role_id."),
-            Column("partner_id", ID, help="The partner_id holding one slot of it today."),
+            Column("role_id", ID, help="A role_id.", example="R07"),
+            Column("partner_id", ID, help="The partner_id holding one slot of it today.",
+                   example="P17"),
         ),
         key=("role_id", "partner_id"),
     ),
@@ -293,9 +311,10 @@ SHEETS: tuple[Sheet, ...] = (
         False,
         "Assignments fixed by hand. A report's assignments sheet is accepted here too.",
         (
-            Column("role_id", ID, help="A role_id."),
-            Column("partner_id", ID, help="The partner_id that must fill one slot of it."),
-            Column("locked", BOOL, True, "no to keep the row but not the lock."),
+            Column("role_id", ID, help="A role_id.", example="R07"),
+            Column("partner_id", ID, help="The partner_id that must fill one slot of it.",
+                   example="P17"),
+            Column("locked", BOOL, True, "no to keep the row but not the lock.", example="yes"),
         ),
         key=("role_id", "partner_id"),
     ),
@@ -312,32 +331,122 @@ class PolicyKey:
     low: float | None = None
     high: float | None = None
     low_open: bool = False
+    default: str = "none"  # the value that holds when the key is absent, in words
+    unit: str = ""
+    example: object = None
 
 
 POLICY_KEYS: tuple[PolicyKey, ...] = (
-    PolicyKey("budget", NUMBER, "Most the plan may cost in total (blank: no limit).", low=0,
-              high=MAX_BUDGET),
+    PolicyKey("budget", NUMBER, "Most the plan may cost in total, per period.", low=0,
+              high=MAX_BUDGET, default="no limit", unit="money per period", example=700000),
     PolicyKey("max_partners", INTEGER, "Most partners the team may have.", low=0,
-              high=MAX_SLOTS * 1000),
+              high=MAX_SLOTS * 1000, default="no limit", unit="partners", example=12),
     PolicyKey("min_partners_per_touchpoint", INTEGER,
               "Distinct partners needed on each touchpoint with a critical role.", low=1,
-              high=MAX_SLOTS),
-    PolicyKey("must_include", "ids", "Partner ids that must join, separated by ;"),
-    PolicyKey("exclude", "ids", "Partner ids that may not join, separated by ;"),
+              high=MAX_SLOTS, default="the profile's (1 unless it says otherwise)",
+              unit="partners", example=2),
+    PolicyKey("must_include", "ids", "Partner ids that must join, separated by ;",
+              default="none", example="P24;P25"),
+    PolicyKey("exclude", "ids", "Partner ids that may not join, separated by ;",
+              default="none", example="P05"),
     PolicyKey("forbid_below_strength", NUMBER,
-              "Never select two partners whose strength is below this.", low=-1, high=1),
-    PolicyKey("time_limit_s", NUMBER, "Solver time limit in seconds (default 60).", low=0,
-              high=MAX_SECONDS),
-    PolicyKey("profile", TEXT, "Planning profile from models/ (default balanced)."),
-    PolicyKey("seed", INTEGER, "Solver random seed (default 0).", low=0,
-              high=MAX_SEED),
+              "Never select two partners whose strength is below this.", low=-1, high=1,
+              default="no such rule", unit="relationship strength, -1 to 1", example=-0.5),
+    PolicyKey("time_limit_s", NUMBER, "Solver time limit.", low=0, high=MAX_SECONDS,
+              default="60", unit="seconds", example=30),
+    PolicyKey("profile", TEXT, "Planning profile from models/.", default="balanced",
+              example="resilient"),
+    PolicyKey("seed", INTEGER, "Solver random seed.", low=0, high=MAX_SEED, default="0",
+              example=7),
     PolicyKey("max_changes", INTEGER, "Most of today's (role, partner) pairs the plan may end "
-              "(blank: no limit; 0 keeps today's network).", low=0, high=MAX_SLOTS * 1000),
-    PolicyKey("meet_standards", BOOL, "yes (default): the plan keeps the hard standards on "
+              "(0 keeps today's network).", low=0, high=MAX_SLOTS * 1000,
+              default="no limit", unit="pairs", example=3),
+    PolicyKey("meet_standards", BOOL, "yes: the plan keeps the hard standards on "
               "response_hours and on_time_rate where any plan can, after filling critical "
-              "slots and before cost; no: they are only scored."),
+              "slots and before cost; no: they are only scored.", default="yes",
+              example="yes"),
     PolicyKey("horizon_periods", NUMBER, "One-off costs (onboarding, exit) are spread over this "
-              "many periods in the plan's objective (default 1).", low=0, low_open=True,
-              high=1e6),
+              "many periods in the plan's objective.", low=0, low_open=True, high=1e6,
+              default="1", unit="periods", example=12),
+    PolicyKey("currency", TEXT, "The currency of every money figure, shown in the reports' "
+              "money headers.", default="none stated", example="EUR"),
+    PolicyKey("period", TEXT, "The period every recurring figure is per (fixed costs, unit "
+              "costs, capacity, the budget): month, quarter, year, ...", default="none stated",
+              example="month"),
+    PolicyKey("survey_scale", TEXT, "The scale of the expectations sheet's survey scores, "
+              "LOW-HIGH; every score must lie on it.", default="1-7", example="1-7"),
 )
 POLICY_KEY = {k.key: k for k in POLICY_KEYS}
+
+
+def default_text(column: Column) -> str:
+    """A column's default as a value a user can read: "required", "1", "yes", "(empty)",
+    "none (no data)"."""
+    if column.required:
+        return "required"
+    if column.default is None:
+        return "none (no data)"
+    if column.default == "":
+        return "(empty)"
+    if isinstance(column.default, bool):
+        return "yes" if column.default else "no"
+    if isinstance(column.default, float):
+        return f"{column.default:g}"
+    return str(column.default)
+
+
+def contract_rows() -> list[dict[str, str]]:
+    """Every column of every sheet, then every policy key: sheet, column, meaning, type, unit,
+    range, default, example. The one description behind the template's README sheet,
+    ``orchestra template --markdown`` and docs/contract.md."""
+    rows = []
+    for sheet in SHEETS:
+        for c in sheet.columns:
+            rows.append({"sheet": sheet.name, "column": c.name, "meaning": c.help,
+                         "type": c.kind, "unit": c.unit or "-", "range": c.expected(),
+                         "default": default_text(c), "example": str(c.example)})
+    for k in POLICY_KEYS:
+        spec = Column(k.key, k.kind if k.kind != "ids" else TEXT, low=k.low, high=k.high,
+                      low_open=k.low_open)
+        kind = "partner ids separated by ;" if k.kind == "ids" else spec.expected()
+        rows.append({"sheet": "policy", "column": k.key, "meaning": k.help, "type": k.kind,
+                     "unit": k.unit or "-", "range": kind, "default": k.default,
+                     "example": str(k.example)})
+    return rows
+
+
+def contract_markdown() -> str:
+    """The contract as Markdown: each sheet's purpose and a table of its columns, then the
+    policy keys (docs/contract.md is this text; a test keeps it current)."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    out = ["# The input contract", "",
+           "One workbook (or a folder of `.csv` files, one per sheet). Sheet and column names "
+           "are case-insensitive; unknown columns are ignored; every problem is reported with "
+           "its cell. Generated from `orchestra/io/contract.py` (`orchestra template "
+           "--markdown`).", ""]
+    rows = contract_rows()
+    for sheet in SHEETS:
+        out += [f"## `{sheet.name}` ({'required' if sheet.required else 'optional'})", "",
+                sheet.help, "",
+                "| column | meaning | unit | range | default | example |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        out += [f"| `{r['column']}` | {cell(r['meaning'])} | {cell(r['unit'])} | "
+                f"{cell(r['range'])} | {cell(r['default'])} | {cell(r['example'])} |"
+                for r in rows if r["sheet"] == sheet.name and r["column"] in
+                {c.name for c in sheet.columns}]
+        if sheet.key:
+            out.append("")
+            out.append(f"Unique together: {', '.join(f'`{k}`' for k in sheet.key)}.")
+        out.append("")
+    out += ["## Policy keys", "", "Rows of the `policy` sheet: `key` and `value`. A blank "
+            "value leaves the default in force. The profile weights (`cost_weight`, "
+            "`fill_weight`, `moment_of_truth_factor`, `reliability_weight`, "
+            "`cohesion_weight`) may be set here too, overriding the profile's.", "",
+            "| key | meaning | unit | range | default | example |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    out += [f"| `{r['column']}` | {cell(r['meaning'])} | {cell(r['unit'])} | "
+            f"{cell(r['range'])} | {cell(r['default'])} | {cell(r['example'])} |"
+            for r in rows[-len(POLICY_KEYS):]]
+    return "\n".join(out) + "\n"

@@ -176,6 +176,24 @@ def coerce(column: Column, value: object) -> object:
     return number
 
 
+def _percent_hint(column: Column, raw: object) -> str:
+    """For a share (0 to 1) given as a percentage (98), the words that say so."""
+    if not column.unit.startswith("share"):
+        return ""
+    try:
+        number = _number(raw)
+    except _Invalid:
+        return ""
+    return _as_percent(number)
+
+
+def _as_percent(number: float) -> str:
+    """The hint for a share written as a percentage (10 to 100: 98 for 0.98); "" otherwise."""
+    if 10 <= number <= 100:
+        return f": looks like a percentage: write {number / 100:g} for {number:g} %"
+    return ""
+
+
 @dataclass
 class _Row:
     """A coerced row, with the location of each of its cells for later cross-checks."""
@@ -236,8 +254,10 @@ class _Reader:
                     values[column.name] = coerce(column, raw[col])
                 except _Invalid as exc:
                     ok = False
+                    hint = _percent_hint(column, raw[col])
                     self.problems.append(Problem(cells[column.name],
-                                                 f"{column.name} {exc}", column.expected()))
+                                                 f"{column.name} {exc}{hint}",
+                                                 column.expected()))
             if ok:
                 rows.append(_Row(number, values, cells))
             if sheet.key and values.get(sheet.key[0]) not in (None, ""):
@@ -303,6 +323,60 @@ def _ids(text: str) -> tuple[str, ...]:
                                if part.strip()))
 
 
+def _scale(text: str) -> tuple[float, float] | None:
+    """ "1-7" -> (1.0, 7.0); None unless LOW-HIGH with LOW below HIGH."""
+    low, sep, high = text.replace(" ", "").partition("-")
+    try:
+        pair = (float(low), float(high))
+    except ValueError:
+        return None
+    return pair if sep and pair[0] < pair[1] else None
+
+
+def _check_scores(reader: _Reader, sheets: dict[str, list[_Row]], policy: Policy) -> None:
+    """Mistakes that pass the column checks: an on-time rate written as a percentage, a target
+    looser than what customers expect (a warning), survey scores off the survey scale, and a
+    perception score without the standards row that makes its gap (a warning)."""
+    for row in sheets["standards"]:
+        if row.values["metric"] == "on_time_rate":
+            for name in ("customer_expects", "target", "promised", "measured"):
+                value = row.values[name]
+                if value is not None and not 0 <= value <= 1:
+                    hint = _as_percent(value)
+                    reader.problems.append(Problem(row.cells[name],
+                                                   f"on_time_rate {name} {value:g}{hint}",
+                                                   "a share from 0 to 1"))
+        expects, target = row.values["customer_expects"], row.values["target"]
+        if expects is not None and target is not None:
+            lower = row.values["direction"] == "lower"
+            if (target > expects) if lower else (target < expects):
+                reader.warnings.append(Problem(
+                    row.cells["target"], f"target {target:g} is looser than what customers "
+                    f"expect ({expects:g}): the specification gap is built into the standard",
+                    f"a target at least as demanding as {expects:g}"))
+    low, high = policy.survey_scale
+    # A survey_scale that could not be read is reported already: no score is judged by a guess.
+    unreadable = any(p.what.startswith("survey_scale got") for p in reader.problems)
+    soft = {(r.values["touchpoint_id"], r.values["metric"]) for r in sheets["standards"]}
+    for row in sheets["expectations"]:
+        for name in ("customer_expected", "management_estimate", "customer_perceived"):
+            if unreadable:
+                break
+            value = row.values[name]
+            if value is not None and not low <= value <= high:
+                reader.problems.append(Problem(
+                    row.cells[name], f"{name} {value:g} is off the survey scale "
+                    f"{low:g}-{high:g}", f"a score from {low:g} to {high:g} (or set the policy "
+                    "key survey_scale)"))
+        tid, dimension = row.values["touchpoint_id"], row.values["dimension"]
+        if row.values["customer_perceived"] is not None and (tid, dimension) not in soft:
+            reader.warnings.append(Problem(
+                row.cells["customer_perceived"], f"no perception gap for {tid} {dimension}: "
+                "it needs a soft standard", f'a standards row: touchpoint_id {tid}, metric '
+                f'{dimension}, direction higher, measured = the company\'s own score on the '
+                f"survey scale"))
+
+
 def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
     values: dict[str, object] = {}
     weights: dict[str, float] = {}
@@ -330,6 +404,14 @@ def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
                                                    "partner ids from the partners sheet, "
                                                    "separated by ;"))
             values[key] = ids
+            continue
+        if key == "survey_scale":
+            scale = _scale(_text(raw))
+            if scale is None:
+                reader.problems.append(Problem(where, f"survey_scale got {_shown(raw)}",
+                                               "LOW-HIGH with LOW below HIGH, e.g. 1-7 or 1-5"))
+            else:
+                values[key] = scale
             continue
         if spec and spec.kind == TEXT:
             values[key] = _text(raw)
@@ -563,6 +645,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
             row.values["name"] = next(iter(row.values.values()))  # fall back to the id
     policy_rows = sheets["policy"]
     policy = _policy(reader, policy_rows, partners)
+    _check_scores(reader, sheets, policy)
     sets: dict[str, list[str]] = {}
     for row in sheets["sets"]:
         sets.setdefault(row.values["set_id"], []).append(row.values["partner_id"])

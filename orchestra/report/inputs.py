@@ -9,49 +9,48 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from orchestra.domain import WEIGHT_KEYS
-from orchestra.io.contract import BOOL, CHOICE, POLICY_KEYS, SHEETS, Column
+from orchestra.io.contract import BOOL, CHOICE, POLICY_KEYS, SHEETS, contract_rows
 from orchestra.report.xlsx import add_dropdown, fit_widths, save_atomic, write_table
 
 Rows = Sequence[Mapping[str, object]]
 
 
-def _default_text(column: Column) -> str:
-    if column.required:
-        return "required"
-    if column.default is None:
-        return "blank: no data"
-    if column.default == "":
-        return 'blank: ""'
-    if isinstance(column.default, bool):
-        return "blank: " + ("yes" if column.default else "no")
-    return f"blank: {column.default:g}" if isinstance(column.default, float) else "blank"
-
-
 def _readme(wb: Workbook) -> None:
+    """The README sheet: how to fill the workbook, then every sheet's columns and the policy
+    keys with meaning, range, unit, default and an example (``contract_rows``)."""
     ws = wb.active
     ws.title = "README"
-    lines: list[tuple[str, ...]] = [
+    lines: list[tuple[object, ...]] = [
         ("orchestra input workbook",),
         ("One sheet per table. Sheet and column names are case-insensitive. Extra columns are "
-         "kept and ignored. Every id must be unique in its sheet.",),
+         "kept and ignored. Every id must be unique in its sheet. Money is in one currency and "
+         "every recurring figure per one period: name them with the policy keys currency and "
+         "period. A partner's capacity is units of work per period; a role's load is units of "
+         "work per slot, and a partner's effort is the capacity one unit of load takes.",),
         ("Run: orchestra validate THIS_FILE, then orchestra plan THIS_FILE.",),
         (),
+        ("sheet", "column", "meaning", "range", "unit", "default (when blank)", "example"),
     ]
+    rows = contract_rows()
     for sheet in SHEETS:
         lines.append((sheet.name, "required sheet" if sheet.required else "optional sheet",
                       sheet.help))
-        for column in sheet.columns:
-            lines.append(("", column.name, column.help, column.expected(), _default_text(column)))
+        lines += [("", r["column"], r["meaning"], r["range"], r["unit"], r["default"],
+                   r["example"]) for r in rows if r["sheet"] == sheet.name
+                  and r["column"] in {c.name for c in sheet.columns}]
         lines.append(())
     lines.append(("policy keys", "", "Keys for the policy sheet's key column."))
-    for key in POLICY_KEYS:
-        lines.append(("", key.key, key.help))
-    for key in WEIGHT_KEYS:
-        lines.append(("", key, "Overrides the profile weight of the same name (see models/)."))
+    lines += [("", r["column"], r["meaning"], r["range"], r["unit"], r["default"],
+               r["example"]) for r in rows[-len(POLICY_KEYS):]]
+    lines += [("", key, "Overrides the profile weight of the same name (see models/).",
+               "a number", "typical slot costs", "the profile's", "0.5")
+              for key in WEIGHT_KEYS]
     for row in lines:
         ws.append(list(row))
     ws["A1"].font = Font(bold=True, size=14)
-    for row in ws.iter_rows(min_row=5):
+    for cell in ws[5]:
+        cell.font = Font(bold=True)
+    for row in ws.iter_rows(min_row=6):
         if row[0].value:
             row[0].font = Font(bold=True)
         for cell in row:
