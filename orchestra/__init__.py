@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from orchestra.domain import Network
 from orchestra.errors import InputError, OrchestraError
-from orchestra.io import load_network
+from orchestra.io import load_network, network_from_frames
 
 try:
     __version__ = version("orchestra")
@@ -27,7 +27,17 @@ _LAZY = {
     "compare": "orchestra.procurement",
     "stress": "orchestra.procurement",
     "explain": "orchestra.explain",
+    "tables": "orchestra.report.tables",
+    "alternatives": "orchestra.tradeoffs",
+    "frontier": "orchestra.tradeoffs",
+    "compare_profiles": "orchestra.tradeoffs",
+    "write_blueprint": "orchestra.report.blueprint",
 }
+
+
+def __dir__() -> list[str]:
+    """The public names, the lazy ones included (``dir(orchestra)`` shows the entry points)."""
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def __getattr__(name: str):
@@ -39,6 +49,7 @@ def __getattr__(name: str):
 
 
 # ``score`` lives in ``orchestra.score`` (a package of its own, so it cannot also be a name here).
-__all__ = ["InputError", "Network", "OrchestraError", "SolveSettings", "__version__", "compare",
-           "explain", "load_network", "load_profile", "load_workbook", "plan", "stress",
-           "write_report"]
+__all__ = ["InputError", "Network", "OrchestraError", "SolveSettings", "__version__",
+           "alternatives", "compare", "compare_profiles", "explain", "frontier", "load_network",
+           "load_profile", "load_workbook", "network_from_frames", "plan", "stress", "tables",
+           "write_blueprint", "write_report"]

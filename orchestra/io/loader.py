@@ -738,3 +738,62 @@ def load_with_locks(path: str | Path, locks_path: str | Path, every_row: bool = 
     tables["locks"] = lock_table(locks_path, every_row)
     loaded = network_from_tables(tables, source=str(path), hand_plan=every_row)
     return replace(loaded, network=replace(loaded.network, locks_source=str(locks_path)))
+
+
+def network_from_frames(**frames) -> Network:
+    """A network from pandas DataFrames, one per sheet of the contract by the sheet's name
+    (``partners=``, ``capabilities=``, ``touchpoints=``, ``roles=`` required; the others
+    optional), checked exactly as a workbook is; problems are located as
+    ``partners[row 7].capacity`` (the frame's row position, 0 first). Raises ``InputError``;
+    warnings are on the network's ``source`` side, as for ``load``: see ``load_frames``.
+
+    >>> import pandas as pd
+    >>> net = network_from_frames(
+    ...     partners=pd.DataFrame({"partner_id": ["A"], "name": ["Alpha"], "kind": ["supplier"],
+    ...                            "capacity": [4]}),
+    ...     capabilities=pd.DataFrame({"partner_id": ["A"], "capability": ["call"], "level": [3]}),
+    ...     touchpoints=pd.DataFrame({"touchpoint_id": ["T1"], "name": ["Desk"],
+    ...                               "kind": ["utilization"], "stage": ["front"]}),
+    ...     roles=pd.DataFrame({"role_id": ["R1"], "name": ["Agents"], "touchpoint_id": ["T1"],
+    ...                         "capability": ["call"]}))
+    >>> [p.partner_id for p in net.partners], net.roles[0].min_level
+    (['A'], 1)
+    """
+    return load_frames(**frames).network
+
+
+def load_frames(**frames) -> Loaded:
+    """``network_from_frames`` with the warnings (unknown policy keys, looser targets, ...)."""
+    unknown = sorted(set(frames) - {s.name for s in SHEETS})
+    if unknown:
+        raise InputError([Problem(name, "not a sheet of the contract",
+                                  "one of " + ", ".join(s.name for s in SHEETS))
+                          for name in unknown])
+    tables = {}
+    for name, frame in frames.items():
+        if frame is None:
+            continue
+        header = tuple(str(c).strip().lower() for c in frame.columns)
+        rows = []
+        for position, values in enumerate(frame.itertuples(index=False, name=None)):
+            cells = tuple(None if _missing(v) else _plain(v) for v in values)
+            if any(c is not None and not (isinstance(c, str) and not c.strip()) for c in cells):
+                rows.append((position + 2, cells))
+        tables[name] = RawTable(name, header, tuple(rows), is_csv=False, is_frame=True)
+    return network_from_tables(tables, source="")
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar (int64, float64, bool_) as the Python value it holds."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) and not isinstance(value, str | bytes) else value
+
+
+def _missing(value: object) -> bool:
+    """pandas' blanks: None, NaN, NaT, pd.NA."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):  # pd.NA refuses a truth value
+        return True

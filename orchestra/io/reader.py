@@ -61,9 +61,17 @@ class RawTable:
     rows: tuple[tuple[int, tuple[object, ...]], ...]
     is_csv: bool
     strict_header: bool = True  # an unknown header close to a contract column is an error
+    is_frame: bool = False  # a pandas DataFrame: row n is the frame's row n - 2 (0 first)
 
     def where(self, row: int, col: int | None = None) -> str:
-        """Location of a cell for error messages: ``roles!E7`` or ``roles.csv:7:min_level``."""
+        """Location of a cell for error messages: ``roles!E7``, ``roles.csv:7:min_level`` or,
+        for a DataFrame, ``roles[row 5].min_level``."""
+        if self.is_frame:
+            if row < 2:
+                return f"{self.sheet} columns" + (f".{self.header[col]}" if col is not None
+                                                  else "")
+            cell = f"{self.sheet}[row {row - 2}]"
+            return cell if col is None else f"{cell}.{self.header[col]}"
         if self.is_csv:
             if col is None:
                 return f"{self.sheet}.csv:{row}"

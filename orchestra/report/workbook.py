@@ -22,17 +22,27 @@ from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network, Plan
-from orchestra.explain import WEIGHT_MEANINGS, Explanations, team_parts
+from orchestra.explain import WEIGHT_MEANINGS, Explanations
 from orchestra.procurement import Comparison
 from orchestra.report.blueprint import blueprint, write_blueprint_sheet
 from orchestra.report.comparison import comparison_table
 from orchestra.report.explain import write_why
+from orchestra.report.tables import (
+    Table,
+    assignments_table,
+    changes_table,
+    cost_tables,
+    coverage_table,
+    gaps_table,
+    partner_moves_table,
+    shortfalls_table,
+    team_table,
+)
 from orchestra.report.xlsx import (
     LABEL,
     MONEY,
     SHARE,
     TITLE,
-    UNITS,
     fit_widths,
     inputs_of,
     print_ready,
@@ -42,8 +52,6 @@ from orchestra.report.xlsx import (
 )
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline, baseline
-from orchestra.score.cohesion import positive_ties, team_graph
-from orchestra.score.cost import cost_by_partner, cost_by_touchpoint
 from orchestra.score.gaps import describe
 
 SEVERITY_FILLS = {
@@ -76,65 +84,22 @@ def sha256(path: str | Path) -> str:
 # --- sheets, one function each -----------------------------------------------------------------
 
 
-def team_rows(network: Network, plan: Plan, scores: Scores) -> list[list[object]]:
-    spofs = scores.failure_points()
-    ties = positive_ties(team_graph(network, plan.selected))
-    parts = team_parts(network, plan)
-    rows = []
-    for pid in plan.selected:
-        p = network.partner[pid]
-        mine = [a for a in plan.assignments if a.partner_id == pid]
-        slot_cost = sum(a.cost for a in mine)
-        used = sum(a.capacity_used for a in mine)
-        rows.append([pid, p.name, p.kind, p.region, len({a.role_id for a in mine}), len(mine),
-                     p.fixed_cost, slot_cost, p.fixed_cost + slot_cost, p.capacity, used,
-                     used / p.capacity if p.capacity else None, p.reliability, p.response_hours,
-                     ties.degree(pid), spofs.get(pid, 0), parts[pid]])
-    return rows
+def _write(ws: Worksheet, table: Table, start_row: int = 1) -> int:
+    return write_table(ws, table.header, table.rows, name=table.name, formats=table.formats,
+                       start_row=start_row)
 
 
 def write_team(ws: Worksheet, network: Network, plan: Plan, scores: Scores) -> int:
-    header = ["partner_id", "partner", "kind", "region", "roles", "slots", "fixed_cost",
-              "slot_cost", "total_cost", "capacity", "capacity_used", "capacity_share",
-              "reliability", "response_hours", "ties_in_team", "single_points_of_failure",
-              "part_in_team"]
-    return write_table(ws, header, team_rows(network, plan, scores), name="team", formats={
-        "fixed_cost": MONEY, "slot_cost": MONEY, "total_cost": MONEY, "capacity": UNITS,
-        "capacity_used": UNITS, "capacity_share": SHARE, "reliability": SHARE,
-        "response_hours": '0.0" h"'})
+    return _write(ws, team_table(network, plan, scores))
 
 
 def write_assignments_sheet(ws: Worksheet, network: Network, plan: Plan) -> None:
     """One row per slot, filled or open; ``locked`` is the column users set to re-plan."""
-    filled = {(a.role_id, a.slot): a for a in plan.assignments}
-    rows = []
-    for role in network.roles:
-        tp = network.touchpoint[role.touchpoint_id]
-        for slot in range(1, role.slots + 1):
-            a = filled.get((role.role_id, slot))
-            if a is None:
-                rows.append([role.role_id, role.name, tp.touchpoint_id, tp.name, slot, None,
-                             "(open)", None, None, None, _yes(role.critical), "no"])
-                continue
-            offer = network.offer(a.partner_id, role)
-            rows.append([role.role_id, role.name, tp.touchpoint_id, tp.name, slot, a.partner_id,
-                         network.partner[a.partner_id].name, offer.level, a.cost,
-                         a.capacity_used, _yes(role.critical), _yes(a.locked)])
-    write_table(ws, ["role_id", "role", "touchpoint_id", "touchpoint", "slot", "partner_id",
-                     "partner", "level", "cost", "capacity_used", "critical", "locked"],
-                rows, name="assignments", formats={"cost": MONEY, "capacity_used": UNITS})
+    _write(ws, assignments_table(network, plan))
 
 
-def write_coverage(ws: Worksheet, scores: Scores) -> int:
-    rows = [[r.touchpoint_id, r.name, r.kind, r.stage, _yes(r.moment_of_truth), r.importance,
-             r.required, r.filled, r.filled_share, r.expected_share, len(r.partners),
-             ", ".join(r.partners), ", ".join(r.single_points_of_failure)]
-            for r in scores.coverage]
-    return write_table(ws, ["touchpoint_id", "touchpoint", "kind", "stage", "moment_of_truth",
-                            "importance", "required", "filled", "filled_share", "expected_share",
-                            "partners", "partner_ids", "single_points_of_failure"],
-                       rows, name="coverage",
-                       formats={"filled_share": SHARE, "expected_share": SHARE})
+def write_coverage(ws: Worksheet, network: Network, scores: Scores) -> int:
+    return _write(ws, coverage_table(network, scores))
 
 
 def write_coverage_matrix(ws: Worksheet, network: Network, plan: Plan) -> None:
@@ -194,36 +159,17 @@ def write_cohesion(ws: Worksheet, network: Network, plan: Plan, scores: Scores) 
 
 
 def write_gaps(ws: Worksheet, network: Network, scores: Scores) -> None:
-    # A gap on a standard the plan was made to keep is marked: the plan closes it where it can.
-    enforced = {(o.touchpoint_id, o.metric) for o in scores.standards if o.enforced}
-    rows = [[g.touchpoint_id, network.touchpoint[g.touchpoint_id].name, g.gap, g.subject,
-             g.value, g.reference, g.severity, g.note,
-             _yes((g.touchpoint_id, g.subject) in enforced)] for g in scores.gaps]
-    last = write_table(ws, ["touchpoint_id", "touchpoint", "gap", "subject", "value",
-                            "reference", "severity", "note", "standard_enforced"], rows,
-                       name="gaps")
-    if rows:
+    last = _write(ws, gaps_table(network, scores))
+    if scores.gaps:
         for severity, fill in SEVERITY_FILLS.items():
             ws.conditional_formatting.add(f"G2:G{last}", CellIsRule(
                 operator="equal", formula=[f'"{severity}"'], fill=fill))
 
 
 def write_cost(ws: Worksheet, network: Network, plan: Plan) -> None:
-    """The cost that reconciles: by touchpoint (each partner's fixed cost shared over its slots
-    by load) and by partner, each table with its total, equal to the plan's total cost."""
-    header = ["key", "name", "slot_cost", "fixed_cost_share", "total_cost"]
-    formats = {"slot_cost": MONEY, "fixed_cost_share": MONEY, "total_cost": MONEY}
-
-    def rows(lines) -> list[list[object]]:
-        out = [[c.key, c.name, c.slot_cost, c.fixed_cost, c.total] for c in lines]
-        return out + [["total", "", sum(c.slot_cost for c in lines),
-                       sum(c.fixed_cost for c in lines), sum(c.total for c in lines)]]
-
-    last = write_table(ws, ["touchpoint_id", *header[1:]],
-                       rows(cost_by_touchpoint(network, plan)), name="cost_by_touchpoint",
-                       formats=formats)
-    write_table(ws, ["partner_id", *header[1:]], rows(cost_by_partner(network, plan)),
-                name="cost_by_partner", formats=formats, start_row=last + 3)
+    """The cost that reconciles, by touchpoint and by partner (``tables.cost_tables``)."""
+    by_touchpoint, by_partner = cost_tables(network, plan)
+    _write(ws, by_partner, start_row=_write(ws, by_touchpoint) + 3)
 
 
 def write_alternatives(ws: Worksheet, network: Network, side: Comparison) -> None:
@@ -239,11 +185,8 @@ def write_alternatives(ws: Worksheet, network: Network, side: Comparison) -> Non
                 start_row=last + 3)
 
 
-def write_shortfalls(ws: Worksheet, plan: Plan) -> None:
-    rows = [[s.role_id or None, s.slot or None, s.touchpoint_id, _yes(s.critical), s.reason_code,
-             s.reason] for s in plan.shortfalls]
-    write_table(ws, ["role_id", "slot", "touchpoint_id", "critical", "reason_code", "reason"],
-                rows, name="shortfalls")
+def write_shortfalls(ws: Worksheet, network: Network, plan: Plan) -> None:
+    _write(ws, shortfalls_table(network, plan))
 
 
 def write_inputs(ws: Worksheet, network: Network, plan: Plan) -> None:
@@ -267,28 +210,8 @@ def write_inputs(ws: Worksheet, network: Network, plan: Plan) -> None:
 
 def write_changes(ws: Worksheet, network: Network, today: Baseline) -> None:
     """Role by role, today's partner against the planned one; then who joins and who leaves."""
-    changed = today.changes
-    kinds = ([(r, p, p, "kept") for r, p in changed.kept]
-             + [(r, a, b, "replaced") for r, a, b in changed.replaced]
-             + [(r, p, None, "ended") for r, p in changed.ended]
-             + [(r, None, p, "new") for r, p in changed.new])
-    order = {role.role_id: k for k, role in enumerate(network.roles)}
-    rows = []
-    for role_id, was, now, change in sorted(kinds, key=lambda t: (order[t[0]], t[3])):
-        role = network.role[role_id]
-        rows.append([role_id, role.name, role.touchpoint_id, was,
-                     network.partner[was].name if was else None, now,
-                     network.partner[now].name if now else None, change])
-    last = write_table(ws, ["role_id", "role", "touchpoint_id", "today_partner_id", "today",
-                            "planned_partner_id", "planned", "change"], rows, name="changes")
-    moves = ([[p, network.partner[p].name, network.partner[p].kind,
-               _yes(network.partner[p].kind == "internal"), "leaves",
-               network.partner[p].exit_cost] for p in changed.dropped_partners]
-             + [[p, network.partner[p].name, network.partner[p].kind,
-                 _yes(network.partner[p].kind == "internal"), "joins",
-                 network.partner[p].onboarding_cost] for p in changed.new_partners])
-    write_table(ws, ["partner_id", "name", "kind", "in_house", "move", "one_off_cost"], moves,
-                name="partner_moves", formats={"one_off_cost": MONEY}, start_row=last + 3)
+    _write(ws, partner_moves_table(network, today),
+           start_row=_write(ws, changes_table(network, today)) + 3)
 
 
 def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
@@ -453,11 +376,11 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     write_assignments_sheet(wb.create_sheet("assignments"), network, plan)
     write_cost(wb.create_sheet("cost"), network, plan)
     write_blueprint_sheet(wb.create_sheet("blueprint"), blueprint(network, plan, scores))
-    coverage_last = write_coverage(wb.create_sheet("coverage"), scores)
+    coverage_last = write_coverage(wb.create_sheet("coverage"), network, scores)
     write_coverage_matrix(wb.create_sheet("coverage_matrix"), network, plan)
     write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
     write_gaps(wb.create_sheet("gaps"), network, scores)
-    write_shortfalls(wb.create_sheet("shortfalls"), plan)
+    write_shortfalls(wb.create_sheet("shortfalls"), network, plan)
     today = today or baseline(network, plan.profile, plan)
     if today is not None:
         write_changes(wb.create_sheet("changes"), network, today)

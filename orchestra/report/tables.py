@@ -1,0 +1,201 @@
+"""The report's tables as data: the workbook writes them, ``orchestra.tables`` hands them to
+pandas, so a notebook and the workbook can never disagree.
+
+Money columns carry the policy's currency and period in their names when the input states them
+(``total_cost (EUR per month)``); names sit beside ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from orchestra.domain import Network, Plan
+from orchestra.explain import team_parts
+from orchestra.report.xlsx import MONEY, SHARE, UNITS
+from orchestra.score import Scores
+from orchestra.score.baseline import Baseline
+from orchestra.score.cohesion import positive_ties, team_graph
+from orchestra.score.cost import cost_by_partner, cost_by_touchpoint
+
+HOURS = '0.0" h"'
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+    formats: Mapping[str, str] = field(default_factory=dict)  # number format by column
+
+    def to_frame(self):
+        """The table as a pandas DataFrame (columns as in the workbook)."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.rows), columns=list(self.header))
+
+
+def money(network: Network, name: str, recurring: bool = True) -> str:
+    """A money column's name with the input's currency (and period, for recurring figures)."""
+    policy = network.policy
+    unit = policy.money_unit if recurring else (policy.currency or "")
+    return f"{name} ({unit})" if unit else name
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def team_table(network: Network, plan: Plan, scores: Scores) -> Table:
+    spofs = scores.failure_points()
+    ties = positive_ties(team_graph(network, plan.selected))
+    parts = team_parts(network, plan)
+    rows = []
+    for pid in plan.selected:
+        p = network.partner[pid]
+        mine = [a for a in plan.assignments if a.partner_id == pid]
+        slot_cost = sum(a.cost for a in mine)
+        used = sum(a.capacity_used for a in mine)
+        rows.append((pid, p.name, p.kind, p.region, len({a.role_id for a in mine}), len(mine),
+                     p.fixed_cost, slot_cost, p.fixed_cost + slot_cost, p.capacity, used,
+                     used / p.capacity if p.capacity else None, p.reliability, p.response_hours,
+                     ties.degree(pid), spofs.get(pid, 0), parts[pid]))
+    fixed, slot, total = (money(network, n) for n in ("fixed_cost", "slot_cost", "total_cost"))
+    return Table("team", ("partner_id", "partner", "kind", "region", "roles", "slots", fixed,
+                          slot, total, "capacity", "capacity_used", "capacity_share",
+                          "reliability", "response_hours", "ties_in_team",
+                          "single_points_of_failure", "part_in_team"), tuple(rows),
+                 {fixed: MONEY, slot: MONEY, total: MONEY, "capacity": UNITS,
+                  "capacity_used": UNITS, "capacity_share": SHARE, "reliability": SHARE,
+                  "response_hours": HOURS})
+
+
+def assignments_table(network: Network, plan: Plan) -> Table:
+    """One row per slot, filled or open; ``locked`` is the column users set to re-plan."""
+    filled = {(a.role_id, a.slot): a for a in plan.assignments}
+    rows = []
+    for role in network.roles:
+        tp = network.touchpoint[role.touchpoint_id]
+        for slot in range(1, role.slots + 1):
+            a = filled.get((role.role_id, slot))
+            if a is None:
+                rows.append((role.role_id, role.name, tp.touchpoint_id, tp.name, slot, None,
+                             "(open)", None, None, None, _yes(role.critical), "no"))
+                continue
+            offer = network.offer(a.partner_id, role)
+            rows.append((role.role_id, role.name, tp.touchpoint_id, tp.name, slot, a.partner_id,
+                         network.partner[a.partner_id].name, offer.level, a.cost,
+                         a.capacity_used, _yes(role.critical), _yes(a.locked)))
+    cost = money(network, "cost")
+    return Table("assignments", ("role_id", "role", "touchpoint_id", "touchpoint", "slot",
+                                 "partner_id", "partner", "level", cost, "capacity_used",
+                                 "critical", "locked"), tuple(rows),
+                 {cost: MONEY, "capacity_used": UNITS})
+
+
+def coverage_table(network: Network, scores: Scores) -> Table:
+    rows = tuple((r.touchpoint_id, r.name, r.kind, r.stage, _yes(r.moment_of_truth),
+                  r.importance, r.required, r.filled, r.filled_share, r.expected_share,
+                  len(r.partners), ", ".join(r.partners),
+                  ", ".join(network.who(p) for p in r.single_points_of_failure))
+                 for r in scores.coverage)
+    return Table("coverage", ("touchpoint_id", "touchpoint", "kind", "stage", "moment_of_truth",
+                              "importance", "required", "filled", "filled_share",
+                              "expected_share", "partners", "partner_ids",
+                              "single_points_of_failure"), rows,
+                 {"filled_share": SHARE, "expected_share": SHARE})
+
+
+def gaps_table(network: Network, scores: Scores) -> Table:
+    # A gap on a standard the plan was made to keep is marked: the plan closes it where it can.
+    enforced = {(o.touchpoint_id, o.metric) for o in scores.standards if o.enforced}
+    rows = tuple((g.touchpoint_id, network.touchpoint[g.touchpoint_id].name, g.gap, g.subject,
+                  g.value, g.reference, g.severity, g.note,
+                  _yes((g.touchpoint_id, g.subject) in enforced)) for g in scores.gaps)
+    return Table("gaps", ("touchpoint_id", "touchpoint", "gap", "subject", "value", "reference",
+                          "severity", "note", "standard_enforced"), rows)
+
+
+def shortfalls_table(network: Network, plan: Plan) -> Table:
+    rows = tuple((s.role_id or None, network.role[s.role_id].name if s.role_id else None,
+                  s.slot or None, s.touchpoint_id, network.touchpoint[s.touchpoint_id].name,
+                  _yes(s.critical), s.reason_code, s.reason) for s in plan.shortfalls)
+    return Table("shortfalls", ("role_id", "role", "slot", "touchpoint_id", "touchpoint",
+                                "critical", "reason_code", "reason"), rows)
+
+
+def changes_table(network: Network, today: Baseline) -> Table:
+    """Role by role, today's partner against the planned one."""
+    changed = today.changes
+    kinds = ([(r, p, p, "kept") for r, p in changed.kept]
+             + [(r, a, b, "replaced") for r, a, b in changed.replaced]
+             + [(r, p, None, "ended") for r, p in changed.ended]
+             + [(r, None, p, "new") for r, p in changed.new])
+    order = {role.role_id: k for k, role in enumerate(network.roles)}
+    rows = []
+    for role_id, was, now, change in sorted(kinds, key=lambda t: (order[t[0]], t[3])):
+        role = network.role[role_id]
+        rows.append((role_id, role.name, role.touchpoint_id, was,
+                     network.partner[was].name if was else None, now,
+                     network.partner[now].name if now else None, change))
+    return Table("changes", ("role_id", "role", "touchpoint_id", "today_partner_id", "today",
+                             "planned_partner_id", "planned", "change"), tuple(rows))
+
+
+def partner_moves_table(network: Network, today: Baseline) -> Table:
+    """The partners who leave (in-house ones flagged) and join, with their one-off costs."""
+    changed = today.changes
+    rows = tuple(
+        (p, network.partner[p].name, network.partner[p].kind,
+         _yes(network.partner[p].kind == "internal"), move,
+         network.partner[p].exit_cost if move == "leaves" else network.partner[p].onboarding_cost)
+        for move, pids in (("leaves", changed.dropped_partners),
+                           ("joins", changed.new_partners)) for p in pids)
+    once = money(network, "one_off_cost", recurring=False)
+    return Table("partner_moves", ("partner_id", "name", "kind", "in_house", "move", once), rows,
+                 {once: MONEY})
+
+
+def _cost_rows(lines) -> tuple[tuple[object, ...], ...]:
+    out = [(c.key, c.name, c.slot_cost, c.fixed_cost, c.total) for c in lines]
+    return tuple(out + [("total", "", sum(c.slot_cost for c in lines),
+                         sum(c.fixed_cost for c in lines), sum(c.total for c in lines))])
+
+
+def cost_tables(network: Network, plan: Plan) -> tuple[Table, Table]:
+    """The cost that reconciles: by touchpoint (each partner's fixed cost shared over its slots
+    by load) and by partner, each with a total row equal to the plan's total cost."""
+    names = tuple(money(network, n) for n in ("slot_cost", "fixed_cost_share", "total_cost"))
+    formats = dict.fromkeys(names, MONEY)
+    return (Table("cost_by_touchpoint", ("touchpoint_id", "name", *names),
+                  _cost_rows(cost_by_touchpoint(network, plan)), formats),
+            Table("cost_by_partner", ("partner_id", "name", *names),
+                  _cost_rows(cost_by_partner(network, plan)), formats))
+
+
+def report_tables(network: Network, plan: Plan, scores: Scores,
+                  today: Baseline | None = None) -> dict[str, Table]:
+    """Every table of the report, by name: team, assignments, coverage, gaps, shortfalls, the
+    two cost tables and, with a today's network, changes and partner_moves."""
+    tables = [team_table(network, plan, scores), assignments_table(network, plan),
+              coverage_table(network, scores), gaps_table(network, scores),
+              shortfalls_table(network, plan), *cost_tables(network, plan)]
+    if today is not None:
+        tables += [changes_table(network, today), partner_moves_table(network, today)]
+    return {t.name: t for t in tables}
+
+
+def tables(network: Network, plan: Plan, scores: Scores, today: Baseline | None = None
+           ) -> dict:
+    """The report's tables as pandas DataFrames, by name (see ``report_tables``).
+
+    >>> import orchestra, orchestra.score
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> result = orchestra.plan(net, orchestra.load_profile("lowest_cost"),
+    ...                         orchestra.SolveSettings(time_limit_s=10))
+    >>> frames = orchestra.tables(net, result, orchestra.score.score(net, result))
+    >>> round(frames["cost_by_touchpoint"].iloc[-1]["total_cost"]) == round(result.total_cost)
+    True
+    """
+    return {name: t.to_frame() for name, t in report_tables(network, plan, scores,
+                                                               today).items()}

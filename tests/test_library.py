@@ -1,0 +1,85 @@
+"""The library as a notebook uses it: networks from DataFrames, the report's tables as
+DataFrames (the same the workbook holds), the public names."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import ROOT, tiny_tables, write_xlsx
+
+import orchestra
+from orchestra.errors import InputError
+from orchestra.io import load_network, network_from_frames
+from orchestra.io.reader import read_tables
+from orchestra.model import SolveSettings
+from orchestra.report.workbook import write_report
+from orchestra.score import score
+
+BANK = ROOT / "inputs" / "bank.xlsx"
+
+
+def _frames_of(path) -> dict[str, pd.DataFrame]:
+    """Every sheet of a workbook as a DataFrame, read with pandas."""
+    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
+    return {name: frame for name, frame in sheets.items() if name != "README"}
+
+
+def test_frames_give_the_same_network_as_the_workbook():
+    from_workbook = load_network(BANK)
+    from_frames = network_from_frames(**_frames_of(BANK))
+    for part in ("partners", "capabilities", "touchpoints", "roles", "relationships",
+                 "standards", "expectations", "rules", "locks", "current", "sets"):
+        assert getattr(from_frames, part) == getattr(from_workbook, part), part
+    assert from_frames.policy == from_workbook.policy
+
+
+def test_frame_problems_are_located_by_row_and_column(tmp_path):
+    frames = _frames_of(write_xlsx(tmp_path / "in.xlsx", tiny_tables()))
+    frames["partners"].loc[1, "capacity"] = -3
+    frames["roles"] = frames["roles"].drop(columns=["capability"])
+    with pytest.raises(InputError) as info:
+        network_from_frames(**frames)
+    messages = [str(p) for p in info.value.problems]
+    assert "partners[row 1].capacity: capacity got -3 (expected a number from 0 to " \
+           "1,000,000,000)" in messages
+    assert any(m.startswith('roles columns: missing column "capability"') for m in messages)
+    with pytest.raises(InputError, match="partner: not a sheet of the contract"):
+        network_from_frames(partner=frames["partners"])
+
+
+def test_the_reports_tables_are_the_workbooks(tmp_path):
+    network = load_network(BANK)
+    result = orchestra.plan(network, orchestra.load_profile("balanced"),
+                            SolveSettings(time_limit_s=10))
+    scores = score(network, result)
+    frames = orchestra.tables(network, result, scores)
+    out = write_report(network, result, scores, tmp_path / "report.xlsx")
+    book = read_tables(out, ("team", "assignments", "coverage", "gaps", "shortfalls"))
+    for name in ("team", "assignments", "coverage", "gaps", "shortfalls"):
+        frame, sheet = frames[name], book[name]
+        assert list(frame.columns) == list(sheet.header), name
+        assert len(frame) == len(sheet.rows), name
+    team = frames["team"]
+    assert list(team["partner"]) == [network.partner[p].name for p in result.selected]
+    assert team["total_cost"].sum() == pytest.approx(result.total_cost)
+    cost = frames["cost_by_touchpoint"]
+    assert cost.iloc[-1]["total_cost"] == pytest.approx(result.total_cost)
+
+
+def test_money_headers_carry_the_currency_and_period(tmp_path):
+    tables = tiny_tables()
+    tables["policy"] += [{"key": "currency", "value": "EUR"}, {"key": "period", "value": "month"}]
+    network = load_network(write_xlsx(tmp_path / "in.xlsx", tables))
+    result = orchestra.plan(network, orchestra.load_profile("balanced"),
+                            SolveSettings(time_limit_s=5))
+    frames = orchestra.tables(network, result, score(network, result))
+    assert "total_cost (EUR per month)" in frames["team"].columns
+    assert "cost (EUR per month)" in frames["assignments"].columns
+
+
+def test_the_public_names_are_listed_and_documented():
+    names = [n for n in orchestra.__all__ if not n.startswith("_")]
+    assert set(names) <= set(dir(orchestra))
+    for name in names:
+        value = getattr(orchestra, name)
+        assert (value.__doc__ or "").strip(), f"orchestra.{name} has no docstring"
