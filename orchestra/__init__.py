@@ -26,7 +26,7 @@ _LAZY = {
     "write_report": "orchestra.report.workbook",
     "compare": "orchestra.procurement",
     "stress": "orchestra.procurement",
-    "explain": "orchestra.explain",
+    "explain": "orchestra.explanations",
     "tables": "orchestra.report.tables",
     "alternatives": "orchestra.tradeoffs",
     "frontier": "orchestra.tradeoffs",

@@ -432,7 +432,7 @@ def _explain(network: Network, profile, result, settings, quiet: bool, roles=(),
              every: bool = False):
     """Explanations of ``result`` with a progress bar; after Ctrl-C, what finished and the
     interruption (ended by ``_end_interrupted`` once it is shown and written)."""
-    from orchestra.explain import explain
+    from orchestra.explanations import explain
     from orchestra.procurement import Interrupted
 
     bar = _progress_bar("explaining", not quiet and sys.stderr.isatty())

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from orchestra.domain import Network, Plan, Profile
-from orchestra.explain import rank
+from orchestra.explanations import rank
 from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
 from orchestra.procurement import (

@@ -83,3 +83,24 @@ def test_the_public_names_are_listed_and_documented():
     for name in names:
         value = getattr(orchestra, name)
         assert (value.__doc__ or "").strip(), f"orchestra.{name} has no docstring"
+
+
+def test_the_walkthrough_runs_as_it_stands(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "walkthrough.py"), str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "plan: optimal" in done.stdout
+    assert (tmp_path / "report.xlsx").exists() and (tmp_path / "blueprint.html").exists()
+
+
+def test_every_public_function_is_the_function_not_a_module():
+    import inspect
+
+    import orchestra.explanations  # noqa: F401 (a submodule imported must not shadow a name)
+    import orchestra.tradeoffs  # noqa: F401
+
+    for name in orchestra.__all__:
+        assert not inspect.ismodule(getattr(orchestra, name)), name

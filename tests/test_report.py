@@ -285,7 +285,7 @@ def _pdf_pages(workbook: Path, folder: Path) -> list[str]:
 def test_every_printed_page_names_its_report_sheet_and_input_and_is_numbered(tmp_path):
     """The plan report, the comparison, the stress and the explanations workbooks, printed by
     LibreOffice: each page has the page header (report, sheet, input) and "page N of M"."""
-    from orchestra.explain import explain
+    from orchestra.explanations import explain
     from orchestra.procurement import compare, stress
     from orchestra.report.comparison import write_comparison, write_stress
     from orchestra.report.explain import write_explanation

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from test_model import LOWEST, brute_force, small_networks
 
 from orchestra.cli import main
-from orchestra.explain import rank
+from orchestra.explanations import rank
 from orchestra.io import load_network
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, plan

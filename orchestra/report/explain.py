@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network
-from orchestra.explain import TEAM, WEIGHT_MEANINGS, Explanations
+from orchestra.explanations import TEAM, WEIGHT_MEANINGS, Explanations
 from orchestra.report.xlsx import (
     LABEL,
     MONEY,

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from orchestra.domain import Network, Plan
-from orchestra.explain import team_parts
+from orchestra.explanations import team_parts
 from orchestra.report.xlsx import MONEY, SHARE, UNITS
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline

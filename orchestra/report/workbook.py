@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network, Plan
-from orchestra.explain import WEIGHT_MEANINGS, Explanations
+from orchestra.explanations import WEIGHT_MEANINGS, Explanations
 from orchestra.procurement import Comparison
 from orchestra.report.blueprint import blueprint, write_blueprint_sheet
 from orchestra.report.comparison import comparison_table
