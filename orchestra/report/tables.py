@@ -42,6 +42,11 @@ def money(network: Network, name: str, recurring: bool = True) -> str:
     return f"{name} ({unit})" if unit else name
 
 
+def _step(network: Network) -> dict[str, int]:
+    """Each touchpoint's place in the journey (the order of every per-touchpoint table)."""
+    return {t.touchpoint_id: k for k, t in enumerate(network.journey)}
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -98,7 +103,7 @@ def coverage_table(network: Network, scores: Scores) -> Table:
                   r.importance, r.required, r.filled, r.filled_share, r.expected_share,
                   len(r.partners), ", ".join(r.partners),
                   ", ".join(network.who(p) for p in r.single_points_of_failure))
-                 for r in scores.coverage)
+                 for r in sorted(scores.coverage, key=lambda r: _step(network)[r.touchpoint_id]))
     return Table("coverage", ("touchpoint_id", "touchpoint", "kind", "stage", "moment_of_truth",
                               "importance", "required", "filled", "filled_share",
                               "expected_share", "partners", "partner_ids",
@@ -111,7 +116,8 @@ def gaps_table(network: Network, scores: Scores) -> Table:
     enforced = {(o.touchpoint_id, o.metric) for o in scores.standards if o.enforced}
     rows = tuple((g.touchpoint_id, network.touchpoint[g.touchpoint_id].name, g.gap, g.subject,
                   g.value, g.reference, g.severity, g.note,
-                  _yes((g.touchpoint_id, g.subject) in enforced)) for g in scores.gaps)
+                  _yes((g.touchpoint_id, g.subject) in enforced))
+                 for g in sorted(scores.gaps, key=lambda g: _step(network)[g.touchpoint_id]))
     return Table("gaps", ("touchpoint_id", "touchpoint", "gap", "subject", "value", "reference",
                           "severity", "note", "standard_enforced"), rows)
 
