@@ -376,7 +376,15 @@ def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str]
     """Explain ``base``, a plan of ``network`` under ``profile``: each filled slot, the
     candidates of each role (the 3 cheapest, or ``every`` one), each rule that may bind
     (``with_rules``) and the objective's anatomy. ``roles`` and ``partners`` narrow the slots
-    and candidates to those named. Ctrl-C raises ``Interrupted`` with what finished."""
+    and candidates to those named. Ctrl-C raises ``Interrupted`` with what finished.
+
+    >>> import orchestra
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> profile, quick = orchestra.load_profile("lowest_cost"), SolveSettings(time_limit_s=10)
+    >>> why = explain(net, profile, plan(net, profile, quick), roles=["R07"], settings=quick)
+    >>> [(s.role_id, s.status) for s in why.assignments]
+    [('R07', 'replaceable')]
+    """
     settings = settings or SolveSettings()
     fixed = same_unit(network, profile)
     wanted_roles = set(roles) or {r.role_id for r in network.roles}

@@ -221,7 +221,15 @@ def dominators(rows: Sequence[SetResult], row: SetResult) -> tuple[str, ...]:
 def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
             settings: SolveSettings | None = None, on_done: OnDone | None = None) -> Comparison:
     """The best plan restricted to each set (same profile and rules), scored, with the cost of
-    closing its critical shortfalls, and the unrestricted optimum as the yardstick."""
+    closing its critical shortfalls, and the unrestricted optimum as the yardstick.
+
+    >>> import orchestra
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> table = compare(net, net.sets[:1], orchestra.load_profile("lowest_cost"),
+    ...                 SolveSettings(time_limit_s=10))
+    >>> [r.set_id for r in table.rows]
+    ['incumbent', 'today', "orchestra's choice"]
+    """
     settings = settings or SolveSettings()
     _, each = parallel_settings(settings, len(sets) + 1)
     # The yardstick first, so that Ctrl-C leaves it among the finished solves; today's network
@@ -380,6 +388,15 @@ def stress(network: Network, profile: Profile, base: Plan, scores: Scores,
 
     ``replan`` "backfill" (the default) holds the rest of the plan and re-fills only the
     dropped partner's slots, as a manager would on the day; "all" re-plans everything.
+
+    >>> import orchestra
+    >>> from orchestra.score import score
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> profile, quick = orchestra.load_profile("lowest_cost"), SolveSettings(time_limit_s=10)
+    >>> base = plan(net, profile, quick)
+    >>> impacts = stress(net, profile, base, score(net, base), top=1, settings=quick)
+    >>> len(impacts), impacts[0].dropped[0] in base.selected
+    (1, True)
     """
     if replan not in REPLAN_MODES:
         raise ValueError(f"replan must be one of {REPLAN_MODES}, got {replan!r}")

@@ -55,7 +55,16 @@ def alternatives(network: Network, profile: Profile, base: Plan, count: int,
     differs from the plan's and from every earlier alternative's in at least
     ``min_difference`` partners; stops at the first that ranks worse than the plan on open
     critical slots, finds no plan, or (``within``, a share such as 0.05) costs more than that
-    share above the plan's objective."""
+    share above the plan's objective.
+
+    >>> import orchestra
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> profile, quick = orchestra.load_profile("lowest_cost"), SolveSettings(time_limit_s=10)
+    >>> base = plan(net, profile, quick)
+    >>> [len(set(a.plan.selected) ^ set(base.selected)) >= 2
+    ...  for a in alternatives(net, profile, base, 2, settings=quick)]
+    [True, True]
+    """
     settings = settings or SolveSettings()
     teams = [tuple(base.selected)]
     found: list[Alternative] = []
@@ -94,7 +103,15 @@ def compare_profiles(network: Network, profiles: Sequence[Profile],
                      settings: SolveSettings | None = None,
                      on_done: OnDone | None = None) -> Comparison:
     """The unrestricted network planned once per profile, in the comparison layout (the
-    first profile is the comparison's own). Ctrl-C: ``Interrupted`` with what finished."""
+    first profile is the comparison's own). Ctrl-C: ``Interrupted`` with what finished.
+
+    >>> import orchestra
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> side = compare_profiles(net, [orchestra.load_profile(n) for n in ("balanced",
+    ...                         "lowest_cost")], SolveSettings(time_limit_s=10))
+    >>> [r.set_id for r in side.rows]
+    ['balanced', 'lowest_cost']
+    """
     settings = settings or SolveSettings()
     _, each = parallel_settings(settings, len(profiles))
 
@@ -155,7 +172,15 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
     (on the model's ranks, then the objective) than a lower point's plan, that plan is kept for
     it and named in ``kept_from``: more budget never gives a worse plan. (A higher
     min_partners_per_touchpoint asks more, so its points stand as solved.) Ctrl-C:
-    ``Interrupted`` with the points that finished."""
+    ``Interrupted`` with the points that finished.
+
+    >>> import orchestra
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> points = frontier(net, orchestra.load_profile("lowest_cost"), [400_000, 600_000],
+    ...                   settings=SolveSettings(time_limit_s=10))
+    >>> [p.plan.total_cost <= p.value for p in points]
+    [True, True]
+    """
     settings = settings or SolveSettings()
     values = sorted(set(values))
     _, each = parallel_settings(settings, len(values))

@@ -83,6 +83,9 @@ def test_the_public_names_are_listed_and_documented():
     for name in names:
         value = getattr(orchestra, name)
         assert (value.__doc__ or "").strip(), f"orchestra.{name} has no docstring"
+        if callable(value) and not isinstance(value, type):
+            # every function's docstring shows it at work (run by --doctest-modules)
+            assert ">>>" in value.__doc__, f"orchestra.{name} has no doctest"
 
 
 def test_the_walkthrough_runs_as_it_stands(tmp_path):
@@ -104,3 +107,41 @@ def test_every_public_function_is_the_function_not_a_module():
 
     for name in orchestra.__all__:
         assert not inspect.ismodule(getattr(orchestra, name)), name
+
+
+def test_results_as_frames_match_their_workbooks(tmp_path):
+    import openpyxl
+
+    from orchestra.procurement import stress
+    from orchestra.report.comparison import write_frontier, write_stress
+    from orchestra.report.explain import write_explanation
+    from orchestra.report.tables import (
+        comparison_frame,
+        explanation_frames,
+        frontier_frame,
+        stress_frame,
+    )
+
+    network = load_network(BANK)
+    profile = orchestra.load_profile("lowest_cost")
+    quick = SolveSettings(time_limit_s=10)
+    base = orchestra.plan(network, profile, quick)
+
+    def header(path, sheet):
+        return [c.value for c in openpyxl.load_workbook(path)[sheet][1]]
+
+    side = orchestra.compare_profiles(network, [profile, orchestra.load_profile("balanced")],
+                                      quick)
+    frame = comparison_frame(side)
+    assert list(frame.columns) == ["lowest_cost", "balanced"]
+    assert frame.loc["total cost", "lowest_cost"] == pytest.approx(base.total_cost)
+    impacts = stress(network, profile, base, score(network, base), top=2, settings=quick)
+    out = write_stress(network, impacts, tmp_path / "s.xlsx")
+    assert list(stress_frame(network, impacts).columns) == header(out, "stress")
+    points = orchestra.frontier(network, profile, [400_000, 500_000], settings=quick)
+    out = write_frontier(network, "budget", points, tmp_path / "f.xlsx")
+    assert list(frontier_frame(network, "budget", points).columns) == header(out, "frontier")
+    why = orchestra.explain(network, profile, base, roles=["R07"], settings=quick)
+    out = write_explanation(network, why, tmp_path / "e.xlsx")
+    for name, frame in explanation_frames(network, why).items():
+        assert list(frame.columns) == header(out, name), name

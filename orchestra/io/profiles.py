@@ -37,7 +37,11 @@ def _find(name: str) -> Path:
 
 
 def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
-    """The profile called ``name`` (or at path ``name``), checked field by field."""
+    """The profile called ``name`` (or at path ``name``), checked field by field.
+
+    >>> load_profile("lowest_cost").cost_weight, load_profile("lowest_cost").fill_all_first
+    (1.0, True)
+    """
     path = _find(name)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -42,7 +42,11 @@ NARROW_SHARE = 0.6
 
 @dataclass(frozen=True)
 class SolveSettings:
-    """Everything that steers the solver, in one place."""
+    """Everything that steers the solver, in one place.
+
+    >>> SolveSettings(time_limit_s=20, seed=7).deterministic
+    False
+    """
 
     time_limit_s: float = 60.0
     workers: int = 0  # 0: one per core, at least 2
@@ -327,6 +331,12 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
     reason. Stops at the time limit or on Ctrl-C with the best plan found so far. The solver
     starts from the weighted greedy plan, or from ``warm_start`` (a plan of a similar network,
     e.g. before a partner dropped out) where it still applies.
+
+    >>> import orchestra
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> result = plan(net, orchestra.load_profile("lowest_cost"), SolveSettings(time_limit_s=10))
+    >>> result.status, len(result.critical_shortfalls), result.total_cost
+    ('optimal', 0, 469200.0)
     """
     settings = settings or SolveSettings()
     started = time.perf_counter()

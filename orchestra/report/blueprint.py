@@ -187,7 +187,18 @@ def render_html(bp: Blueprint) -> str:
 
 def write_blueprint(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
                     force: bool = False) -> Path:
-    """Write the blueprint page to ``path`` atomically (never over an input)."""
+    """Write the blueprint page to ``path`` atomically (never over an input).
+
+    >>> import tempfile, pathlib, orchestra
+    >>> from orchestra.score import score
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> result = orchestra.plan(net, orchestra.load_profile("lowest_cost"),
+    ...                         orchestra.SolveSettings(time_limit_s=10))
+    >>> page = write_blueprint(net, result, score(net, result),
+    ...                        pathlib.Path(tempfile.mkdtemp()) / "blueprint.html")
+    >>> "line of visibility" in page.read_text(encoding="utf-8")
+    True
+    """
     from orchestra.report.xlsx import inputs_of, save_text
 
     return save_text(render_html(blueprint(network, plan, scores)), path, force=force,

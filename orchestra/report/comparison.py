@@ -202,6 +202,10 @@ def write_comparison(network: Network, comparison: Comparison, path: str | Path,
     return save_atomic(build_comparison(network, comparison), path, force=force, inputs=sources)
 
 
+STRESS_HEADER = ("rank", "dropped", "cost_increase", "new_total_cost", "critical_unfilled",
+                 "taken_over_by", "roles_unfilled", "touchpoints_losing_coverage", "status")
+
+
 def stress_rows(network: Network, impacts: Sequence[Impact]) -> list[list[object]]:
     rows = []
     for rank, i in enumerate(impacts, start=1):
@@ -218,13 +222,17 @@ def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, 
     wb = Workbook()
     ws = wb.active
     ws.title = "stress"
-    write_table(ws, ["rank", "dropped", "cost_increase", "new_total_cost", "critical_unfilled",
-                     "taken_over_by", "roles_unfilled", "touchpoints_losing_coverage", "status"],
-                stress_rows(network, impacts), name="stress",
+    write_table(ws, STRESS_HEADER, stress_rows(network, impacts), name="stress",
                 formats={"cost_increase": MONEY, "new_total_cost": MONEY})
     print_ready(wb, "orchestra stress", network)
     sources = inputs_of(network)
     return save_atomic(wb, path, force=force, inputs=sources)
+
+
+def frontier_header(vary: str) -> list[str]:
+    return ["budget" if vary == "budget" else vary, "status", "gap", "total_cost",
+            "filled_share", "expected_share", "cohesion_index", "objective", "partners",
+            "changes"]
 
 
 def frontier_rows(network: Network, vary: str, points) -> list[list[object]]:
@@ -251,9 +259,8 @@ def write_frontier(network: Network, vary: str, points, path: str | Path, *,
     ws = wb.active
     ws.title = "frontier"
     head = "budget" if vary == "budget" else vary
-    last = write_table(ws, [head, "status", "gap", "total_cost", "filled_share",
-                            "expected_share", "cohesion_index", "objective", "partners",
-                            "changes"], frontier_rows(network, vary, points), name="frontier",
+    last = write_table(ws, frontier_header(vary), frontier_rows(network, vary, points),
+                       name="frontier",
                        formats={"budget": MONEY, "gap": SHARE, "total_cost": MONEY,
                                 "filled_share": SHARE, "expected_share": SHARE,
                                 "cohesion_index": "0.00", "objective": MONEY})

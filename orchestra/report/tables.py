@@ -205,3 +205,46 @@ def tables(network: Network, plan: Plan, scores: Scores, today: Baseline | None 
     """
     return {name: t.to_frame() for name, t in report_tables(network, plan, scores,
                                                                today).items()}
+
+
+# --- the other results, as DataFrames ------------------------------------------------------------
+
+
+def comparison_frame(comparison):
+    """A comparison (sets, profiles or alternatives) as a DataFrame: one row per metric, one
+    column per set, as in the workbook's comparison sheet."""
+    import pandas as pd
+
+    from orchestra.report.comparison import comparison_table
+
+    header, rows = comparison_table(comparison)
+    return pd.DataFrame(rows, columns=header).set_index("metric")
+
+
+def stress_frame(network: Network, impacts):
+    """Drop-outs, worst first, as in the stress workbook."""
+    import pandas as pd
+
+    from orchestra.report.comparison import STRESS_HEADER, stress_rows
+
+    return pd.DataFrame(stress_rows(network, impacts), columns=list(STRESS_HEADER))
+
+
+def frontier_frame(network: Network, vary: str, points):
+    """A frontier's points, as in the frontier workbook."""
+    import pandas as pd
+
+    from orchestra.report.comparison import frontier_header, frontier_rows
+
+    return pd.DataFrame(frontier_rows(network, vary, points), columns=frontier_header(vary))
+
+
+def explanation_frames(network: Network, explanations) -> dict:
+    """Explanations as DataFrames by name (assignments, candidates, rules, terms), as in the
+    explanations workbook."""
+    import pandas as pd
+
+    from orchestra.report.explain import explanation_tables
+
+    return {name: pd.DataFrame(rows, columns=header)
+            for name, header, rows, _ in explanation_tables(network, explanations)}

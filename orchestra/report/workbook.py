@@ -399,6 +399,17 @@ def write_report(network: Network, plan: Plan, scores: Scores, path: str | Path,
                  why: Explanations | None = None, alternatives: Comparison | None = None
                  ) -> Path:
     """Write the report to ``path`` atomically; never over the input, nor over another file
-    without ``force``."""
+    without ``force``.
+
+    >>> import tempfile, pathlib, orchestra
+    >>> from orchestra.score import score
+    >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+    >>> result = orchestra.plan(net, orchestra.load_profile("lowest_cost"),
+    ...                         orchestra.SolveSettings(time_limit_s=10))
+    >>> out = write_report(net, result, score(net, result),
+    ...                    pathlib.Path(tempfile.mkdtemp()) / "report.xlsx")
+    >>> out.suffix
+    '.xlsx'
+    """
     book = build_report(network, plan, scores, today, why, alternatives)
     return save_atomic(book, path, force=force, inputs=inputs_of(network))
