@@ -59,6 +59,12 @@ def test_the_reports_tables_are_the_workbooks(tmp_path):
         frame, sheet = frames[name], book[name]
         assert list(frame.columns) == list(sheet.header), name
         assert len(frame) == len(sheet.rows), name
+        for (_, cells), (_, row) in zip(sheet.rows, frame.iterrows(), strict=True):
+            for cell, value in zip(cells, row, strict=True):
+                if isinstance(value, float) and value == value:
+                    assert cell == pytest.approx(value), name
+                elif value is not None and value == value:
+                    assert cell == value, (name, cell, value)
     team = frames["team"]
     assert list(team["partner"]) == [network.partner[p].name for p in result.selected]
     assert team["total_cost"].sum() == pytest.approx(result.total_cost)
