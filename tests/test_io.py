@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -608,3 +610,31 @@ def test_the_template_readme_states_every_default_and_unit(tmp_path):
             assert row[6] not in (None, "", "None")
     assert by_column["roles.min_level"][5] == "1" and by_column["roles.slots"][5] == "1"
     assert by_column["partners.capacity"][4] == "units of work per period"
+
+
+SOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice writes the .ods and .xls files this "
+                                            "test reads (apt install libreoffice-calc)")
+@pytest.mark.parametrize("suffix", ["ods", "xls"])
+def test_a_workbook_saved_by_another_office_suite_reads_like_the_xlsx(tmp_path, suffix):
+    import subprocess
+
+    source = ROOT / "inputs" / "bank.xlsx"
+    done = subprocess.run([SOFFICE, "--headless", "--convert-to", suffix, "--outdir",
+                           str(tmp_path), str(source)], capture_output=True, timeout=180,
+                          check=False, env={**os.environ, "HOME": str(tmp_path)})
+    converted = tmp_path / f"bank.{suffix}"
+    assert done.returncode == 0 and converted.exists(), done.stderr.decode(errors="replace")
+    ours, theirs = load_network(source), load_network(converted)
+    for part in ("partners", "capabilities", "touchpoints", "roles", "relationships",
+                 "standards", "expectations", "rules", "locks", "current", "sets", "policy"):
+        assert getattr(theirs, part) == getattr(ours, part), part
+
+
+def test_a_damaged_ods_is_refused_by_name(tmp_path):
+    bad = tmp_path / "bids.ods"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(UnsafeInputError, match="bids.ods"):
+        load_network(bad)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from orchestra.errors import UnsafeInputError
 from orchestra.io.archive import (
+    MAX_CELLS,
+    MAX_COLUMNS,
     check_archive,
     column_letter,
     scan_sheet,
@@ -149,6 +151,50 @@ def read_xlsx(path: Path, sheets: Collection[str] | None = None) -> dict[str, Ra
     return tables
 
 
+OTHER_WORKBOOKS = (".ods", ".xls", ".xlsb")  # read by calamine as well
+ERROR_VALUES = frozenset({"#REF!", "#N/A", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!"})
+
+
+def read_other_workbook(path: Path, sheets: Collection[str] | None = None
+                        ) -> dict[str, RawTable]:
+    """An OpenDocument (.ods, LibreOffice's own), Excel 97-2003 (.xls) or binary (.xlsb)
+    workbook: the zip-based ones checked part by part as an .xlsx is, each wanted sheet's extent
+    checked against the limits before a cell is read; error values become ``ExcelError``."""
+    from python_calamine import CalamineWorkbook
+
+    where = path.name
+    if path.suffix.lower() in (".ods", ".xlsb"):
+        check_archive(path).close()
+    expected = f"an undamaged {path.suffix.lower()} file: open it and save it again"
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise UnsafeInputError(where, f"cannot be read as a workbook ({exc})", expected) from exc
+    tables = {}
+    for name in book.sheet_names:
+        key = name.strip().lower()
+        if sheets is not None and key not in sheets:
+            continue
+        try:
+            sheet = book.get_sheet_by_name(name)
+            width, height = sheet.total_width, sheet.total_height
+            if width > MAX_COLUMNS or width * height > MAX_CELLS:
+                raise UnsafeInputError(
+                    f"{where}: sheet {name}", f"spans {height:,} rows and {width:,} columns",
+                    f"at most {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells: clear stray "
+                    "cells far from the table")
+            grid = sheet.to_python(skip_empty_area=False)
+        except UnsafeInputError:
+            raise
+        except Exception as exc:
+            raise UnsafeInputError(where, f"is damaged: sheet {name} cannot be read ({exc})",
+                                   expected) from exc
+        grid = [[ExcelError(v) if isinstance(v, str) and v in ERROR_VALUES else v for v in row]
+                for row in grid]
+        tables[key] = _table(key, grid, is_csv=False)
+    return tables
+
+
 def read_csv_text(sheet: str, text: str) -> RawTable:
     """One CSV table from its text; a leading byte-order mark is ignored."""
     limit = csv.field_size_limit(MAX_CSV_FIELD)
@@ -207,9 +253,9 @@ def read_tables(path: str | Path, sheets: Collection[str] | None = None
         return read_csv_folder(path, sheets)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_xlsx(path, sheets)
-    if path.suffix.lower() == ".xls":
-        raise UnsafeInputError(path.name, "is an old .xls workbook",
-                               "an .xlsx workbook (in Excel: Save As, Excel Workbook)")
+    if path.suffix.lower() in OTHER_WORKBOOKS:
+        return read_other_workbook(path, sheets)
     raise UnsafeInputError(path.name, "is neither a workbook nor a folder",
-                           "an .xlsx workbook or a folder of .csv files")
+                           "a workbook (.xlsx, .xlsm, .ods, .xls, .xlsb) or a folder of .csv "
+                           "files")
 
