@@ -41,11 +41,13 @@ def _write(write, *args, **kwargs) -> None:
         raise _fail(exc) from None
 
 
-def _load(path: str, locks: str | None = None, every_row: bool = False) -> Loaded:
+def _load(path: str, locks: str | None = None, every_row: bool = False,
+          bids: str | None = None) -> Loaded:
     from orchestra.io.loader import load_with_locks
 
     try:
-        loaded = load(path) if locks is None else load_with_locks(path, locks, every_row)
+        loaded = (load(path, bids) if locks is None
+                  else load_with_locks(path, locks, every_row, bids))
     except InputError as exc:
         for warning in exc.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -91,6 +93,12 @@ class _Orchestra(click.Group):
                        "please report it with the command and, if you can, the input "
                        "(--debug shows the traceback).", err=True)
             ctx.exit(EXIT_INTERNAL)
+
+
+BIDS_OPTION = click.option(
+    "--bids", "bids_path", type=click.Path(exists=True, file_okay=False), default=None,
+    help="A folder of returned bid workbooks (see orchestra bids): each replaces its partner's "
+         "row and offers.")
 
 
 def _in_main_thread() -> bool:
@@ -140,12 +148,13 @@ def summarize(network: Network) -> list[str]:
 
 @main.command()
 @click.argument("input_path", metavar="INPUT")
-def validate(input_path: str) -> None:
+@BIDS_OPTION
+def validate(input_path: str, bids_path: str | None = None) -> None:
     """Check INPUT (.xlsx workbook or folder of .csv) and report every problem."""
     from orchestra.domain import Rules
     from orchestra.model.data import ModelData
 
-    loaded = _load(input_path)
+    loaded = _load(input_path, bids=bids_path)
     # The sums of the figures must fit the model's exact arithmetic: found here, not by a solve.
     data = ModelData(loaded.network, Rules.of(loaded.network, _profile(loaded.network, None)))
     data.money_scale, data.capacity_scale  # noqa: B018 (computed for their checks)
@@ -336,11 +345,12 @@ def _score_lines(network: Network, scores) -> list[str]:
                    "explanations in the JSON, the sentences after the scores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+@BIDS_OPTION
 def plan_command(input_path: str, output: str | None, profile_name: str | None,
                  time_limit: float | None, seed: int | None, workers: int, deterministic: bool,
                  locks_path: str | None, blueprint_path: str | None, alternative_count: int,
                  min_difference: int, within: str | None, with_why: bool, as_json: bool,
-                 force: bool) -> None:
+                 force: bool, bids_path: str | None = None) -> None:
     """Select the team and assign every role for INPUT; print the plan and its scores."""
     import json
 
@@ -350,7 +360,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     from orchestra.score import score
     from orchestra.score.baseline import baseline
 
-    network = _load(input_path, locks_path).network
+    network = _load(input_path, locks_path, bids=bids_path).network
     profile = _profile(network, profile_name)
     settings = _settings(network, time_limit, seed, workers, deterministic)
     show = _progress_printer(not as_json and sys.stderr.isatty())
@@ -466,8 +476,10 @@ def _profile(network: Network, name: str | None):
               help="Time limit of orchestra's plan with --against-plan (default: the policy's, "
                    "else 60).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and scores as JSON.")
+@BIDS_OPTION
 def score_command(input_path: str, locks_path: str, profile_name: str | None,
-                  against_plan: bool, time_limit: float | None, as_json: bool) -> None:
+                  against_plan: bool, time_limit: float | None, as_json: bool,
+                  bids_path: str | None = None) -> None:
     """Score a plan made by hand for INPUT, without optimising: every rule it breaks is listed
     with its cell (exit 1), and --against-plan sets it beside orchestra's own plan."""
     import json
@@ -479,14 +491,14 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
     from orchestra.score import score
     from orchestra.score.baseline import baseline
 
-    network = _load(input_path, locks_path, every_row=True).network
+    network = _load(input_path, locks_path, every_row=True, bids=bids_path).network
     profile = _profile(network, profile_name)
     result = given_plan(network, profile, network.locks)
     scores = score(network, result)
     broken = check_plan(network, result)
     ours = None
     if against_plan:
-        own = _load(input_path).network  # with the input's own locks, if it has any
+        own = _load(input_path, bids=bids_path).network  # the input's own locks, if any
         planned = plan(own, profile, _settings(own, time_limit, None))
         ours = SetResult(YOURS_VS_OURS[1], (), planned, score(own, planned))
     if as_json:
@@ -563,14 +575,20 @@ def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
               help="Time limit of each set's solve in seconds (default: the policy's, else 60).")
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Solver random seed.")
+@click.option("--sets-from-bids", is_flag=True,
+              help="With --bids: one candidate set per returned bid, its partner beside "
+                   "today's (or, without a current sheet, every partner that did not bid).")
 @click.option("--profiles", "profile_names", default=None, metavar="A,B,...",
               help="Instead of sets: plan the whole network once per profile and set the "
                    "plans side by side.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+@BIDS_OPTION
 def compare_command(input_path: str, set_values: tuple[str, ...], output: str | None,
                     profile_name: str | None, time_limit: float | None, seed: int | None,
-                    profile_names: str | None, as_json: bool, force: bool) -> None:
+                    sets_from_bids: bool, profile_names: str | None, as_json: bool,
+                    force: bool,
+                    bids_path: str | None = None) -> None:
     """Compare candidate partner sets side by side, with orchestra's own choice as yardstick;
     or, with --profiles, the plans of several profiles."""
     import json
@@ -579,7 +597,7 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     from orchestra.report.plan_json import comparison_to_dict
     from orchestra.report.text import comparison_lines, comparison_story
 
-    network = _load(input_path).network
+    network = _load(input_path, bids=bids_path).network
     if profile_names is not None:
         _compare_profiles(network, profile_names, set_values, output, time_limit, seed,
                           as_json, force)
@@ -589,6 +607,12 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
         sets = candidate_sets(network, _set_option(set_values))
     except OrchestraError as exc:
         raise _fail(exc) from None
+    if sets_from_bids:
+        from orchestra.procurement import sets_from_bids as bid_sets
+
+        if not network.bids_sources:
+            raise OrchestraCommandError("--sets-from-bids needs --bids FOLDER")
+        sets = bid_sets(network)
     if not sets:
         raise OrchestraCommandError("no candidate sets: add a sets sheet or --set NAME=P1,P2")
     bar = _progress_bar("planning sets", not as_json and sys.stderr.isatty())
@@ -678,9 +702,11 @@ def _compare_profiles(network: Network, profile_names: str, set_values: tuple[st
               help="Write the frontier workbook (table and chart) here (.xlsx).")
 @click.option("--json", "as_json", is_flag=True, help="Print the points as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+@BIDS_OPTION
 def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec: str | None,
                      profile_name: str | None, time_limit: float | None, seed: int | None,
-                     output: str | None, as_json: bool, force: bool) -> None:
+                     output: str | None, as_json: bool, force: bool,
+                     bids_path: str | None = None) -> None:
     """Plan INPUT at each budget (or each value of another limit) and show how cost, coverage
     and cohesion move, and who comes in and goes out from one point to the next."""
     import json
@@ -701,7 +727,7 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
                                                                 for v in values)):
         raise click.BadParameter(f"{spec}: budgets are not negative; {vary} takes whole "
                                  "numbers from 1", param_hint="--values")
-    network = _load(input_path).network
+    network = _load(input_path, bids=bids_path).network
     profile = _profile(network, profile_name)
     bar = _progress_bar("planning points", not as_json and sys.stderr.isatty())
     stopped = None
@@ -747,10 +773,11 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
               help="Write the stress workbook here (.xlsx).")
 @click.option("--json", "as_json", is_flag=True, help="Print the impacts as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+@BIDS_OPTION
 def stress_command(input_path: str, profile_name: str | None, top: int | None,
                    partners: tuple[str, ...], pairs: bool, time_limit: float | None,
                    drop_time_limit: float, seed: int | None, replan: str, output: str | None,
-                   as_json: bool, force: bool) -> None:
+                   as_json: bool, force: bool, bids_path: str | None = None) -> None:
     """Plan INPUT, then re-plan without each partner in turn: what each drop-out would cost."""
     import json
 
@@ -760,7 +787,7 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
     from orchestra.report.text import stress_lines
     from orchestra.score import score
 
-    network = _load(input_path).network
+    network = _load(input_path, bids=bids_path).network
     profile = _profile(network, profile_name)
     unknown = [p for p in partners if p not in network.partner]
     if unknown:
@@ -803,9 +830,10 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Solver random seed.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+@BIDS_OPTION
 def blueprint_command(input_path: str, output: str, locks_path: str | None,
                       profile_name: str | None, time_limit: float | None, seed: int | None,
-                      force: bool) -> None:
+                      force: bool, bids_path: str | None = None) -> None:
     """Plan INPUT and draw the plan as a service blueprint: one self-contained HTML page
     (touchpoints in journey order, front and back stage, lines of interaction, visibility
     and internal interaction) that opens offline and prints on one A3 landscape page."""
@@ -813,12 +841,38 @@ def blueprint_command(input_path: str, output: str, locks_path: str | None,
     from orchestra.report.blueprint import write_blueprint
     from orchestra.score import score
 
-    network = _load(input_path, locks_path).network
+    network = _load(input_path, locks_path, bids=bids_path).network
     profile = _profile(network, profile_name)
     result = plan(network, profile, _settings(network, time_limit, seed))
     _write(write_blueprint, network, result, score(network, result), output, force=force)
     click.echo(f"wrote {output} ({len(network.touchpoints)} touchpoints, "
                f"{len(result.selected)} partners, plan {result.status})")
+
+
+@main.command(name="bids")
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False),
+              help="The folder to write the bid workbooks into (made if absent).")
+@click.option("--partner", "partners", multiple=True,
+              help="Only this partner's bid sheet (repeatable; default: every partner that is "
+                   "not in-house).")
+@click.option("--blank", is_flag=True, help="Also a blank bid sheet for a new bidder, new.xlsx.")
+@click.option("--force", is_flag=True, help="Replace bid sheets already in the folder.")
+def bids_command(input_path: str, folder: str, partners: tuple[str, ...], blank: bool,
+                 force: bool) -> None:
+    """Write one bid workbook per candidate partner of INPUT, to fill offline and return:
+    the partner's row and offers pre-filled, a row for each sourced capability it does not
+    offer yet, what is sourced beside each. Read them back with --bids FOLDER."""
+    from orchestra.report.bids import write_bid_workbooks
+
+    network = _load(input_path).network
+    unknown = [p for p in partners if p not in network.partner]
+    if unknown:
+        raise OrchestraCommandError(f"--partner: unknown partner(s) {', '.join(unknown)}")
+    written: list = []
+    _write(lambda: written.extend(write_bid_workbooks(network, folder, partners, blank, force)))
+    click.echo(f"wrote {len(written)} bid workbook(s) to {folder}: "
+               + ", ".join(p.name for p in written[:8]) + (" ..." if len(written) > 8 else ""))
 
 
 @main.command(name="explain")
@@ -846,10 +900,12 @@ def blueprint_command(input_path: str, output: str, locks_path: str | None,
 @click.option("--json", "as_json", is_flag=True,
               help="Print the plan and its explanations as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+@BIDS_OPTION
 def explain_command(input_path: str, profile_name: str | None, locks_path: str | None,
                     roles: tuple[str, ...], partners: tuple[str, ...], every: bool,
                     time_limit: float | None, seed: int | None, deterministic: bool,
-                    output: str | None, as_json: bool, force: bool) -> None:
+                    output: str | None, as_json: bool, force: bool,
+                    bids_path: str | None = None) -> None:
     """Plan INPUT, then explain the plan: why each partner serves its role and who is next,
     what each candidate would have to bid to win, what each rule costs, and the objective's
     terms. Every figure is a re-solve of the same model."""
@@ -863,7 +919,7 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     )
     from orchestra.report.plan_json import plan_to_dict
 
-    network = _load(input_path, locks_path).network
+    network = _load(input_path, locks_path, bids=bids_path).network
     unknown = ([f"--role {r}" for r in roles if r not in network.role]
                + [f"--partner {p}" for p in partners if p not in network.partner])
     if unknown:

@@ -210,6 +210,8 @@ class Network:
     rules: tuple[PlanRule, ...] = ()  # the rules sheet
     source: str = ""  # the workbook or folder read
     locks_source: str = ""  # the file the locks came from, when not the input itself
+    bids_sources: tuple[str, ...] = ()  # returned bid files merged in (``--bids``)
+    bidders: tuple[str, ...] = ()  # the partners those bids speak for, in file order
 
     # Lookups: built once on first use. The records are frozen, so the caches never go stale.
     @cached_property

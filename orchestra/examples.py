@@ -52,6 +52,19 @@ def _one_off(partners, current: Sequence[tuple[str, str]],
     return rows
 
 
+def _with_soft_standards(standards, expectations) -> list:
+    """``standards`` plus a soft standard for each surveyed dimension that has none, so that
+    every perception gap can be worked out: the company's target and promise what customers
+    expect, and its own measured score (mystery shopping, call audits) a notch above what they
+    perceive."""
+    have = {(row[0], row[1]) for row in standards}
+    extra = [(tid, dim, expected, expected, expected, round(perceived + 0.3, 1))
+             for tid, dim, expected, _estimate, perceived in expectations
+             if (tid, dim) not in have]
+    return [*standards, *[(tid, dim, "higher", exp, target, promise, measured)
+                          for tid, dim, exp, target, promise, measured in extra]]
+
+
 def _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
             policy: Mapping[str, object], sets: Mapping[str, Sequence[str]],
             locks: Sequence[tuple[str, str]], current: Sequence[tuple[str, str]] = (),
@@ -67,7 +80,7 @@ def _tables(partners, offers, touchpoints, roles, relationships, standards, expe
         "touchpoints": _rows(TOUCHPOINT_COLS, touchpoints),
         "roles": _rows(ROLE_COLS, roles),
         "relationships": _rows(("partner_a", "partner_b", "strength"), relationships),
-        "standards": _rows(STANDARD_COLS, standards),
+        "standards": _rows(STANDARD_COLS, _with_soft_standards(standards, expectations)),
         "expectations": _rows(EXPECTATION_COLS, expectations),
         "policy": [{"key": k, "value": v} for k, v in policy.items()],
         "sets": [{"set_id": s, "partner_id": p} for s, members in sets.items() for p in members],

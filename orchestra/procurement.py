@@ -181,6 +181,15 @@ def candidate_sets(network: Network, extra: Sequence[tuple[str, Sequence[str]]] 
     return sets
 
 
+def sets_from_bids(network: Network) -> list[CandidateSet]:
+    """One candidate set per returned bid: the bidding partner beside today's partners (or,
+    without a current sheet, beside every partner that did not bid), named after the bidder."""
+    bidders = set(network.bidders)
+    base = (set(network.incumbents) if network.current
+            else {p.partner_id for p in network.partners} - bidders)
+    return [CandidateSet(pid, tuple(sorted(base | {pid}))) for pid in network.bidders]
+
+
 def closing(network: Network, result: Plan, settings: SolveSettings,
             stop: threading.Event | None = None) -> Closing | None:
     """The cheapest partners to add so that the set's open critical slots are filled, the set's

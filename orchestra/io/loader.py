@@ -629,8 +629,60 @@ class Loaded:
     warnings: tuple[Problem, ...]
 
 
+def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[str, str]:
+    """Each returned bid replaces its partner's ``partners`` row and every capability row of
+    that partner (a new partner id adds a partner). A bid speaks for one partner only: one row
+    on its partner sheet, every offer for that partner, one bid per partner; every problem is
+    located in the bid's own file. An offer of a capability no role needs is a warning."""
+    needed = {str(r.values["capability"]) for r in sheets["roles"]}
+    seen: dict[str, str] = {}
+    for k, bid in enumerate(bids):
+        name = bid.path.name
+        if bid.partner is None or bid.offers is None:
+            missing = " and ".join(s for s, t in (("partner", bid.partner),
+                                                  ("offers", bid.offers)) if t is None)
+            reader.problems.append(Problem(name, f"has no {missing} sheet",
+                                           "a bid workbook as orchestra bids writes it"))
+            continue
+        partner_sheet = replace(SHEET["partners"], name=f"bid{k}:partner", required=True)
+        offer_sheet = replace(SHEET["capabilities"], name=f"bid{k}:offers", required=True)
+        reader.tables[partner_sheet.name] = bid.partner
+        reader.tables[offer_sheet.name] = bid.offers
+        partner_rows = reader.rows(partner_sheet)
+        offer_rows = reader.rows(offer_sheet)
+        if len(partner_rows) != 1:
+            reader.problems.append(Problem(bid.partner.where(2), f"{len(partner_rows)} partner "
+                                           "rows", "one row: the bidding partner"))
+            continue
+        pid = str(partner_rows[0].values["partner_id"])
+        if pid in seen:
+            reader.problems.append(Problem(partner_rows[0].cells["partner_id"],
+                                           f"a second bid for {pid} (the first is {seen[pid]})",
+                                           "one bid file per partner"))
+            continue
+        seen[pid] = name
+        for row in offer_rows:
+            other = str(row.values["partner_id"])
+            if other != pid:
+                reader.problems.append(Problem(row.cells["partner_id"],
+                                               f'an offer for partner "{other}" in the bid of '
+                                               f"{pid}", f"{pid}: a bid speaks for its own "
+                                               "partner only"))
+            elif str(row.values["capability"]) not in needed:
+                reader.warnings.append(Problem(row.cells["capability"],
+                                               f"{row.values['capability']} is not sourced: "
+                                               "no role needs it", "a capability of the roles"))
+        sheets["partners"] = [r for r in sheets["partners"]
+                              if str(r.values["partner_id"]) != pid] + partner_rows
+        sheets["capabilities"] = [r for r in sheets["capabilities"]
+                                  if str(r.values["partner_id"]) != pid] + [
+            r for r in offer_rows if str(r.values["partner_id"]) == pid]
+        reader.ids.setdefault("partners", set()).add(pid)
+    return seen
+
+
 def network_from_tables(tables: dict[str, RawTable], source: str = "",
-                        hand_plan: bool = False) -> Loaded:
+                        hand_plan: bool = False, bids=()) -> Loaded:
     """Check raw tables against the contract and build the ``Network``; raise every problem.
 
     With ``hand_plan`` the locks are a plan made by hand: each row one filled slot, read as it
@@ -638,6 +690,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     reader = _Reader(tables)
     sheets = {sheet.name: reader.rows(sheet, unique=not (hand_plan and sheet.name == "locks"))
               for sheet in SHEETS}
+    bidders = _merge_bids(reader, sheets, bids) if bids else {}
     _cross_check(reader, sheets)
     partners = reader.ids.get("partners", set())
     for row in sheets["partners"] + sheets["touchpoints"] + sheets["roles"]:
@@ -670,6 +723,8 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
                       for r in sheets["current"]),
         rules=plan_rules,
         source=source,
+        bidders=tuple(bidders),
+        bids_sources=tuple(str(b.path) for b in bids),
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
     _check_policy(reader, network, where, hand_plan)
@@ -679,9 +734,18 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     return Loaded(network, tuple(reader.warnings))
 
 
-def load(path: str | Path) -> Loaded:
-    """Read and check a workbook or CSV folder; warnings (unknown policy keys) come back too."""
-    return network_from_tables(read_tables(path, SHEET), source=str(path))
+def load(path: str | Path, bids: str | Path | None = None) -> Loaded:
+    """Read and check a workbook or CSV folder; warnings (unknown policy keys) come back too.
+    With ``bids``, a folder of returned bid workbooks merged in (see ``_merge_bids``)."""
+    return _with_bids(read_tables(path, SHEET), path, bids)
+
+
+def _with_bids(tables: dict[str, RawTable], path: str | Path, bids: str | Path | None,
+               hand_plan: bool = False) -> Loaded:
+    from orchestra.io.bids import read_bids
+
+    read = read_bids(bids) if bids is not None else []
+    return network_from_tables(tables, source=str(path), hand_plan=hand_plan, bids=read)
 
 
 def load_network(path: str | Path) -> Network:
@@ -734,13 +798,14 @@ def lock_table(path: str | Path, every_row: bool = False) -> RawTable:
     return RawTable(label, header, rows, table.is_csv, strict_header=table.sheet != "assignments")
 
 
-def load_with_locks(path: str | Path, locks_path: str | Path, every_row: bool = False) -> Loaded:
+def load_with_locks(path: str | Path, locks_path: str | Path, every_row: bool = False,
+                    bids: str | Path | None = None) -> Loaded:
     """Read ``path`` with its locks replaced by those in ``locks_path`` (see ``lock_table``),
     every lock checked like the input's own: ids, qualification, slots, capacity, budget. With
     ``every_row`` the rows are a plan made by hand: ids are checked, the rest is the score's."""
     tables = read_tables(path, SHEET)
     tables["locks"] = lock_table(locks_path, every_row)
-    loaded = network_from_tables(tables, source=str(path), hand_plan=every_row)
+    loaded = _with_bids(tables, path, bids, hand_plan=every_row)
     return replace(loaded, network=replace(loaded.network, locks_source=str(locks_path)))
 
 

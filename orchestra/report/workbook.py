@@ -198,6 +198,7 @@ def write_inputs(ws: Worksheet, network: Network, plan: Plan) -> None:
         *([["locks file", locks.name],
            ["locks SHA-256", sha256(locks) if locks.is_file() else "(not a file)"]]
           if locks else []),
+        *([[f"bid file {Path(b).name}", sha256(Path(b))] for b in network.bids_sources]),
         ["written at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")],
         ["orchestra version", _package_version("orchestra")],
         ["ortools version", _package_version("ortools")],

@@ -135,7 +135,8 @@ def add_dropdown(ws: Worksheet, col: int, choices: Sequence[str], rows: int = 20
 
 def inputs_of(network: Network) -> list[Path]:
     """The files and folders ``network`` was read from: no output may land on one of them."""
-    return [Path(p) for p in (network.source, network.locks_source) if p]
+    return [Path(p) for p in (network.source, network.locks_source, *network.bids_sources)
+            if p]
 
 
 def _same_file(a: Path, b: Path) -> bool:
