@@ -650,6 +650,10 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
         reader.tables[offer_sheet.name] = bid.offers
         partner_rows = reader.rows(partner_sheet)
         offer_rows = reader.rows(offer_sheet)
+        if not partner_rows and not offer_rows and not bid.partner.rows:
+            reader.warnings.append(Problem(name, "is an empty bid: left out",
+                                           "a partner row and its offers"))
+            continue
         if len(partner_rows) != 1:
             reader.problems.append(Problem(bid.partner.where(2), f"{len(partner_rows)} partner "
                                            "rows", "one row: the bidding partner"))
@@ -672,13 +676,20 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
                 reader.warnings.append(Problem(row.cells["capability"],
                                                f"{row.values['capability']} is not sourced: "
                                                "no role needs it", "a capability of the roles"))
-        sheets["partners"] = [r for r in sheets["partners"]
-                              if str(r.values["partner_id"]) != pid] + partner_rows
-        sheets["capabilities"] = [r for r in sheets["capabilities"]
-                                  if str(r.values["partner_id"]) != pid] + [
-            r for r in offer_rows if str(r.values["partner_id"]) == pid]
+        own = [r for r in offer_rows if str(r.values["partner_id"]) == pid]
+        sheets["partners"] = _replaced(sheets["partners"], pid, partner_rows)
+        sheets["capabilities"] = _replaced(sheets["capabilities"], pid, own)
         reader.ids.setdefault("partners", set()).add(pid)
     return seen
+
+
+def _replaced(rows: list[_Row], pid: str, new: list[_Row]) -> list[_Row]:
+    """``rows`` with ``pid``'s rows replaced by ``new``, where the first of them stood (at the
+    end for a partner new to the network): the input's order, and so the plan, is kept."""
+    at = next((k for k, r in enumerate(rows) if str(r.values["partner_id"]) == pid), len(rows))
+    rest = [r for r in rows if str(r.values["partner_id"]) != pid]
+    before = sum(1 for r in rows[:at] if str(r.values["partner_id"]) != pid)
+    return rest[:before] + new + rest[before:]
 
 
 def network_from_tables(tables: dict[str, RawTable], source: str = "",

@@ -1,0 +1,132 @@
+"""Bid sheets out and back: a bid edited as a partner would and returned changes the plan;
+a bid speaking for another partner is refused at its file and cell."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from orchestra.cli import main
+from orchestra.errors import InputError
+from orchestra.io import load, load_network
+from orchestra.report.bids import write_bid_workbooks
+
+BANK = ROOT / "inputs" / "bank.xlsx"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _set(path, sheet, row, column, value):
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    header = [c.value for c in ws[1]]
+    ws.cell(row=row, column=header.index(column) + 1, value=value)
+    wb.save(path)
+
+
+def _row_of(path, sheet, **match):
+    ws = openpyxl.load_workbook(path)[sheet]
+    header = [c.value for c in ws[1]]
+    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if all(values[header.index(k)] == v for k, v in match.items()):
+            return r
+    raise AssertionError(match)
+
+
+def test_bid_sheets_carry_the_partner_and_what_is_sourced(tmp_path):
+    network = load_network(BANK)
+    written = write_bid_workbooks(network, tmp_path, ["P09"], blank=True)
+    assert [p.name for p in written] == ["P09.xlsx", "new.xlsx"]
+    wb = openpyxl.load_workbook(tmp_path / "P09.xlsx")
+    assert wb.sheetnames == ["instructions", "partner", "offers"]
+    assert wb["partner"]["A2"].value == "P09" and wb["partner"].protection.sheet
+    offers = list(wb["offers"].iter_rows(values_only=True))
+    header = offers[0]
+    assert {"sourced_for_roles", "min_level_needed", "total_load_sourced"} <= set(header)
+    ours = {(o.capability, o.level) for o in network.capabilities if o.partner_id == "P09"}
+    rows = [dict(zip(header, r, strict=True)) for r in offers[1:]]
+    assert {(r["capability"], r["level"]) for r in rows if r["level"]} == ours
+    sourced = {role.capability for role in network.roles}
+    assert {r["capability"] for r in rows} >= sourced  # an invitation row for the rest
+    # Returned untouched, a bid changes nothing; the blank one is left out with a warning.
+    loaded = load(BANK, tmp_path)
+    assert loaded.network.partners == network.partners
+    assert set(loaded.network.capabilities) == set(network.capabilities)
+    assert "new.xlsx: is an empty bid: left out (expected a partner row and its offers)" in \
+        [str(w) for w in loaded.warnings]
+
+
+def test_a_returned_bid_under_the_price_to_win_wins_the_role(tmp_path):
+    """explain names a losing candidate's price to win; the candidate bids just under it for
+    that role, the bid comes back, and the plan gives it the role."""
+    import orchestra
+
+    network = load_network(BANK)
+    profile = orchestra.load_profile("lowest_cost")
+    quick = orchestra.SolveSettings(time_limit_s=20)
+    base = orchestra.plan(network, profile, quick)
+    why = orchestra.explain(network, profile, base, with_rules=False, settings=quick)
+    cand = next(c for c in why.candidates if c.status == "can_win" and c.exact
+                and c.price_to_win >= 2)
+    offer = network.offer(cand.partner_id, cand.role_id)
+    write_bid_workbooks(network, tmp_path, [cand.partner_id])
+    bid = tmp_path / f"{cand.partner_id}.xlsx"
+    wb = openpyxl.load_workbook(bid)
+    ws = wb["offers"]
+    header = [c.value for c in ws[1]]
+    row = {"partner_id": cand.partner_id, "capability": offer.capability,
+           "level": offer.level, "unit_cost": cand.price_to_win - 1, "effort": offer.effort,
+           "role_id": cand.role_id}
+    ws.append([row.get(name) for name in header])
+    wb.save(bid)
+    result = run("plan", BANK, "--profile", "lowest_cost", "--time-limit", "20", "--json",
+                 "--bids", tmp_path)
+    assert result.exit_code == 0, result.output
+    after = {(a["role_id"], a["partner_id"]) for a in json.loads(result.stdout)["assignments"]}
+    assert (cand.role_id, cand.partner_id) in after
+
+
+def test_a_bid_speaking_for_another_partner_is_refused_at_its_cell(tmp_path):
+    write_bid_workbooks(load_network(BANK), tmp_path, ["P09"])
+    bid = tmp_path / "P09.xlsx"
+    row = _row_of(bid, "offers", capability="card_production")
+    _set(bid, "offers", row, "partner_id", "P10")
+    with pytest.raises(InputError) as info:
+        load(BANK, tmp_path)
+    assert f'[P09.xlsx]offers!A{row}: an offer for partner "P10" in the bid of P09 ' \
+           "(expected P09: a bid speaks for its own partner only)" in \
+           [str(p) for p in info.value.problems]
+
+
+def test_two_bids_for_one_partner_are_refused(tmp_path):
+    write_bid_workbooks(load_network(BANK), tmp_path, ["P09"])
+    shutil.copy(tmp_path / "P09.xlsx", tmp_path / "P09-again.xlsx")
+    with pytest.raises(InputError, match=r"\[P09.xlsx\]partner!A2: a second bid for P09"):
+        load(BANK, tmp_path)
+
+
+def test_a_bid_figure_out_of_range_is_located_in_the_bid(tmp_path):
+    write_bid_workbooks(load_network(BANK), tmp_path, ["P09"])
+    bid = tmp_path / "P09.xlsx"
+    row = _row_of(bid, "offers", capability="card_production")
+    _set(bid, "offers", row, "level", 9)
+    result = run("validate", BANK, "--bids", tmp_path)
+    assert result.exit_code == 2
+    assert f"[P09.xlsx]offers!C{row}: level got 9 (expected a whole number from 1 to 5)" \
+        in result.output
+
+
+def test_compare_sets_from_bids(tmp_path):
+    write_bid_workbooks(load_network(BANK), tmp_path, ["P09", "P11"])
+    result = run("compare", BANK, "--bids", tmp_path, "--sets-from-bids", "--time-limit", "10",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    sets = [r["set_id"] for r in json.loads(result.stdout)["sets"]]
+    assert sets[:2] == ["P09", "P11"]
