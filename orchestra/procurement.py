@@ -12,7 +12,7 @@ import itertools
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 from orchestra.domain import CandidateSet, Lock, Network, Plan, Profile, Shortfall
@@ -21,6 +21,7 @@ from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
 from orchestra.model.given import given_plan
 from orchestra.score import Scores, score
+from orchestra.signals import ctrl_c_sets
 
 YARDSTICK = "orchestra's choice"
 TODAY = "today"  # today's network, when the input has a current sheet
@@ -67,13 +68,19 @@ def run_all(jobs: Sequence[Callable[[threading.Event], object]], settings: Solve
     futures: dict = {}
     finished = 0
     try:
-        for k, job in enumerate(jobs):
-            futures[pool.submit(job, stop)] = k
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            finished += 1
-            if on_done:
-                on_done(finished, len(jobs))
+        with ctrl_c_sets(threading.Event()) as pressed:
+            for k, job in enumerate(jobs):
+                futures[pool.submit(job, stop)] = k
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                for future in done:
+                    results[futures[future]] = future.result()
+                    finished += 1
+                    if on_done:
+                        on_done(finished, len(jobs))
+                if pressed.is_set():
+                    raise KeyboardInterrupt
     except KeyboardInterrupt:
         stop.set()
         for future in futures:

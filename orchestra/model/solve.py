@@ -16,6 +16,7 @@ from orchestra.model.assemble import number_slots, shortfalls, total_cost
 from orchestra.model.data import ModelData
 from orchestra.model.greedy import GreedyPlan, greedy_plan
 from orchestra.model.rules import PlanningModel, build_model
+from orchestra.signals import ctrl_c_sets
 
 DETERMINISTIC_WORKERS = 2
 # CP-SAT's search portfolio. Its LP-guided workers find this model's good plans and its bound:
@@ -130,16 +131,17 @@ def _solve(solver: cp_model.CpSolver, pm: PlanningModel, watcher: _Watcher,
     threading.Thread(target=run, daemon=True).start()
     interrupted = False
     # An Event, not Thread.join: a join cut short by Ctrl-C can leave the thread marked as
-    # finished while it still runs (CPython issue 21822).
-    while not done.is_set():
-        try:
-            done.wait(0.1)
-        except KeyboardInterrupt:
-            interrupted = True
-            solver.stop_search()
-        if stop is not None and stop.is_set() and not interrupted:
-            interrupted = True
-            solver.stop_search()
+    # finished while it still runs (CPython issue 21822). Ctrl-C sets ``pressed`` rather than
+    # raising, so that it cannot be lost in a finalizer (``signals``).
+    with ctrl_c_sets(threading.Event()) as pressed:
+        while not done.is_set():
+            try:
+                done.wait(0.1)
+            except KeyboardInterrupt:  # SIGTERM, which the CLI turns into one
+                pressed.set()
+            if not interrupted and (pressed.is_set() or (stop is not None and stop.is_set())):
+                interrupted = True
+                solver.stop_search()
     if "error" in result:
         raise result["error"]
     return result["status"], interrupted
