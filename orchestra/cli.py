@@ -847,6 +847,8 @@ def blueprint_command(input_path: str, output: str, locks_path: str | None,
     _write(write_blueprint, network, result, score(network, result), output, force=force)
     click.echo(f"wrote {output} ({len(network.touchpoints)} touchpoints, "
                f"{len(result.selected)} partners, plan {result.status})")
+    if result.status == "no solution" or result.critical_shortfalls:  # as plan
+        sys.exit(EXIT_SHORTFALL)
 
 
 @main.command(name="bids")
@@ -928,7 +930,8 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     settings = _settings(network, time_limit, seed, deterministic=deterministic)
     result = plan(network, profile, settings)
     if result.objective is None:
-        raise OrchestraCommandError(f"no plan to explain: {result.stopped_by}")
+        click.echo(f"no plan to explain: {result.stopped_by}", err=True)
+        sys.exit(EXIT_SHORTFALL)
     why, stopped = _explain(network, profile, result, settings, as_json, roles, partners,
                             every)
     if output:
@@ -943,6 +946,8 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
         if output:
             click.echo(f"\nwrote {output}")
     _end_interrupted(stopped)
+    if result.critical_shortfalls:  # as plan: the plan explained leaves critical slots open
+        sys.exit(EXIT_SHORTFALL)
 
 
 def _end_interrupted(stopped) -> None:
