@@ -150,7 +150,8 @@ def summarize(network: Network) -> list[str]:
 @click.argument("input_path", metavar="INPUT")
 @BIDS_OPTION
 def validate(input_path: str, bids_path: str | None = None) -> None:
-    """Check INPUT (.xlsx workbook or folder of .csv) and report every problem."""
+    """Check INPUT (a workbook: .xlsx, .ods, .xls, .xlsb; or a folder of .csv) and report every
+    problem."""
     from orchestra.domain import Rules
     from orchestra.model.data import ModelData
 
