@@ -213,6 +213,15 @@ def _progress_printer(enabled: bool):
     return show
 
 
+def _echo(lines, *written: str | None) -> None:
+    """Print ``lines``, then one "wrote FILE" line for each file written (None: not asked)."""
+    for line in lines:
+        click.echo(line)
+    for path in written:
+        if path:
+            click.echo(f"\nwrote {path}")
+
+
 def _money(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
@@ -415,11 +424,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
 
             lines += ["", "the plan and its alternatives:"]
             lines += alternatives_lines(network, side, found)
-        for line in lines:
-            click.echo(line)
-        for path in (output, blueprint_path):
-            if path:
-                click.echo(f"\nwrote {path}")
+        _echo(lines, output, blueprint_path)
     _end_interrupted(stopped)
     if result.status == "no solution" or result.critical_shortfalls:
         sys.exit(EXIT_SHORTFALL)
@@ -633,10 +638,7 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
         lines = comparison_lines(comparison)
         if any(r.set_id == YARDSTICK for r in comparison.rows):
             lines += [""] + comparison_story(comparison, network)
-        for line in lines:
-            click.echo(line)
-        if output:
-            click.echo(f"\nwrote {output}")
+        _echo(lines, output)
     _end_interrupted(stopped)
 
 
@@ -677,10 +679,7 @@ def _compare_profiles(network: Network, profile_names: str, set_values: tuple[st
             row["differing_partners"] = list(differing[row["set_id"]])
         click.echo(json.dumps(data, indent=2))
     else:
-        for line in profile_lines(network, comparison, differing):
-            click.echo(line)
-        if output:
-            click.echo(f"\nwrote {output}")
+        _echo(profile_lines(network, comparison, differing), output)
     _end_interrupted(stopped)
 
 
@@ -744,10 +743,7 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
     if as_json:
         click.echo(json.dumps(frontier_to_dict(vary, points), indent=2))
     else:
-        for line in frontier_lines(network, vary, points):
-            click.echo(line)
-        if output:
-            click.echo(f"\nwrote {output}")
+        _echo(frontier_lines(network, vary, points), output)
     _end_interrupted(stopped)
 
 
@@ -811,10 +807,7 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
     if as_json:
         click.echo(json.dumps(stress_to_dict(base, impacts), indent=2))
     else:
-        for line in stress_lines(network, base, impacts, replan):
-            click.echo(line)
-        if output:
-            click.echo(f"\nwrote {output}")
+        _echo(stress_lines(network, base, impacts, replan), output)
     _end_interrupted(stopped)
 
 
@@ -942,10 +935,7 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
         data["explanations"] = explanations_to_dict(why)
         click.echo(json.dumps(data, indent=2))
     else:
-        for line in _summary(network, result) + [""] + explanation_lines(network, why):
-            click.echo(line)
-        if output:
-            click.echo(f"\nwrote {output}")
+        _echo(_summary(network, result) + [""] + explanation_lines(network, why), output)
     _end_interrupted(stopped)
     if result.critical_shortfalls:  # as plan: the plan explained leaves critical slots open
         sys.exit(EXIT_SHORTFALL)

@@ -235,14 +235,20 @@ def frontier_header(vary: str) -> list[str]:
             "changes"]
 
 
+def frontier_moves(network: Network, point) -> list[str]:
+    """Who comes in and who goes out at a frontier point, against the previous one."""
+    moves = []
+    if point.added:
+        moves.append("in: " + ", ".join(network.who(x) for x in point.added))
+    if point.removed:
+        moves.append("out: " + ", ".join(network.who(x) for x in point.removed))
+    return moves
+
+
 def frontier_rows(network: Network, vary: str, points) -> list[list[object]]:
     rows = []
     for p in points:
-        changes = []
-        if p.added:
-            changes.append("in: " + ", ".join(network.who(x) for x in p.added))
-        if p.removed:
-            changes.append("out: " + ", ".join(network.who(x) for x in p.removed))
+        changes = frontier_moves(network, p)
         if p.kept_from is not None:
             changes.append(f"plan of {p.kept_from:g} kept")
         rows.append([p.value, p.plan.status, p.plan.gap, p.plan.total_cost, p.filled_share,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from orchestra.domain import Network, Plan, Shortfall
 from orchestra.procurement import YARDSTICK, Impact
-from orchestra.report.comparison import METRICS, stars, stress_rows
+from orchestra.report.comparison import METRICS, frontier_moves, stars, stress_rows
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline
 
@@ -189,11 +189,7 @@ def frontier_lines(network: Network, vary: str, points) -> list[str]:
              f"{'cohesion':>9}  changes from the previous point"]
     for p in points:
         value = f"{p.value:,.2f}" if vary == "budget" else f"{p.value:g}"
-        changes = []
-        if p.added:
-            changes.append("in: " + ", ".join(network.who(x) for x in p.added))
-        if p.removed:
-            changes.append("out: " + ", ".join(network.who(x) for x in p.removed))
+        changes = frontier_moves(network, p)
         if p.kept_from is not None:
             changes.append(f"the plan of {p.kept_from:,.2f} kept (its own search ended worse)")
         lines.append(f"{value:>16} {p.plan.status:>9} {p.plan.total_cost:>14,.2f} "
