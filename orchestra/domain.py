@@ -35,7 +35,13 @@ class Partner:
 @dataclass(frozen=True)
 class Capability:
     """A partner's offer of a capability: for every role that needs it, or with ``role_id``
-    for that role only (another price, effort or level for the same capability)."""
+    for that role only (another price, effort or level for the same capability).
+
+    Several rows of one partner, capability and ``role_id`` are prices of the same offer: a row
+    with a ``bid_id`` belongs to that alternate bid (at most one of a partner's bids is
+    accepted); a row with ``min_slots`` above 1 is a volume tier (its price holds when the
+    partner takes at least that many slots of the capability).
+    """
 
     partner_id: str
     capability: str
@@ -45,6 +51,13 @@ class Capability:
     response_hours: float | None = None  # this offer's, when not the partner's own
     reliability: float | None = None  # this offer's, when not the partner's own
     role_id: str = ""
+    bid_id: str = ""  # the alternate bid (package) this price belongs to; blank: always open
+    min_slots: int = 1  # the volume tier: slots of the capability the partner must take
+
+    @property
+    def is_base(self) -> bool:
+        """A price open in every plan: in no alternate bid, no volume tier."""
+        return not self.bid_id and self.min_slots <= 1
 
 
 @dataclass(frozen=True)
@@ -241,9 +254,22 @@ class Network:
         return MappingProxyType({k: tuple(v) for k, v in index.items()})
 
     @cached_property
+    def _prices_index(self) -> Mapping[tuple[str, str, str], tuple[Capability, ...]]:
+        index: dict[tuple[str, str, str], list[Capability]] = {}
+        for c in self.capabilities:
+            index.setdefault((c.partner_id, c.capability, c.role_id), []).append(c)
+        return MappingProxyType({k: tuple(v) for k, v in index.items()})
+
+    @cached_property
     def _offer_index(self) -> Mapping[tuple[str, str, str], Capability]:
-        return MappingProxyType({(c.partner_id, c.capability, c.role_id): c
-                                 for c in self.capabilities})
+        # An offer's face: its base price where it has one, else its first row.
+        return MappingProxyType({k: next((c for c in rows if c.is_base), rows[0])
+                                 for k, rows in self._prices_index.items()})
+
+    @cached_property
+    def priced_in_bids(self) -> bool:
+        """Whether any offer has an alternate bid or a volume tier."""
+        return any(not c.is_base for c in self.capabilities)
 
     def who(self, partner_id: str) -> str:
         """A partner as sentences name it: its name, the id beside it ("CareLine (P17)")."""
@@ -258,6 +284,12 @@ class Network:
         role = self.role[role] if isinstance(role, str) else role
         return (self._offer_index.get((partner_id, role.capability, role.role_id))
                 or self._offer_index.get((partner_id, role.capability, "")))
+
+    def prices(self, partner_id: str, role: Role | str) -> tuple[Capability, ...]:
+        """Every price of ``offer(partner_id, role)``: its base row, alternate bids, tiers."""
+        role = self.role[role] if isinstance(role, str) else role
+        return (self._prices_index.get((partner_id, role.capability, role.role_id))
+                or self._prices_index.get((partner_id, role.capability, ""), ()))
 
     def reliability_of(self, partner_id: str, role: Role | str) -> float:
         """Share delivered to standard on ``role``: the offer's figure, else the partner's."""
@@ -439,6 +471,8 @@ class Assignment:
     cost: float
     capacity_used: float
     locked: bool = False
+    bid_id: str = ""  # the partner's alternate bid that prices the slot (blank: none)
+    min_slots: int = 1  # the volume tier that prices it (1: no tier)
 
 
 @dataclass(frozen=True)

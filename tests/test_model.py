@@ -9,6 +9,7 @@ import itertools
 import os
 import signal
 import threading
+from collections import Counter
 
 import pytest
 from conftest import ROOT, SHARED, network
@@ -259,6 +260,12 @@ def brute_force(net: Network) -> tuple[int, int, float]:
                for role, chosen in zip(net.roles, combo, strict=True)
                for lk in net.locks if lk.role_id == role.role_id):
             continue
+        if net.priced_in_bids:
+            cost = priced_slots_cost(net, [(role.role_id, c.partner_id)
+                                           for role, chosen in zip(net.roles, combo, strict=True)
+                                           for c in chosen])
+            if cost is None:  # no accepted bids price every slot
+                continue
         cost += sum(net.partner[p].fixed_cost for p in team)
         if policy.budget is not None and cost > policy.budget + 1e-9:
             continue
@@ -288,6 +295,30 @@ def brute_force(net: Network) -> tuple[int, int, float]:
         if best is None or key < best:
             best = key
     return None if best is None else (best[0], best[2], best[3]) if not net.standards else best
+
+
+def priced_slots_cost(net: Network, pairs: list[tuple[str, str]]) -> float | None:
+    """The cheapest cost of the slots ``pairs`` fill: every way of accepting at most one
+    alternate bid per partner, each slot at its cheapest price open under it (a tier's when the
+    partner takes its min_slots of the capability); None when no way prices every slot."""
+    partners = sorted({p for _, p in pairs})
+    bids = [["", *sorted({row.bid_id for r, q in pairs if q == p for row in net.prices(p, r)
+                          if row.bid_id})] for p in partners]
+    taken = Counter((p, net.role[r].capability) for r, p in pairs)
+    best = None
+    for choice in itertools.product(*bids):
+        accepted = dict(zip(partners, choice, strict=True))
+        total = 0.0
+        for r, p in pairs:
+            prices = [row.unit_cost for row in net.prices(p, r)
+                      if row.bid_id in ("", accepted[p])
+                      and row.min_slots <= taken[(p, net.role[r].capability)]]
+            if not prices:
+                break
+            total += net.role[r].load * min(prices)
+        else:
+            best = total if best is None else min(best, total)
+    return best
 
 
 def missed_standards(net: Network, pairs: set[tuple[str, str]]) -> float:

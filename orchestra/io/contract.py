@@ -155,8 +155,17 @@ SHEETS: tuple[Sheet, ...] = (
             Column("role_id", TEXT, "",
                    help="Blank: the offer holds for every role needing the capability; a "
                    "role_id: for that role only (its own price, effort or level).", example="R07"),
+            Column("bid_id", TEXT, "",
+                   help="Blank: the price holds in every plan; a name: the price belongs to "
+                   "that alternate bid (rows sharing it form one package; at most one of a "
+                   "partner's bids is accepted). Restate the offer; only unit_cost may differ.",
+                   example="B2"),
+            Column("min_slots", INTEGER, 1,
+                   help="A volume tier: the price holds when the partner takes at least this "
+                   "many slots of the capability (its best tier prices all of them).", low=1,
+                   high=MAX_SLOTS, unit="slots", example=3),
         ),
-        key=("partner_id", "capability", "role_id"),
+        key=("partner_id", "capability", "role_id", "bid_id", "min_slots"),
     ),
     Sheet(
         "touchpoints",

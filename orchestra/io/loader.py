@@ -64,6 +64,10 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+def _shown_value(value: object) -> str:
+    return "blank" if value is None else _shown(value)
+
+
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
@@ -428,6 +432,29 @@ def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
     return Policy(**values, weights=MappingProxyType(weights))
 
 
+# What every price row of one offer (its base price, alternate bids, volume tiers) restates.
+OFFER_TERMS = ("level", "effort", "response_hours", "reliability")
+
+
+def _check_prices(reader: _Reader, rows: list[_Row]) -> None:
+    """Rows of one partner, capability and role_id are prices of one offer: they agree on
+    everything but ``unit_cost`` (a different level or effort is a different offer)."""
+    first: dict[tuple, _Row] = {}
+    for row in rows:
+        key = tuple(row.values[k] for k in ("partner_id", "capability", "role_id"))
+        if key not in first:
+            first[key] = row
+            continue
+        base = first[key]
+        for col in OFFER_TERMS:
+            if row.values[col] != base.values[col]:
+                reader.problems.append(Problem(
+                    row.cells[col], f"{col} {_shown_value(row.values[col])} differs from "
+                    f"{_shown_value(base.values[col])} at {base.cells[col]}, a price of the same "
+                    f"offer ({key[0]}'s {key[1]}): alternate bids and volume tiers change "
+                    "unit_cost only", _shown_value(base.values[col])))
+
+
 def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     partners = reader.ids.get("partners", set())
     touchpoints = reader.ids.get("touchpoints", set())
@@ -444,6 +471,7 @@ def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
             reader.problems.append(Problem(
                 row.cells["role_id"], f'an offer of {capability} for role "{rid}", which needs '
                 f"{needs[rid]}", f"a role that needs {capability}, or a blank role_id"))
+    _check_prices(reader, sheets["capabilities"])
     for sheet in ("roles", "standards", "expectations"):
         sheets[sheet] = [r for r in sheets[sheet]
                          if reader.refers(r, "touchpoint_id", touchpoints, "touchpoint_id")]

@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from orchestra.domain import Assignment, Network, Rules, Shortfall
+from orchestra.model.pricing import priced_rows
 from orchestra.model.reasons import REDUNDANCY, explain_open_slot
 
 
-def number_slots(network: Network, assigned: Mapping[str, Sequence[str]]) -> tuple[Assignment, ...]:
-    """One Assignment per filled slot. Slots are numbered with locked partners first, then by
-    partner id: stable and readable."""
+def number_slots(network: Network, assigned: Mapping[str, Sequence[str]],
+                 accepted: Mapping[str, str] | None = None) -> tuple[Assignment, ...]:
+    """One Assignment per filled slot, priced by ``pricing.priced_rows`` (``accepted``: each
+    partner's accepted alternate bid, as the solver chose; None: the cheapest). Slots are
+    numbered with locked partners first, then by partner id: stable and readable."""
     locked = {(lk.role_id, lk.partner_id) for lk in network.locks}
+    priced = priced_rows(network, assigned, accepted)
     rows = []
     for role in network.roles:
         ordered = sorted(assigned.get(role.role_id, ()),
@@ -20,10 +24,14 @@ def number_slots(network: Network, assigned: Mapping[str, Sequence[str]]) -> tup
         for slot, pid in enumerate(ordered, start=1):
             # A plan made by hand may name a partner without the capability: no price, no
             # effort to count (check_plan says it does not qualify).
-            offer = network.offer(pid, role)
-            cost, effort = (offer.unit_cost, offer.effort) if offer else (0.0, 0.0)
-            rows.append(Assignment(role.role_id, slot, pid, role.load * cost,
-                                   role.load * effort, (role.role_id, pid) in locked))
+            offer = priced.get((role.role_id, pid))
+            if offer is None:
+                rows.append(Assignment(role.role_id, slot, pid, 0.0, 0.0,
+                                       (role.role_id, pid) in locked))
+                continue
+            rows.append(Assignment(role.role_id, slot, pid, role.load * offer.unit_cost,
+                                   role.load * offer.effort, (role.role_id, pid) in locked,
+                                   offer.bid_id, offer.min_slots))
     return tuple(rows)
 
 

@@ -44,7 +44,14 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
         if a.partner_id not in plan.selected:
             broken.append(f"{a.partner_id} works on {a.role_id} without being selected")
         used[a.partner_id] += role.load * offer.effort
-        cost += role.load * offer.unit_cost
+        price = next((row for row in network.prices(a.partner_id, role)
+                      if (row.bid_id, row.min_slots) == (a.bid_id, a.min_slots)), None)
+        if price is None:
+            broken.append(f"{a.partner_id}'s slot of {a.role_id} is priced by bid "
+                          f"'{a.bid_id}', tier {a.min_slots}, which its offer does not have")
+            price = offer
+        cost += role.load * price.unit_cost
+    broken += _price_problems(network, plan)
     for role_id, pids in by_role.items():
         role = network.role[role_id]
         rows = [(role_id, p) for p in pids]
@@ -135,4 +142,34 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
             if len(distinct) < need and tp.touchpoint_id not in short_touchpoints:
                 broken.append(f"{tp.touchpoint_id} has {len(distinct)} partners, needs {need}, "
                               "and no shortfall says so")
+    return broken
+
+
+def _price_problems(network: Network, plan: Plan) -> list[str]:
+    """Alternate bids and volume tiers: at most one bid of a partner accepted, every tier's
+    slots taken, and each slot at the cheapest price these leave open."""
+    broken = []
+    bids: dict[str, set[str]] = defaultdict(set)
+    taken: Counter[tuple[str, str]] = Counter()
+    for a in plan.assignments:
+        taken[(a.partner_id, network.role[a.role_id].capability)] += 1
+        if a.bid_id:
+            bids[a.partner_id].add(a.bid_id)
+    for pid, used in sorted(bids.items()):
+        if len(used) > 1:
+            broken.append(f"{pid}'s slots are priced from {len(used)} of its alternate bids "
+                          f"({', '.join(sorted(used))}); at most one is accepted")
+    for a in plan.assignments:
+        role = network.role[a.role_id]
+        have = taken[(a.partner_id, role.capability)]
+        if a.min_slots > have:
+            broken.append(f"{a.partner_id}'s price for {a.role_id} is its tier of "
+                          f"{a.min_slots} slots of {role.capability}, and it takes {have}")
+        accepted = next(iter(bids.get(a.partner_id, ())), "")
+        cheaper = [row.unit_cost for row in network.prices(a.partner_id, role)
+                   if row.bid_id in ("", accepted) and row.min_slots <= have
+                   and role.load * row.unit_cost < a.cost - TOLERANCE * max(1.0, a.cost)]
+        if cheaper:
+            broken.append(f"{a.partner_id}'s slot of {a.role_id} costs {a.cost:g}; its price "
+                          f"{min(cheaper):g} per unit of load is open to this plan")
     return broken

@@ -74,6 +74,11 @@ class Candidate:
     def usage(self) -> float:
         return self.role.load * self.offer.effort
 
+    def costs(self, network: Network) -> list[float]:
+        """The slot's cost at each price of the offer (its base, alternate bids, tiers)."""
+        return [self.role.load * row.unit_cost
+                for row in network.prices(self.offer.partner_id, self.role)]
+
 
 @dataclass(frozen=True)
 class ModelData:
@@ -108,7 +113,7 @@ class ModelData:
         partner = self.network.partner[cand.offer.partner_id]
         profile = self.rules.profile
         fixed_share = partner.fixed_cost * cand.usage / partner.capacity if partner.capacity else 0
-        return (profile.cost_weight * (cand.cost + fixed_share)
+        return (profile.cost_weight * (min(cand.costs(self.network)) + fixed_share)
                 + profile.reliability_weight * self.typical_slot_cost
                 * self.touchpoint_weight(cand.role)
                 * (1 - self.network.reliability_of(partner.partner_id, cand.role)))
@@ -148,7 +153,7 @@ class ModelData:
     @cached_property
     def money_scale(self) -> int:
         values = [self.network.partner[p].fixed_cost for p in self._scaled_partners]
-        values += [c.cost for c in self.all_pairs]
+        values += [cost for c in self.all_pairs for cost in c.costs(self.network)]
         if self.rules.budget is not None:
             values.append(self.rules.budget)
         values += self._transition_figures
@@ -179,7 +184,7 @@ class ModelData:
         profile = self.rules.profile
         typical = self.typical_slot_cost
         fixed = sum(self.network.partner[p].fixed_cost for p in self._scaled_partners)
-        slots = sum(c.cost for c in self.all_pairs)
+        slots = sum(max(c.costs(self.network)) for c in self.all_pairs)
         unreliable = sum(self.touchpoint_weight(c.role) for c in self.all_pairs)
         open_slots = sum(role.slots * self.touchpoint_weight(role) for role in self.network.roles)
         ties = sum(abs(rel.strength) for rel in self.network.relationships)

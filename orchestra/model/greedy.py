@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from orchestra.model.data import Candidate, ModelData
+from orchestra.model.pricing import priced_openly, priced_rows
 from orchestra.model.reasons import rule_obstacle
 
 
@@ -29,6 +30,8 @@ class GreedyPlan:
         partner forced in may require one that never got a role) and the teams it must differ
         from (``plan --alternatives``)."""
         network = data.network
+        if network.priced_in_bids and not self._priced_within_rules(data):
+            return False
         if not data.rules.differs_enough(self.selected | set(data.rules.must_include)):
             return False
         limit = data.rules.max_changes
@@ -46,6 +49,20 @@ class GreedyPlan:
                 return False
         return all(set(r.partners[1:]) <= self.selected for r in network.rules
                    if r.rule == "requires" and r.partners[0] in self.selected)
+
+
+    def _priced_within_rules(self, data: ModelData) -> bool:
+        """The greedy prices slots at their offers' face; priced as a plan is (alternate bids,
+        volume tiers), it must still be open to those prices and fit the budget."""
+        network = data.network
+        assigned: dict[str, list[str]] = {}
+        for role_id, pid in self.assigned:
+            assigned.setdefault(role_id, []).append(pid)
+        rows = priced_rows(network, assigned)
+        cost = (sum(network.partner[p].fixed_cost for p in self.selected)
+                + sum(network.role[r].load * row.unit_cost for (r, _), row in rows.items()))
+        budget = data.rules.budget
+        return priced_openly(network, rows) and (budget is None or cost <= budget + 1e-9)
 
 
 def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:

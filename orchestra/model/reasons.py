@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from orchestra.domain import Network, Role, Rules
+from orchestra.model.pricing import added_price
 
 # Reason codes, most fundamental first: the first that applies to every candidate names the slot.
 NO_CAPABILITY = "no_capability"
@@ -18,6 +19,7 @@ NOT_WORTH_IT = "not_worth_it"
 REDUNDANCY = "redundancy"
 RULE = "rule"
 STANDARD = "standard"
+PRICE = "price"  # its only prices are a volume tier out of reach or a bid it cannot use
 
 
 def _names(network: Network, pids) -> str:
@@ -65,6 +67,21 @@ def _slower_than_standard(network: Network, rules: Rules, role: Role, pid: str) 
             return (f"{network.who(pid)} answers in {hours:g} h, over the "
                     f"{standard.touchpoint_id} standard of {standard.target:g} h")
     return None
+
+
+def _closed_prices(network: Network, role: Role, pid: str,
+                   assigned: Mapping[str, set[str]]) -> str:
+    """Why none of ``pid``'s prices for ``role`` is open to the plan."""
+    rows = network.prices(pid, role)
+    have = 1 + sum(1 for r, pids in assigned.items()
+                   if pid in pids and network.role[r].capability == role.capability)
+    if all(row.min_slots > have for row in rows):
+        least = min(row.min_slots for row in rows)
+        return (f"{network.who(pid)} prices {role.capability} from {least} slots up, and "
+                f"would take {have}")
+    bids = sorted({row.bid_id for row in rows if row.bid_id})
+    return (f"{network.who(pid)} prices {role.capability} only in its alternate bid "
+            f"{', '.join(bids)}, which cannot be accepted beside the bid pricing its other slots")
 
 
 def explain_open_slot(
@@ -131,6 +148,12 @@ def explain_open_slot(
             obstacles.append((CAPACITY, f"{who} has {max(free, 0):g} capacity left{by_lock}, "
                                         f"needs {need:g}"))
             continue
+        if network.priced_in_bids:
+            price = added_price(network, assigned, role.role_id, pid)
+            if price is None:
+                obstacles.append((PRICE, _closed_prices(network, role, pid, assigned)))
+                continue
+            offer = price
         extra = role.load * offer.unit_cost + (0 if pid in selected else partner.fixed_cost)
         if rules.budget is not None and total_cost + extra > rules.budget + 1e-9:
             obstacles.append((BUDGET, f"{who} would cost {extra:,.2f} with "

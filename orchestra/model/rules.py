@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from orchestra.domain import Capability
 from orchestra.model.data import ModelData, decimal_scale
 
 
@@ -26,6 +27,12 @@ class PlanningModel:
     standby: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     unprotected: dict[str, cp_model.IntVar] = field(default_factory=dict)
     together: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    # Where an offer has several prices (alternate bids, volume tiers): one variable per price
+    # row of each (role, partner) pair, exactly one of them set when the pair is; and each
+    # partner's alternate bids, at most one accepted.
+    price: dict[tuple[str, str], list[tuple[Capability, cp_model.IntVar]]] = field(
+        default_factory=dict)
+    accepted: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     # Objective terms, each a linear expression in integer objective units, by name.
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     # Open slots, ranked above the terms: critical ones (and redundancy), then optional ones
@@ -57,6 +64,53 @@ def add_variables(pm: PlanningModel) -> None:
 
 
 # --- hard rules --------------------------------------------------------------------------------
+
+
+def add_price_choice(pm: PlanningModel) -> None:
+    """A pair whose offer has several prices is priced by exactly one of them (the rules of
+    alternate bids and volume tiers say which may be used; the cost term picks the cheapest)."""
+    network = pm.data.network
+    for cand in pm.data.pairs:
+        rows = network.prices(cand.offer.partner_id, cand.role)
+        if len(rows) == 1 and rows[0].is_base:
+            continue
+        role_id, pid = cand.key
+        choice = [(row, pm.model.new_bool_var(f"price[{role_id},{pid},{k}]"))
+                  for k, row in enumerate(rows)]
+        pm.model.add(sum(var for _, var in choice) == pm.assign[cand.key])
+        pm.price[cand.key] = choice
+
+
+def add_alternate_bids(pm: PlanningModel) -> None:
+    """At most one of a partner's alternate bids is accepted, and a price of a bid is used
+    only if that bid is accepted (prices in no bid are open in every plan)."""
+    bids: dict[str, list[cp_model.IntVar]] = {}
+    for (_role_id, pid), choice in pm.price.items():
+        for row, var in choice:
+            if not row.bid_id:
+                continue
+            key = (pid, row.bid_id)
+            if key not in pm.accepted:
+                pm.accepted[key] = pm.model.new_bool_var(f"accepted[{pid},{row.bid_id}]")
+                bids.setdefault(pid, []).append(pm.accepted[key])
+            pm.model.add_implication(var, pm.accepted[key])
+    for accepted in bids.values():
+        if len(accepted) > 1:
+            pm.model.add_at_most_one(accepted)
+
+
+def add_volume_tiers(pm: PlanningModel) -> None:
+    """A tier's price is used only if the partner takes at least its ``min_slots`` slots of
+    the capability (each slot picks its price, so the best tier reached prices them all)."""
+    slots: dict[tuple[str, str], list[cp_model.IntVar]] = {}
+    for cand in pm.data.pairs:
+        slots.setdefault((cand.offer.partner_id, cand.role.capability), []).append(
+            pm.assign[cand.key])
+    for (_role_id, pid), choice in pm.price.items():
+        for row, var in choice:
+            if row.min_slots > 1:
+                pm.model.add(sum(slots[(pid, row.capability)]) >= row.min_slots
+                             ).only_enforce_if(var)
 
 
 def add_slot_limits(pm: PlanningModel) -> None:
@@ -100,12 +154,23 @@ def add_capacity(pm: PlanningModel) -> None:
             pm.model.add(sum(terms) <= capacity * pm.select[pid])
 
 
+def slot_costs(pm: PlanningModel) -> list[tuple[int, cp_model.IntVar]]:
+    """Every filled slot's cost in scaled money, as (cost, variable set when it is paid)."""
+    costs = []
+    for c in pm.data.pairs:
+        if c.key in pm.price:
+            costs += [(pm.data.money(c.role.load * row.unit_cost), var)
+                      for row, var in pm.price[c.key]]
+        else:
+            costs.append((pm.data.money(c.cost), pm.assign[c.key]))
+    return costs
+
+
 def cost_expression(pm: PlanningModel) -> cp_model.LinearExprT:
     """Total cost in scaled money: fixed costs of selected partners plus every filled slot."""
     fixed = [pm.data.money(pm.data.network.partner[pid].fixed_cost) * var
              for pid, var in pm.select.items()]
-    slots = [pm.data.money(c.cost) * pm.assign[c.key] for c in pm.data.pairs]
-    return sum(fixed) + sum(slots)
+    return sum(fixed) + sum(cost * var for cost, var in slot_costs(pm))
 
 
 def add_budget(pm: PlanningModel) -> None:
@@ -364,7 +429,7 @@ def add_cost_term(pm: PlanningModel) -> None:
     pm.terms["cost"] = (
         sum(round(weight * pm.data.money(pm.data.network.partner[pid].fixed_cost)) * var
             for pid, var in pm.select.items())
-        + sum(round(weight * pm.data.money(c.cost)) * pm.assign[c.key] for c in pm.data.pairs)
+        + sum(round(weight * cost) * var for cost, var in slot_costs(pm))
     )
 
 
@@ -451,6 +516,9 @@ def add_open_slot_terms(pm: PlanningModel) -> None:
 
 
 HARD_RULES = (
+    add_price_choice,
+    add_alternate_bids,
+    add_volume_tiers,
     add_slot_limits,
     add_only_selected_work,
     add_capacity,

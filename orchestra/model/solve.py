@@ -485,7 +485,9 @@ def _plan_data(data: ModelData, settings: SolveSettings,
         assigned = _read(pm, solver, found)
         selected = tuple(pid for pid in data.partner_ids
                          if found and solver.boolean_value(pm.select[pid]))
-    assignments = number_slots(network, assigned)
+    accepted = {pid: bid for (pid, bid), var in pm.accepted.items()
+                if found and not fallback and solver.boolean_value(var)}
+    assignments = number_slots(network, assigned, accepted if found and not fallback else None)
     cost = total_cost(network, selected, assignments)
     short = shortfalls(network, rules, assignments, cost, stopped_early=status != cp_model.OPTIMAL)
 
