@@ -234,6 +234,8 @@ def _gap_text(gap: float) -> str:
 
 
 def _summary(network: Network, plan) -> list[str]:
+    from orchestra.report.text import bid_lines
+
     filled = len(plan.assignments)
     lines = [
         f"status     {plan.status} ({plan.stopped_by}), gap {_gap_text(plan.gap)}"
@@ -246,6 +248,8 @@ def _summary(network: Network, plan) -> list[str]:
         f"team       {len(plan.selected)} partners: {', '.join(plan.selected)}",
         f"roles      {filled} of {network.slot_count} slots filled, "
         f"{len(plan.critical_shortfalls)} critical shortfalls",
+        *[f"{'bids' if k == 0 else '':<10} {line}"
+          for k, line in enumerate(bid_lines(network, plan))],
         "",
         f"{'partner':<8} {'name':<28} {'roles':>5} {'cost':>14}",
     ]

@@ -66,15 +66,8 @@ def test_bid_sheets_carry_the_partner_and_what_is_sourced(tmp_path):
 def test_a_returned_bid_under_the_price_to_win_wins_the_role(tmp_path):
     """explain names a losing candidate's price to win; the candidate bids just under it for
     that role, the bid comes back, and the plan gives it the role."""
-    import orchestra
-
     network = load_network(BANK)
-    profile = orchestra.load_profile("lowest_cost")
-    quick = orchestra.SolveSettings(time_limit_s=20)
-    base = orchestra.plan(network, profile, quick)
-    why = orchestra.explain(network, profile, base, with_rules=False, settings=quick)
-    cand = next(c for c in why.candidates if c.status == "can_win" and c.exact
-                and c.price_to_win >= 2)
+    cand = _losing_candidate(network)
     offer = network.offer(cand.partner_id, cand.role_id)
     write_bid_workbooks(network, tmp_path, [cand.partner_id])
     bid = tmp_path / f"{cand.partner_id}.xlsx"
@@ -130,3 +123,66 @@ def test_compare_sets_from_bids(tmp_path):
     assert result.exit_code == 0, result.output
     sets = [r["set_id"] for r in json.loads(result.stdout)["sets"]]
     assert sets[:2] == ["P09", "P11"]
+
+
+def _losing_candidate(network):
+    import orchestra
+
+    profile = orchestra.load_profile("lowest_cost")
+    quick = orchestra.SolveSettings(time_limit_s=20)
+    base = orchestra.plan(network, profile, quick)
+    why = orchestra.explain(network, profile, base, with_rules=False, settings=quick)
+    return next(c for c in why.candidates if c.status == "can_win" and c.exact
+                and c.price_to_win >= 2)
+
+
+def test_an_alternate_bid_returned_wins_its_role_and_the_report_names_it(tmp_path):
+    """The losing candidate's winning price comes back as alternate bid B2 beside its
+    unchanged offer: the plan accepts B2 for the role, and the report's assignments say so."""
+    network = load_network(BANK)
+    cand = _losing_candidate(network)
+    offer = network.offer(cand.partner_id, cand.role_id)
+    write_bid_workbooks(network, tmp_path / "bids", [cand.partner_id])
+    bid = tmp_path / "bids" / f"{cand.partner_id}.xlsx"
+    wb = openpyxl.load_workbook(bid)
+    ws = wb["offers"]
+    header = [c.value for c in ws[1]]
+    row = {"partner_id": cand.partner_id, "capability": offer.capability,
+           "level": offer.level, "unit_cost": cand.price_to_win - 1, "effort": offer.effort,
+           "role_id": offer.role_id or None, "bid_id": "B2",
+           "response_hours": offer.response_hours, "reliability": offer.reliability}
+    ws.append([row.get(name) for name in header])
+    wb.save(bid)
+    report = tmp_path / "plan.xlsx"
+    result = run("plan", BANK, "--profile", "lowest_cost", "--time-limit", "20", "--json",
+                 "--bids", tmp_path / "bids", "-o", report)
+    assert result.exit_code == 0, result.output
+    slots = json.loads(result.stdout)["assignments"]
+    won = [a for a in slots if (a["role_id"], a["partner_id"]) == (cand.role_id,
+                                                                    cand.partner_id)]
+    assert [a["bid_id"] for a in won] == ["B2"]
+    sheet = openpyxl.load_workbook(report)["assignments"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2,
+                                                                        values_only=True)]
+    assert [r["bid_id"] for r in rows if (r["role_id"], r["partner_id"]) ==
+            (cand.role_id, cand.partner_id)] == ["B2"]
+
+
+def test_a_price_row_that_changes_more_than_the_price_is_refused_at_its_cell(tmp_path):
+    write_bid_workbooks(load_network(BANK), tmp_path, ["P09"])
+    bid = tmp_path / "P09.xlsx"
+    first = _row_of(bid, "offers", capability="card_production")
+    wb = openpyxl.load_workbook(bid)
+    ws = wb["offers"]
+    copy = [c.value for c in ws[first]]
+    header = [c.value for c in ws[1]]
+    copy[header.index("bid_id")] = "B2"
+    level = copy[header.index("level")]
+    copy[header.index("level")] = level - 1
+    ws.append(copy)
+    wb.save(bid)
+    result = run("validate", BANK, "--bids", tmp_path)
+    assert result.exit_code == 2
+    assert (f"[P09.xlsx]offers!C{ws.max_row}: level {level - 1} differs from {level} at "
+            f"[P09.xlsx]offers!C{first}") in result.output, result.output

@@ -23,7 +23,8 @@ from orchestra.report.xlsx import inputs_of, save_atomic, set_value, write_table
 
 CONTEXT = ("sourced_for_roles", "min_level_needed", "total_load_sourced")  # read-only, ignored
 SPARE_ROWS = 20  # empty offer rows for capabilities the bidder adds
-EDITABLE = ("level", "unit_cost", "effort", "role_id", "response_hours", "reliability")
+EDITABLE = ("level", "unit_cost", "effort", "role_id", "response_hours", "reliability", "bid_id",
+            "min_slots")
 NEW = "new"  # the file of a blank bid, for a bidder not in the network yet
 
 
@@ -53,6 +54,12 @@ def _instructions(network: Network, partner_name: str) -> list[str]:
         "reliability for that offer, and role_id for an offer for one role only. Leave level "
         "and unit_cost blank to make no offer for a row. New rows go below, with your "
         "partner_id.",
+        "Alternate bids: copy an offer's row and name it in bid_id (say B2) with its price; "
+        "rows sharing a bid_id form one package, and the buyer accepts at most one of your "
+        "packages (rows without a bid_id hold in every case). Volume tiers: copy the row, put "
+        "the number of slots in min_slots and the lower price in unit_cost; the best tier "
+        "reached prices all your slots of that capability. Only unit_cost may differ between "
+        "copies of one offer.",
         "Ids and the sourcing columns are locked; every other cell checks what you type.",
         "Return this file as it is (any name, .xlsx or .ods): the buyer reads every bid with "
         "orchestra plan INPUT --bids FOLDER; each problem is reported with this file's name "
@@ -101,8 +108,8 @@ def bid_workbook(network: Network, partner_id: str | None) -> Workbook:
     rows = []
     for offer in offers:
         roles = sourced.get(offer.capability, [])
-        rows.append([getattr(offer, c) if c != "role_id" else offer.role_id or None
-                     for c in columns] + _context(roles))
+        rows.append([getattr(offer, c) if c not in ("role_id", "bid_id")
+                     else getattr(offer, c) or None for c in columns] + _context(roles))
     offered = {o.capability for o in offers}
     for capability, roles in sorted(sourced.items()):
         if capability not in offered:
@@ -126,6 +133,7 @@ def bid_workbook(network: Network, partner_id: str | None) -> Workbook:
     _validate(os_, position["effort"], "decimal", 0, None, total)
     _validate(os_, position["reliability"], "decimal", 0, 1, total)
     _validate(os_, position["response_hours"], "decimal", 0, None, total)
+    _validate(os_, position["min_slots"], "whole", 1, None, total)
     return wb
 
 

@@ -23,7 +23,8 @@ def plan_to_dict(plan: Plan, scores: Scores | None = None, today: Baseline | Non
         "selected": list(plan.selected),
         "assignments": [
             {"role_id": a.role_id, "slot": a.slot, "partner_id": a.partner_id, "cost": a.cost,
-             "capacity_used": a.capacity_used, "locked": a.locked}
+             "capacity_used": a.capacity_used, "locked": a.locked,
+             "bid_id": a.bid_id or None, "min_slots": a.min_slots}
             for a in plan.assignments
         ],
         "shortfalls": [

@@ -76,8 +76,11 @@ def team_table(network: Network, plan: Plan, scores: Scores) -> Table:
 
 
 def assignments_table(network: Network, plan: Plan) -> Table:
-    """One row per slot, filled or open; ``locked`` is the column users set to re-plan."""
+    """One row per slot, filled or open; ``locked`` is the column users set to re-plan. Where
+    offers have alternate bids or volume tiers, each slot names the bid and the tier that
+    price it."""
     filled = {(a.role_id, a.slot): a for a in plan.assignments}
+    bids = network.priced_in_bids
     rows = []
     for role in network.roles:
         tp = network.touchpoint[role.touchpoint_id]
@@ -85,15 +88,19 @@ def assignments_table(network: Network, plan: Plan) -> Table:
             a = filled.get((role.role_id, slot))
             if a is None:
                 rows.append((role.role_id, role.name, tp.touchpoint_id, tp.name, slot, None,
-                             "(open)", None, None, None, _yes(role.critical), "no"))
+                             "(open)", None, None, None, *((None, None) if bids else ()),
+                             _yes(role.critical), "no"))
                 continue
             offer = network.offer(a.partner_id, role)
+            priced = (a.bid_id or None, a.min_slots if a.min_slots > 1 else None)
             rows.append((role.role_id, role.name, tp.touchpoint_id, tp.name, slot, a.partner_id,
                          network.partner[a.partner_id].name, offer.level, a.cost,
-                         a.capacity_used, _yes(role.critical), _yes(a.locked)))
+                         a.capacity_used, *(priced if bids else ()), _yes(role.critical),
+                         _yes(a.locked)))
     cost = money(network, "cost")
     return Table("assignments", ("role_id", "role", "touchpoint_id", "touchpoint", "slot",
                                  "partner_id", "partner", "level", cost, "capacity_used",
+                                 *(("bid_id", "tier_min_slots") if bids else ()),
                                  "critical", "locked"), tuple(rows),
                  {cost: MONEY, "capacity_used": UNITS})
 

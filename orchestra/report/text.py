@@ -196,3 +196,18 @@ def frontier_lines(network: Network, vary: str, points) -> list[str]:
                      f"{p.filled_share:>7.0%} {p.expected_share:>9.0%} "
                      f"{p.cohesion_index:>9.2f}  {'; '.join(changes) or '-'}")
     return lines
+
+
+
+def bid_lines(network: Network, plan: Plan) -> list[str]:
+    """The alternate bid each partner has accepted and the volume tiers it reaches ("P04:
+    bid B2; x at its tier from 3 slots"); none when no slot is priced by either."""
+    found: dict[str, set[str]] = {}
+    for a in plan.assignments:
+        if a.bid_id:
+            found.setdefault(a.partner_id, set()).add(f"bid {a.bid_id}")
+        if a.min_slots > 1:
+            found.setdefault(a.partner_id, set()).add(
+                f"{network.role[a.role_id].capability} at its tier from {a.min_slots} slots")
+    return [f"{network.who(pid)}: {'; '.join(sorted(what))}"
+            for pid, what in sorted(found.items())]
