@@ -452,8 +452,8 @@ def _explain(network: Network, profile, result, settings, quiet: bool, roles=(),
              every: bool = False):
     """Explanations of ``result`` with a progress bar; after Ctrl-C, what finished and the
     interruption (ended by ``_end_interrupted`` once it is shown and written)."""
+    from orchestra.execution import Interrupted
     from orchestra.explanations import explain
-    from orchestra.procurement import Interrupted
 
     bar = _progress_bar("explaining", not quiet and sys.stderr.isatty())
     try:
@@ -603,7 +603,8 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     or, with --profiles, the plans of several profiles."""
     import json
 
-    from orchestra.procurement import YARDSTICK, Interrupted, candidate_sets, compare
+    from orchestra.execution import Interrupted
+    from orchestra.procurement import YARDSTICK, candidate_sets, compare
     from orchestra.report.plan_json import comparison_to_dict
     from orchestra.report.text import comparison_lines, comparison_story
 
@@ -651,7 +652,7 @@ def _compare_profiles(network: Network, profile_names: str, set_values: tuple[st
                       as_json: bool, force: bool) -> None:
     import json
 
-    from orchestra.procurement import Interrupted
+    from orchestra.execution import Interrupted
     from orchestra.report.plan_json import comparison_to_dict
     from orchestra.report.text import profile_lines
     from orchestra.tradeoffs import compare_profiles, differing_partners
@@ -715,7 +716,7 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
     and cohesion move, and who comes in and goes out from one point to the next."""
     import json
 
-    from orchestra.procurement import Interrupted
+    from orchestra.execution import Interrupted
     from orchestra.report.plan_json import frontier_to_dict
     from orchestra.report.text import frontier_lines
     from orchestra.tradeoffs import frontier, parse_values
@@ -782,8 +783,9 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
     """Plan INPUT, then re-plan without each partner in turn: what each drop-out would cost."""
     import json
 
+    from orchestra.execution import Interrupted
     from orchestra.model import plan
-    from orchestra.procurement import Interrupted, stress
+    from orchestra.procurement import stress
     from orchestra.report.plan_json import stress_to_dict
     from orchestra.report.text import stress_lines
     from orchestra.score import score

@@ -11,14 +11,14 @@ plan and its re-solve are both proven optimal.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from orchestra.domain import Lock, Network, Plan, Profile, Rules
+from orchestra.execution import Interrupted, Job, OnDone, parallel_settings, run_all
 from orchestra.model import SolveSettings, plan
 from orchestra.model.data import ModelData
 from orchestra.model.evaluate import objective_of, objective_parts
-from orchestra.procurement import Interrupted, OnDone, parallel_settings, run_all
 from orchestra.score.cost import UNALLOCATED, fixed_cost_shares
 from orchestra.score.standards import standard_outcomes
 
@@ -369,6 +369,12 @@ def candidates_of(network: Network, base: Plan, role_id: str, every: bool = Fals
     return [c.partner_id for c in (offers if every else offers[:top])]
 
 
+def _replan(stop: threading.Event, network: Network, profile: Profile, each: SolveSettings,
+            base: Plan) -> Plan:
+    """One re-solve of a changed network, warm-started from the plan it explains."""
+    return plan(network, profile, each, warm_start=base, stop=stop)
+
+
 def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str] = (),
             partners: Sequence[str] = (), every: bool = False, with_rules: bool = True,
             settings: SolveSettings | None = None, on_done: OnDone | None = None
@@ -405,11 +411,6 @@ def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str]
                               + [net for *_, net in rules])
     _, each = parallel_settings(settings, len(changed))
 
-    def job(net: Network) -> Callable[[threading.Event], Plan]:
-        def run(stop: threading.Event) -> Plan:
-            return plan(net, profile, each, warm_start=base, stop=stop)
-        return run
-
     def assemble(solved: Sequence[Plan | None]) -> Explanations:
         n, m = len(slots), len(cands)
         return Explanations(
@@ -423,7 +424,8 @@ def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str]
             anatomy(network, profile, base))
 
     try:
-        solved = run_all([job(net) for net in changed], settings, on_done)
+        solved = run_all([Job(_replan, (net, profile, each, base)) for net in changed],
+                         settings, on_done)
     except Interrupted as stopped:
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
     return assemble(solved)

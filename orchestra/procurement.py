@@ -9,89 +9,20 @@ without copying it.
 from __future__ import annotations
 
 import itertools
-import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from orchestra.domain import CandidateSet, Lock, Network, Plan, Profile, Shortfall
-from orchestra.errors import InputError, OrchestraError, Problem
+from orchestra.errors import InputError, Problem
+from orchestra.execution import Interrupted, Job, OnDone, parallel_settings, run_all
 from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
 from orchestra.model.given import given_plan
 from orchestra.score import Scores, score
-from orchestra.signals import ctrl_c_sets
 
 YARDSTICK = "orchestra's choice"
 TODAY = "today"  # today's network, when the input has a current sheet
-OnDone = Callable[[int, int], None]
-
-
-# --- running many solves -----------------------------------------------------------------------
-
-
-def parallel_settings(settings: SolveSettings, jobs: int) -> tuple[int, SolveSettings]:
-    """How many solves run at once, and the settings of each: the cores are shared out, one
-    solver worker per core unless the user fixed the count.
-
-    Measured on M, 2 cores, two solves at a time: one worker each (the LP-guided search, LNS
-    interleaved) against two or four: ``compare`` of 20 sets (8 s each) 46-48 s against 52-56 s
-    and 72 s, objectives summed over the sets within 0.2 %; ``stress`` re-plans (2 s each) cost
-    +52,885 in all against +224,297-268,109 and +2,139,201 (four workers leave some re-plans
-    with slots open)."""
-    cores = os.cpu_count() or 1
-    at_once = max(1, min(jobs, cores))
-    if settings.workers:
-        return at_once, settings
-    return at_once, replace(settings, workers=max(1, cores // at_once))
-
-
-class Interrupted(OrchestraError):
-    """Ctrl-C (or SIGTERM) during many solves: ``partial`` holds what had finished, the solves
-    that were running stopped at their best plan so far; the rest never started."""
-
-    def __init__(self, partial: object, finished: int, total: int):
-        self.partial, self.finished, self.total = partial, finished, total
-        super().__init__(f"interrupted: {finished} of {total} solves finished")
-
-
-def run_all(jobs: Sequence[Callable[[threading.Event], object]], settings: SolveSettings,
-            on_done: OnDone | None = None) -> list[object]:
-    """Run ``jobs`` (each a solve, given the event that stops it) in parallel threads; results
-    in the jobs' order. On Ctrl-C the running solves stop at their best plan and the waiting
-    ones are dropped: ``Interrupted`` carries the results so far (None where none)."""
-    at_once, _ = parallel_settings(settings, len(jobs))
-    results: list[object] = [None] * len(jobs)
-    stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=at_once)
-    futures: dict = {}
-    finished = 0
-    try:
-        with ctrl_c_sets(threading.Event()) as pressed:
-            for k, job in enumerate(jobs):
-                futures[pool.submit(job, stop)] = k
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                for future in done:
-                    results[futures[future]] = future.result()
-                    finished += 1
-                    if on_done:
-                        on_done(finished, len(jobs))
-                if pressed.is_set():
-                    raise KeyboardInterrupt
-    except KeyboardInterrupt:
-        stop.set()
-        for future in futures:
-            future.cancel()
-        for future, k in futures.items():
-            if not future.cancelled():
-                results[k] = future.result()  # stopped at its best plan: quick
-        pool.shutdown()
-        raise Interrupted(results, sum(r is not None for r in results), len(jobs)) from None
-    pool.shutdown()
-    return results
 
 
 # --- compare -----------------------------------------------------------------------------------
@@ -234,6 +165,18 @@ def dominators(rows: Sequence[SetResult], row: SetResult) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _solve_set(stop: threading.Event, network: Network, set_id: str, members: tuple[str, ...],
+               profile: Profile, each: SolveSettings) -> tuple[Plan, Scores, Closing | None]:
+    """One row of a comparison: the set's plan (today's network as it stands), its scores and
+    its closing."""
+    if set_id == TODAY:
+        net, result = network, given_plan(network, profile, network.current)
+    else:
+        net = network if set_id == YARDSTICK else restricted(network, members)
+        result = plan(net, profile, each, stop=stop)
+    return result, score(net, result), closing(network, result, each, stop)
+
+
 def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
             settings: SolveSettings | None = None, on_done: OnDone | None = None) -> Comparison:
     """The best plan restricted to each set (same profile and rules), scored, with the cost of
@@ -250,20 +193,10 @@ def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
     _, each = parallel_settings(settings, len(sets) + 1)
     # The yardstick first, so that Ctrl-C leaves it among the finished solves; today's network
     # (no solve, only its closing) beside it.
-    targets = [(YARDSTICK, (), network)]
+    targets: list[tuple[str, tuple[str, ...], Network]] = [(YARDSTICK, (), network)]
     targets += [(s.set_id, s.partner_ids, restricted(network, s.partner_ids)) for s in sets]
     if network.current:
         targets.append((TODAY, tuple(sorted(network.incumbents)), network))
-
-    def job(set_id: str, net: Network
-            ) -> Callable[[threading.Event], tuple[Plan, Scores, Closing | None]]:
-        def run(stop: threading.Event) -> tuple[Plan, Scores, Closing | None]:
-            if set_id == TODAY:
-                result = given_plan(network, profile, network.current)
-            else:
-                result = plan(net, profile, each, stop=stop)
-            return result, score(net, result), closing(network, result, each, stop)
-        return run
 
     def assemble(solved: Sequence[object]) -> Comparison:
         rows = [SetResult(set_id, tuple(members), *outcome)
@@ -277,7 +210,9 @@ def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
         return Comparison(profile, tuple(rows))
 
     try:
-        solved = run_all([job(set_id, net) for set_id, _, net in targets], settings, on_done)
+        solved = run_all([Job(_solve_set, (network, set_id, members, profile, each),
+                              f"set {set_id}") for set_id, members, _ in targets],
+                         settings, on_done)
     except Interrupted as stopped:
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
     return assemble(solved)
@@ -394,6 +329,14 @@ def impact(network: Network, profile: Profile, base: Plan, dropped: tuple[str, .
                   max(0, critical), tuple(lost), takeover)
 
 
+def _replan_without(stop: threading.Event, network: Network, profile: Profile, base: Plan,
+                    drop: tuple[str, ...], each: SolveSettings, replan: str) -> Impact:
+    """One drop-out: the plan re-made without ``drop`` (the rest held with "backfill")."""
+    net = without(network, drop, keep=base if replan == "backfill" else None)
+    result = plan(net, profile, each, warm_start=base, stop=stop)
+    return impact(network, profile, base, drop, result)
+
+
 def stress(network: Network, profile: Profile, base: Plan, scores: Scores,
            partners: Sequence[str] | None = None, top: int | None = None, pairs: bool = False,
            settings: SolveSettings | None = None, on_done: OnDone | None = None,
@@ -420,13 +363,9 @@ def stress(network: Network, profile: Profile, base: Plan, scores: Scores,
     chosen = list(partners) if partners is not None else leaned_on(network, base, scores)[:top]
     drops = [(pid,) for pid in chosen]
 
-    def solve(drop: tuple[str, ...], each: SolveSettings
-              ) -> Callable[[threading.Event], Impact]:
-        def run(stop: threading.Event) -> Impact:
-            net = without(network, drop, keep=base if replan == "backfill" else None)
-            result = plan(net, profile, each, warm_start=base, stop=stop)
-            return impact(network, profile, base, drop, result)
-        return run
+    def solve(drop: tuple[str, ...], each: SolveSettings) -> Job:
+        return Job(_replan_without, (network, profile, base, drop, each, replan),
+                   "without " + " and ".join(drop))
 
     def ranked(impacts: Iterable[Impact | None]) -> list[Impact]:
         return sorted((i for i in impacts if i is not None), key=lambda i: i.severity_key,

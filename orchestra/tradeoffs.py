@@ -9,22 +9,15 @@ points are independent solves, run in parallel like ``compare``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from orchestra.domain import Network, Plan, Profile
+from orchestra.execution import Interrupted, Job, OnDone, parallel_settings, run_all
 from orchestra.explanations import rank
 from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
-from orchestra.procurement import (
-    Comparison,
-    Interrupted,
-    OnDone,
-    SetResult,
-    dominators,
-    parallel_settings,
-    run_all,
-)
+from orchestra.procurement import Comparison, SetResult, dominators
 from orchestra.score import score
 
 PLAN = "plan"
@@ -99,6 +92,12 @@ def side_by_side(network: Network, profile: Profile, base: Plan,
 # --- profiles side by side -----------------------------------------------------------------------
 
 
+def _plan_profile(stop: threading.Event, network: Network, profile: Profile,
+                  each: SolveSettings) -> SetResult:
+    result = plan(network, profile, each, stop=stop)
+    return SetResult(profile.name, (), result, score(network, result))
+
+
 def compare_profiles(network: Network, profiles: Sequence[Profile],
                      settings: SolveSettings | None = None,
                      on_done: OnDone | None = None) -> Comparison:
@@ -115,19 +114,14 @@ def compare_profiles(network: Network, profiles: Sequence[Profile],
     settings = settings or SolveSettings()
     _, each = parallel_settings(settings, len(profiles))
 
-    def job(profile: Profile) -> Callable[[threading.Event], SetResult]:
-        def run(stop: threading.Event) -> SetResult:
-            result = plan(network, profile, each, stop=stop)
-            return SetResult(profile.name, (), result, score(network, result))
-        return run
-
     def assemble(done: Sequence[SetResult | None]) -> Comparison:
         rows = [r for r in done if r is not None]
         return Comparison(profiles[0], tuple(replace(r, dominated_by=dominators(rows, r))
                                              for r in rows))
 
     try:
-        return assemble(run_all([job(p) for p in profiles], settings, on_done))
+        return assemble(run_all([Job(_plan_profile, (network, p, each), f"profile {p.name}")
+                                 for p in profiles], settings, on_done))
     except Interrupted as stopped:
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
 
@@ -164,6 +158,11 @@ def with_limit(network: Network, vary: str, value: float) -> Network:
     return replace(network, policy=replace(network.policy, **{vary: number}))
 
 
+def _plan_at(stop: threading.Event, network: Network, vary: str, value: float,
+             profile: Profile, each: SolveSettings) -> Plan:
+    return plan(with_limit(network, vary, value), profile, each, stop=stop)
+
+
 def frontier(network: Network, profile: Profile, values: Sequence[float],
              vary: str = "budget", settings: SolveSettings | None = None,
              on_done: OnDone | None = None) -> list[FrontierPoint]:
@@ -184,11 +183,6 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
     settings = settings or SolveSettings()
     values = sorted(set(values))
     _, each = parallel_settings(settings, len(values))
-
-    def job(value: float) -> Callable[[threading.Event], Plan]:
-        def run(stop: threading.Event) -> Plan:
-            return plan(with_limit(network, vary, value), profile, each, stop=stop)
-        return run
 
     def assemble(solved: Sequence[Plan | None]) -> list[FrontierPoint]:
         points: list[FrontierPoint] = []
@@ -217,7 +211,8 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
         return points
 
     try:
-        return assemble(run_all([job(v) for v in values], settings, on_done))
+        return assemble(run_all([Job(_plan_at, (network, vary, v, profile, each),
+                                     f"{vary} {v:g}") for v in values], settings, on_done))
     except Interrupted as stopped:
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
 

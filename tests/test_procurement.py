@@ -176,7 +176,7 @@ def test_compare_set_option_needs_a_name_and_partners(value):
 def test_parallel_solves_share_the_cores(monkeypatch):
     import os
 
-    from orchestra.procurement import parallel_settings
+    from orchestra.execution import parallel_settings
 
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     assert parallel_settings(SolveSettings(), 3) == (3, SolveSettings(workers=2))
