@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/run.py --today    # only: M and L with and without today's network
     .venv/bin/python benchmarks/run.py --standards  # only: M and L with and without standards
     .venv/bin/python benchmarks/run.py --tradeoffs  # only: alternatives and a frontier on M
+    .venv/bin/python benchmarks/run.py --cluster    # only: compare on M, threads against Dask
 
 Networks are generated with a fixed seed (``orchestra generate``); each is written as a
 workbook, loaded, planned with the balanced profile, and compared with the greedy heuristic
@@ -177,6 +178,53 @@ def bench_procurement(folder: Path, profile_name: str, sets: int = 20) -> None:
           f"objective than the plan (not proven optimal)", flush=True)
 
 
+def bench_cluster(folder: Path, profile_name: str, sets: int = 20, limit: float = 8) -> None:
+    """compare of ``sets`` candidate sets on M in threads, then on a local Dask cluster (a
+    worker process per core): the cluster's overhead, and what each added worker brings."""
+    import os
+    import random
+
+    from orchestra.domain import CandidateSet
+    from orchestra.execution import on_cluster
+    from orchestra.procurement import compare
+
+    net = load_network(folder / "M.xlsx")
+    profile = load_profile(profile_name)
+    rng = random.Random(7)
+    ids = [p.partner_id for p in net.partners]
+    candidates = [CandidateSet(f"set{k:02d}", tuple(sorted(rng.sample(ids, len(ids) // 2))))
+                  for k in range(sets)]
+    settings = SolveSettings(time_limit_s=limit)
+    t0 = time.perf_counter()
+    threaded = compare(net, candidates, profile, settings)
+    threads_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with on_cluster("local") as cluster:
+        started_s = time.perf_counter() - t0
+        workers = cluster.slots()
+        t1 = time.perf_counter()
+        clustered = compare(net, candidates, profile, settings)
+        run_s = time.perf_counter() - t1
+    total_s = time.perf_counter() - t0
+    jobs = sets + 1
+    rounds = math.ceil(jobs / workers)
+    per_task = (run_s - threads_s) / rounds  # the cluster's cost on each task
+    task_s = run_s * workers / jobs  # a task's mean time on a worker (many end proven early)
+    summed = (sum(r.plan.objective or 0 for r in threaded.rows),
+              sum(r.plan.objective or 0 for r in clustered.rows))
+    print(f"cluster M: compare of {sets} sets + yardstick, {limit:g} s each, {os.cpu_count()} "
+          f"cores: threads {threads_s:.1f}s; --cluster local ({workers} workers) {total_s:.1f}s "
+          f"= start {started_s:.1f}s + solves {run_s:.1f}s (overhead {run_s - threads_s:+.1f}s, "
+          f"{per_task:.2f}s per task); objectives summed {summed[0]:,.0f} vs {summed[1]:,.0f}",
+          flush=True)
+    print(f"  a task takes {task_s:.1f}s on a worker on average: each added worker brings "
+          f"{60 / task_s:.1f} solves a minute", flush=True)
+    for w in (workers, 2 * workers, 4 * workers, 8 * workers):
+        projected = started_s + math.ceil(jobs / w) * task_s
+        print(f"  projected with {w:>2} workers: {projected:.0f}s for the {jobs} solves",
+              flush=True)
+
+
 def bench_tradeoffs(folder: Path, profile_name: str) -> None:
     """3 alternatives (10 s each) and a 9-point budget frontier (10 s a point) on M."""
     from orchestra.tradeoffs import alternatives, frontier
@@ -253,6 +301,8 @@ def main() -> None:
                         help="only: 3 alternatives and a 9-point frontier on M")
     parser.add_argument("--standards", action="store_true",
                         help="only the standards-and-rules comparison (M, and L unless --quick)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="only: compare of 20 sets on M, threads against --cluster local")
     args = parser.parse_args()
     variants = {"today": ("today's network", {"today": add_today}),
                 "standards": ("hard standards and rules", {
@@ -261,6 +311,11 @@ def main() -> None:
                     "on-time standards": _only("on_time_rate", False)})}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.cluster:
+            write_input_workbook(folder / "M.xlsx", generate_tables(*SIZES["M"][:2], seed=1),
+                                 force=True)
+            bench_cluster(folder, args.profile)
+            return
         if args.tradeoffs:
             write_input_workbook(folder / "M.xlsx", generate_tables(*SIZES["M"][:2], seed=1),
                                  force=True)

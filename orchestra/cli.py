@@ -8,6 +8,7 @@ result exists ends with 130, the shell's convention.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -99,6 +100,37 @@ BIDS_OPTION = click.option(
     "--bids", "bids_path", type=click.Path(exists=True, file_okay=False), default=None,
     help="A folder of returned bid workbooks (see orchestra bids): each replaces its partner's "
          "row and offers.")
+
+
+DETERMINISTIC_OPTION = click.option(
+    "--deterministic", is_flag=True,
+    help="Reproducible solves: the same results on every run and machine, in threads or on a "
+         "cluster (fixed solver workers, deterministic time limit).")
+
+
+def cluster_option(command):
+    """``--cluster ADDRESS``: the command's independent solves run on a Dask cluster; the
+    failures it reports (a task whose worker kept dying) are printed after the output."""
+
+    @click.option("--cluster", default=None, metavar="ADDRESS",
+                  help="Run the independent solves on a Dask cluster: 'local' starts one here "
+                       "(a worker process per core), tcp://HOST:PORT joins a running scheduler "
+                       "(needs pip install 'orchestra[cluster]').")
+    @functools.wraps(command)
+    def run(*args, cluster: str | None = None, **kwargs):
+        from orchestra.execution import ClusterError, on_cluster
+
+        try:
+            with on_cluster(cluster) as executor:
+                try:
+                    return command(*args, **kwargs)
+                finally:
+                    for failure in executor.failed:
+                        click.echo(f"failed: {failure.label}: {failure.reason}", err=True)
+        except ClusterError as exc:
+            raise _fail(exc) from None
+
+    return run
 
 
 def _in_main_thread() -> bool:
@@ -360,6 +392,7 @@ def _score_lines(network: Network, scores) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @BIDS_OPTION
+@cluster_option
 def plan_command(input_path: str, output: str | None, profile_name: str | None,
                  time_limit: float | None, seed: int | None, workers: int, deterministic: bool,
                  locks_path: str | None, blueprint_path: str | None, alternative_count: int,
@@ -591,13 +624,15 @@ def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
 @click.option("--profiles", "profile_names", default=None, metavar="A,B,...",
               help="Instead of sets: plan the whole network once per profile and set the "
                    "plans side by side.")
+@DETERMINISTIC_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @BIDS_OPTION
+@cluster_option
 def compare_command(input_path: str, set_values: tuple[str, ...], output: str | None,
                     profile_name: str | None, time_limit: float | None, seed: int | None,
-                    sets_from_bids: bool, profile_names: str | None, as_json: bool,
-                    force: bool,
+                    sets_from_bids: bool, profile_names: str | None, deterministic: bool,
+                    as_json: bool, force: bool,
                     bids_path: str | None = None) -> None:
     """Compare candidate partner sets side by side, with orchestra's own choice as yardstick;
     or, with --profiles, the plans of several profiles."""
@@ -610,7 +645,8 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
 
     network = _load(input_path, bids=bids_path).network
     if profile_names is not None:
-        _compare_profiles(network, profile_names, set_values, output, time_limit, seed,
+        _compare_profiles(network, profile_names, set_values, output,
+                          _settings(network, time_limit, seed, deterministic=deterministic),
                           as_json, force)
         return
     profile = _profile(network, profile_name)
@@ -629,7 +665,8 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     bar = _progress_bar("planning sets", not as_json and sys.stderr.isatty())
     stopped = None
     try:
-        comparison = compare(network, sets, profile, _settings(network, time_limit, seed),
+        comparison = compare(network, sets, profile,
+                             _settings(network, time_limit, seed, deterministic=deterministic),
                              on_done=bar)
     except Interrupted as exc:  # keep and write what finished
         comparison, stopped = exc.partial, exc
@@ -648,8 +685,7 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
 
 
 def _compare_profiles(network: Network, profile_names: str, set_values: tuple[str, ...],
-                      output: str | None, time_limit: float | None, seed: int | None,
-                      as_json: bool, force: bool) -> None:
+                      output: str | None, settings, as_json: bool, force: bool) -> None:
     import json
 
     from orchestra.execution import Interrupted
@@ -668,7 +704,7 @@ def _compare_profiles(network: Network, profile_names: str, set_values: tuple[st
     bar = _progress_bar("planning profiles", not as_json and sys.stderr.isatty())
     stopped = None
     try:
-        comparison = compare_profiles(network, profiles, _settings(network, time_limit, seed),
+        comparison = compare_profiles(network, profiles, settings,
                                       on_done=bar)
     except Interrupted as exc:
         comparison, stopped = exc.partial, exc
@@ -703,14 +739,16 @@ def _compare_profiles(network: Network, profile_names: str, set_values: tuple[st
                    "else 60).")
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Solver random seed.")
+@DETERMINISTIC_OPTION
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the frontier workbook (table and chart) here (.xlsx).")
 @click.option("--json", "as_json", is_flag=True, help="Print the points as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @BIDS_OPTION
+@cluster_option
 def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec: str | None,
                      profile_name: str | None, time_limit: float | None, seed: int | None,
-                     output: str | None, as_json: bool, force: bool,
+                     deterministic: bool, output: str | None, as_json: bool, force: bool,
                      bids_path: str | None = None) -> None:
     """Plan INPUT at each budget (or each value of another limit) and show how cost, coverage
     and cohesion move, and who comes in and goes out from one point to the next."""
@@ -737,7 +775,8 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
     bar = _progress_bar("planning points", not as_json and sys.stderr.isatty())
     stopped = None
     try:
-        points = frontier(network, profile, values, vary, _settings(network, time_limit, seed),
+        points = frontier(network, profile, values, vary,
+                          _settings(network, time_limit, seed, deterministic=deterministic),
                           on_done=bar)
     except Interrupted as exc:
         points, stopped = exc.partial, exc
@@ -771,15 +810,18 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
               show_default=True,
               help="backfill: hold the rest of the plan and re-fill only the dropped partner's "
                    "slots; all: re-plan everything.")
+@DETERMINISTIC_OPTION
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the stress workbook here (.xlsx).")
 @click.option("--json", "as_json", is_flag=True, help="Print the impacts as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @BIDS_OPTION
+@cluster_option
 def stress_command(input_path: str, profile_name: str | None, top: int | None,
                    partners: tuple[str, ...], pairs: bool, time_limit: float | None,
-                   drop_time_limit: float, seed: int | None, replan: str, output: str | None,
-                   as_json: bool, force: bool, bids_path: str | None = None) -> None:
+                   drop_time_limit: float, seed: int | None, replan: str, deterministic: bool,
+                   output: str | None, as_json: bool, force: bool,
+                   bids_path: str | None = None) -> None:
     """Plan INPUT, then re-plan without each partner in turn: what each drop-out would cost."""
     import json
 
@@ -795,7 +837,7 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
     unknown = [p for p in partners if p not in network.partner]
     if unknown:
         raise OrchestraCommandError(f"--partner: unknown partner(s) {', '.join(unknown)}")
-    settings = _settings(network, time_limit, seed)
+    settings = _settings(network, time_limit, seed, deterministic=deterministic)
     base = plan(network, profile, settings)
     scores = score(network, base)
     bar = _progress_bar("dropping partners", not as_json and sys.stderr.isatty())
@@ -895,14 +937,14 @@ def bids_command(input_path: str, folder: str, partners: tuple[str, ...], blank:
                    "policy's, else 60).")
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Solver random seed.")
-@click.option("--deterministic", is_flag=True,
-              help="Same input and seed give identical figures.")
+@DETERMINISTIC_OPTION
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the explanations workbook here (.xlsx).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the plan and its explanations as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @BIDS_OPTION
+@cluster_option
 def explain_command(input_path: str, profile_name: str | None, locks_path: str | None,
                     roles: tuple[str, ...], partners: tuple[str, ...], every: bool,
                     time_limit: float | None, seed: int | None, deterministic: bool,
