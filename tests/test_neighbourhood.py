@@ -1,0 +1,84 @@
+"""Our own large-neighbourhood search: where the objective prices slots only (no fixed costs,
+no cohesion), a search stopped at its first plan hands over to it; the plan it returns keeps
+every rule, is the brute-force optimum on small networks, and keeps the stopped search's
+bound."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from conftest import ROOT, SHARED
+from hypothesis import given, settings
+from test_model import LOWEST, brute_force, small_networks
+
+import orchestra.model.solve as solve
+from orchestra.model import SolveSettings, check_plan, plan
+
+
+def slots_only(net):
+    """The network without fixed costs: the objective prices slots only."""
+    return dataclasses.replace(net, partners=tuple(dataclasses.replace(p, fixed_cost=0.0)
+                                                   for p in net.partners))
+
+
+@pytest.fixture
+def stall_at_once(monkeypatch):
+    """Every search stops as soon as it has a plan and hands the rest of its time to the LNS."""
+    monkeypatch.setattr(solve, "STALL_MIN_S", 0.0)
+    monkeypatch.setattr(solve, "STALL_SHARE", 0.0)
+    calls = []
+    real = solve.improve
+
+    def counted(*args, **kwargs):
+        calls.append(args[1].objective)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve, "improve", counted)
+    return calls
+
+
+@settings(max_examples=25, deadline=None)
+@given(net=small_networks())
+def test_the_lns_plan_is_the_brute_force_optimum_and_keeps_every_rule(net):
+    # (hypothesis runs the examples inside one test: the fixture is applied by hand)
+    import orchestra.model.solve as s
+
+    net = slots_only(net)
+    saved = s.STALL_MIN_S, s.STALL_SHARE
+    s.STALL_MIN_S, s.STALL_SHARE = 0.0, 0.0
+    try:
+        result = plan(net, LOWEST, SolveSettings(time_limit_s=3, workers=2))
+    finally:
+        s.STALL_MIN_S, s.STALL_SHARE = saved
+    best = brute_force(net)
+    if best is None:
+        assert result.status == "no solution"
+        return
+    assert check_plan(net, result) == []
+    critical = sum(1 for x in result.shortfalls if x.critical)
+    optional = sum(1 for x in result.shortfalls if not x.critical)
+    assert (critical, optional, pytest.approx(result.total_cost)) == best
+    assert result.bound is None or result.bound <= result.objective + 1e-6
+
+
+GAPD = SHARED / "benchmarks" / "gap" / "raw" / "gapd.txt"
+
+
+@pytest.mark.skipif(not GAPD.exists(), reason="the OR-Library GAP files are not present")
+def test_a_stalled_search_on_a_capacity_tight_network_is_improved_by_the_lns(stall_at_once):
+    from orchestra.io.orlib import read_gap_file
+
+    net = list(read_gap_file(GAPD))[2]  # d10100: 10 agents, 100 jobs, capacities tight
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=4))
+    assert stall_at_once, "the search did not hand over to the LNS"
+    assert check_plan(net, result) == []
+    assert result.objective < stall_at_once[0] / result.settings["money_scale"]
+    assert result.bound is not None and result.bound <= result.objective + 1e-6
+
+
+def test_no_handover_where_partners_carry_fixed_costs(stall_at_once, tmp_path):
+    from orchestra.io import load_network
+
+    plan(load_network(ROOT / "inputs" / "bank.xlsx"), LOWEST, SolveSettings(time_limit_s=2))
+    assert stall_at_once == []
