@@ -174,3 +174,10 @@ def test_ctrl_c_cancels_the_outstanding_tasks_and_keeps_the_finished(cluster):
         while time.time() < deadline and any(client.processing().values()):
             time.sleep(0.2)
         assert not any(client.processing().values())
+
+
+def test_cluster_without_the_extra_names_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    result = run("compare", BANK, "--cluster", "local", "--time-limit", "1")
+    assert result.exit_code == 2
+    assert "pip install 'orchestra[cluster]'" in result.output
