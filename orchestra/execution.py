@@ -105,21 +105,17 @@ class Threads:
         stop = threading.Event()
         pool = ThreadPoolExecutor(max_workers=at_once)
         futures: dict = {}
-        finished = 0
+
+        def take(future, k: int) -> None:
+            results[k] = future.result()
+
         try:
             with ctrl_c_sets(threading.Event()) as pressed:
                 for k, job in enumerate(jobs):
                     futures[pool.submit(job.fn, stop, *job.args)] = k
-                pending = set(futures)
-                while pending:
-                    done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        results[futures[future]] = future.result()
-                        finished += 1
-                        if on_done:
-                            on_done(finished, len(jobs))
-                    if pressed.is_set():
-                        raise KeyboardInterrupt
+                _collect(futures, lambda pending: wait(pending, timeout=0.1,
+                                                       return_when=FIRST_COMPLETED),
+                         take, on_done, pressed)
         except KeyboardInterrupt:
             stop.set()
             for future in futures:
@@ -131,6 +127,25 @@ class Threads:
             raise Interrupted(results, sum(r is not None for r in results), len(jobs)) from None
         pool.shutdown()
         return results
+
+
+def _collect(futures: dict, wait_some: Callable[[set], tuple[set, set]],
+             take: Callable[[object, int], None], on_done: OnDone | None,
+             pressed: threading.Event) -> None:
+    """Wait for ``futures`` (future -> job index) as they complete, ``take(future, k)`` each
+    and count it for ``on_done``; Ctrl-C (``pressed``) raises KeyboardInterrupt between
+    waits."""
+    finished = 0
+    pending = set(futures)
+    while pending:
+        done, pending = wait_some(pending)
+        for future in done:
+            take(future, futures[future])
+            finished += 1
+            if on_done:
+                on_done(finished, len(futures))
+        if pressed.is_set():
+            raise KeyboardInterrupt
 
 
 def _on_worker(fn: Callable[..., object], *args: object) -> object:
@@ -202,33 +217,27 @@ class DaskCluster:
 
         results: list[object] = [None] * len(jobs)
         futures: dict = {}
-        finished = 0
+
+        def wait_some(pending: set) -> tuple[set, set]:
+            try:
+                done, left = dask_wait(list(pending), timeout=0.1, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished within the timeout
+                return set(), pending
+            return set(done), set(left)
+
+        def take(future, k: int) -> None:
+            if future.status == "finished":
+                results[k] = future.result()
+            else:
+                self.failed.append(Failure(jobs[k].label or f"job {k + 1}", _reason(future)))
+
         try:
             with ctrl_c_sets(threading.Event()) as pressed:
                 for k, job in enumerate(jobs):
                     future = self.client.submit(_on_worker, job.fn, *map(ship, job.args),
                                                 pure=False, retries=RETRIES)
                     futures[future] = k
-                pending = set(futures)
-                while pending:
-                    try:
-                        done, pending = dask_wait(list(pending), timeout=0.1,
-                                                  return_when="FIRST_COMPLETED")
-                    except TimeoutError:  # nothing finished within the timeout
-                        done = set()
-                    pending = set(pending)
-                    for future in done:
-                        k = futures[future]
-                        if future.status == "finished":
-                            results[k] = future.result()
-                        else:
-                            self.failed.append(Failure(jobs[k].label or f"job {k + 1}",
-                                                       _reason(future)))
-                        finished += 1
-                        if on_done:
-                            on_done(finished, len(jobs))
-                    if pressed.is_set():
-                        raise KeyboardInterrupt
+                _collect(futures, wait_some, take, on_done, pressed)
         except KeyboardInterrupt:
             self.client.cancel([f for f in futures if f.status == "pending"])
             raise Interrupted(results, sum(r is not None for r in results), len(jobs)) from None
