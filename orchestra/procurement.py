@@ -193,14 +193,15 @@ def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
     _, each = parallel_settings(settings, len(sets) + 1)
     # The yardstick first, so that Ctrl-C leaves it among the finished solves; today's network
     # (no solve, only its closing) beside it.
-    targets: list[tuple[str, tuple[str, ...], Network]] = [(YARDSTICK, (), network)]
-    targets += [(s.set_id, s.partner_ids, restricted(network, s.partner_ids)) for s in sets]
+    # (set id, members): each set's network is restricted where its job runs (``_solve_set``).
+    targets: list[tuple[str, tuple[str, ...]]] = [(YARDSTICK, ())]
+    targets += [(s.set_id, s.partner_ids) for s in sets]
     if network.current:
-        targets.append((TODAY, tuple(sorted(network.incumbents)), network))
+        targets.append((TODAY, tuple(sorted(network.incumbents))))
 
     def assemble(solved: Sequence[object]) -> Comparison:
         rows = [SetResult(set_id, tuple(members), *outcome)
-                for (set_id, members, _), outcome in zip(targets, solved, strict=True)
+                for (set_id, members), outcome in zip(targets, solved, strict=True)
                 if outcome is not None]
         # The candidate sets, then today's network, then the yardstick.
         rows = ([r for r in rows if r.set_id not in (TODAY, YARDSTICK)]
@@ -211,7 +212,7 @@ def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
 
     try:
         solved = run_all([Job(_solve_set, (network, set_id, members, profile, each),
-                              f"set {set_id}") for set_id, members, _ in targets],
+                              f"set {set_id}") for set_id, members in targets],
                          settings, on_done)
     except Interrupted as stopped:
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
