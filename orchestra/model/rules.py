@@ -70,6 +70,8 @@ def add_price_choice(pm: PlanningModel) -> None:
     """A pair whose offer has several prices is priced by exactly one of them (the rules of
     alternate bids and volume tiers say which may be used; the cost term picks the cheapest)."""
     network = pm.data.network
+    if not network.priced_in_bids:
+        return  # one price per offer: the assignment variable prices the slot
     for cand in pm.data.pairs:
         rows = network.prices(cand.offer.partner_id, cand.role)
         if len(rows) == 1 and rows[0].is_base:
@@ -102,6 +104,8 @@ def add_alternate_bids(pm: PlanningModel) -> None:
 def add_volume_tiers(pm: PlanningModel) -> None:
     """A tier's price is used only if the partner takes at least its ``min_slots`` slots of
     the capability (each slot picks its price, so the best tier reached prices them all)."""
+    if not any(row.min_slots > 1 for choice in pm.price.values() for row, _ in choice):
+        return
     slots: dict[tuple[str, str], list[cp_model.IntVar]] = {}
     for cand in pm.data.pairs:
         slots.setdefault((cand.offer.partner_id, cand.role.capability), []).append(
