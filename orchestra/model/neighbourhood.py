@@ -99,10 +99,7 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int,
             for index in groups.indices[role_id]:
                 saved.append((index, list(proto.variables[index].domain)))
                 _set_domain(proto.variables[index], incumbent.values[index])
-        pm.model.clear_hints()
-        hint = proto.solution_hint
-        hint.vars.extend(range(len(incumbent.values)))
-        hint.values.extend(incumbent.values)
+        _hint(pm, incumbent)
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = 1
@@ -132,20 +129,22 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int,
 
 def fixed_solver(pm: PlanningModel, incumbent: Incumbent) -> cp_model.CpSolver:
     """A solver whose solution is ``incumbent``: the model solved with every variable fixed
-    to it (read like any solve's, objective and terms evaluated by CP-SAT)."""
-    proto = pm.model.proto
-    saved = [list(v.domain) for v in proto.variables]
-    for variable, value in zip(proto.variables, incumbent.values, strict=True):
-        _set_domain(variable, value)
+    to its hinted value (read like any solve's, objective and terms evaluated by CP-SAT)."""
+    _hint(pm, incumbent)
     solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
     solver.parameters.catch_sigint_signal = False
-    try:
-        solver.solve(pm.model)
-    finally:
-        for variable, domain in zip(proto.variables, saved, strict=True):
-            _set_domain(variable, *domain)
+    solver.solve(pm.model)
     return solver
+
+
+def _hint(pm: PlanningModel, incumbent: Incumbent) -> None:
+    """Hint every variable of the model with the incumbent's value."""
+    pm.model.clear_hints()
+    hint = pm.model.proto.solution_hint
+    hint.vars.extend(range(len(incumbent.values)))
+    hint.values.extend(incumbent.values)
 
 
 def _set_domain(variable, *bounds: int) -> None:
