@@ -158,26 +158,33 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.2%}"
 
 
-def bench_procurement(folder: Path, profile_name: str, sets: int = 20) -> None:
-    """compare with ``sets`` random candidate sets, and stress of a plan, on the M network."""
+def _random_sets(net, sets: int) -> list:
+    """``sets`` candidate sets of half the partners each, drawn with a fixed seed."""
     import random
 
     from orchestra.domain import CandidateSet
+
+    rng = random.Random(7)
+    ids = [p.partner_id for p in net.partners]
+    return [CandidateSet(f"set{k:02d}", tuple(sorted(rng.sample(ids, len(ids) // 2))))
+            for k in range(sets)]
+
+
+def bench_procurement(folder: Path, profile_name: str, sets: int = 20) -> None:
+    """compare with ``sets`` random candidate sets, and stress of a plan, on the M network."""
+
     from orchestra.procurement import compare, stress
 
     net = load_network(folder / "M.xlsx")
     profile = load_profile(profile_name)
-    rng = random.Random(7)
-    ids = [p.partner_id for p in net.partners]
-    candidates = [CandidateSet(f"set{k:02d}", tuple(sorted(rng.sample(ids, len(ids) // 2))))
-                  for k in range(sets)]
+    candidates = _random_sets(net, sets)
     t0 = time.perf_counter()
     result = compare(net, candidates, profile, SolveSettings(time_limit_s=8))
     compare_s = time.perf_counter() - t0
     costs = sorted(r.total_cost for r in result.rows[:-1])
-    print(f"compare M: {sets} sets of {len(ids) // 2} partners + yardstick, 8 s limit each: "
-          f"{compare_s:.1f}s; set costs {costs[0]:,.0f}-{costs[-1]:,.0f}, yardstick "
-          f"{result.rows[-1].total_cost:,.0f}; "
+    print(f"compare M: {sets} sets of {len(candidates[0].partner_ids)} partners + yardstick, "
+          f"8 s limit each: {compare_s:.1f}s; set costs {costs[0]:,.0f}-{costs[-1]:,.0f}, "
+          f"yardstick {result.rows[-1].total_cost:,.0f}; "
           f"{sum(1 for r in result.rows if r.dominated_by)} dominated", flush=True)
     t0 = time.perf_counter()
     base = plan(net, profile, SolveSettings(time_limit_s=10))
@@ -197,18 +204,13 @@ def bench_cluster(folder: Path, profile_name: str, sets: int = 20, limit: float 
     """compare of ``sets`` candidate sets on M in threads, then on a local Dask cluster (a
     worker process per core): the cluster's overhead, and what each added worker brings."""
     import os
-    import random
 
-    from orchestra.domain import CandidateSet
     from orchestra.execution import on_cluster
     from orchestra.procurement import compare
 
     net = load_network(folder / "M.xlsx")
     profile = load_profile(profile_name)
-    rng = random.Random(7)
-    ids = [p.partner_id for p in net.partners]
-    candidates = [CandidateSet(f"set{k:02d}", tuple(sorted(rng.sample(ids, len(ids) // 2))))
-                  for k in range(sets)]
+    candidates = _random_sets(net, sets)
     settings = SolveSettings(time_limit_s=limit)
     t0 = time.perf_counter()
     threaded = compare(net, candidates, profile, settings)
