@@ -14,12 +14,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, Protection
+from openpyxl.styles import Font, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestra.domain import Network
 from orchestra.io.contract import SHEET
-from orchestra.report.xlsx import inputs_of, save_atomic, set_value, write_table
+from orchestra.report.xlsx import (
+    inputs_of,
+    print_ready,
+    save_atomic,
+    set_value,
+    wrap_column,
+    write_table,
+)
 
 CONTEXT = ("sourced_for_roles", "min_level_needed", "total_load_sourced")  # read-only, ignored
 SPARE_ROWS = 20  # empty offer rows for capabilities the bidder adds
@@ -89,9 +96,9 @@ def bid_workbook(network: Network, partner_id: str | None) -> Workbook:
     for k, line in enumerate(_instructions(network, partner.name if partner else
                                            "a new partner"), start=1):
         set_value(ws.cell(row=k, column=1), line)
-        ws.cell(row=k, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-    ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 110
+    wrap_column(ws, "A", 100)
+    ws["A1"].font = Font(bold=True, size=14)
 
     columns = [c.name for c in SHEET["partners"].columns]
     ps = wb.create_sheet("partner")
@@ -134,6 +141,7 @@ def bid_workbook(network: Network, partner_id: str | None) -> Workbook:
     _validate(os_, position["reliability"], "decimal", 0, 1, total)
     _validate(os_, position["response_hours"], "decimal", 0, None, total)
     _validate(os_, position["min_slots"], "whole", 1, None, total)
+    print_ready(wb, f"orchestra bid of {partner.name if partner else 'a new partner'}", network)
     return wb
 
 

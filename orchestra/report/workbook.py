@@ -48,6 +48,7 @@ from orchestra.report.xlsx import (
     print_ready,
     save_atomic,
     set_value,
+    wrap_column,
     write_table,
 )
 from orchestra.score import Scores
@@ -321,11 +322,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 62
     ws.column_dimensions["C"].width = 16
-    for cell in ws["B"]:
-        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
-        if isinstance(cell.value, str) and len(cell.value) > 60:
-            # Not every program fits a row to wrapped text; say how tall it is.
-            ws.row_dimensions[cell.row].height = 15 * math.ceil(len(cell.value) / 60)
+    wrap_column(ws, "B", 60)
     _charts(ws, team_last, coverage_last)  # printed on one page (``print_ready``)
 
 

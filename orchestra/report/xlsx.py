@@ -7,6 +7,7 @@ is replaced only with ``force`` (and never when it is the input).
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
@@ -106,6 +107,15 @@ def print_ready(wb: Workbook, what: str, network: Network, one_page: Sequence[st
 def _header_text(text: str) -> str:
     """``text`` safe inside a page header, where & starts a code."""
     return text.replace("&", "&&")[:120]
+
+
+def wrap_column(ws: Worksheet, column: str, chars: int) -> None:
+    """Wrap the text of ``column`` (top left) and make each row tall enough for it at about
+    ``chars`` characters a line: not every program fits a row to wrapped text."""
+    for cell in ws[column]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+        if isinstance(cell.value, str) and len(cell.value) > chars:
+            ws.row_dimensions[cell.row].height = 15 * math.ceil(len(cell.value) / chars)
 
 
 def fit_widths(ws: Worksheet) -> None:
