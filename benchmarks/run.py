@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py --quick    # S and M only, reading on 1,000 partners
     .venv/bin/python benchmarks/run.py --today    # only: M and L with and without today's network
     .venv/bin/python benchmarks/run.py --standards  # only: M and L with and without standards
+    .venv/bin/python benchmarks/run.py --standards --quick --seeds 1-9  # M only, nine seeds
     .venv/bin/python benchmarks/run.py --tradeoffs  # only: alternatives and a frontier on M
     .venv/bin/python benchmarks/run.py --cluster    # only: compare on M, threads against Dask
     .venv/bin/python benchmarks/run.py --targets    # only: every performance target, met or not
@@ -438,6 +439,15 @@ def bench_targets(folder: Path, long: bool) -> None:
               f"{figure}")
 
 
+def _seed_range(text: str) -> tuple[int, ...]:
+    """``"1-3"`` -> (1, 2, 3); ``"4"`` -> (4,)."""
+    first, _, last = text.partition("-")
+    try:
+        return tuple(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed or a range such as 1-9") from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="S and M only")
@@ -455,6 +465,9 @@ def main() -> None:
                         help="only: every performance target beside its figure (~45 min)")
     parser.add_argument("--long", action="store_true",
                         help="with --targets: also d20200 for 600 s")
+    parser.add_argument("--seeds", default="1-3", type=_seed_range,
+                        help="with --today or --standards: M lowest_cost over these generator "
+                             "seeds (default 1-3)")
     args = parser.parse_args()
     variants = {"today": ("today's network", {"today": add_today}),
                 "standards": ("hard standards and rules", {
@@ -478,7 +491,8 @@ def main() -> None:
             return
         chosen = [k for k in variants if getattr(args, k)]
         for key in chosen:
-            bench_variant(folder, ("M",) if args.quick else ("M", "L"), *variants[key])
+            bench_variant(folder, ("M",) if args.quick else ("M", "L"), *variants[key],
+                          seeds=args.seeds)
         if chosen:
             return
         for key in variants:
