@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # S, M, L networks + reading + OR-Library GAP
     .venv/bin/python benchmarks/run.py --quick    # S and M only, reading on 1,000 partners
     .venv/bin/python benchmarks/run.py --today    # only: M and L with and without today's network
+    .venv/bin/python benchmarks/run.py --bids       # only: M and L with and without bids, tiers
     .venv/bin/python benchmarks/run.py --standards  # only: M and L with and without standards
     .venv/bin/python benchmarks/run.py --standards --quick --seeds 1-9  # M only, nine seeds
     .venv/bin/python benchmarks/run.py --tradeoffs  # only: alternatives and a frontier on M
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestra.domain import Rules
-from orchestra.generate import add_standards, add_today, generate_tables
+from orchestra.generate import add_bids, add_standards, add_today, generate_tables
 from orchestra.io import load_network
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, greedy_plan, plan
@@ -405,13 +406,16 @@ def bench_targets(folder: Path, long: bool) -> None:
         target("OR-Library targets", f"skipped: {GAP_DIR} not present", None)
 
     ratios = bench_variant(folder, ("M", "L"), "today's network", {"today": add_today})
+    ratios |= bench_variant(folder, ("M", "L"), "alternate bids and volume tiers",
+                            {"bids": add_bids})
     ratios |= bench_variant(folder, ("M", "L"), "hard standards and rules",
                             {"standards+rules": add_standards,
                              "rules only": _only(None, True),
                              "response standards": _only("response_hours", False),
                              "on-time standards": _only("on_time_rate", False)})
     over = {k: v for k, v in ratios.items() if v > 1.2}
-    target("new features (today's network, standards, rules) at most 20 % slower on M and L",
+    target("new features (today's network, bids, standards, rules) at most 20 % slower on M "
+           "and L",
            "; ".join(f"{k} {v:.2f}x" for k, v in ratios.items()), not over)
 
     path = folder / "XL.xlsx"
@@ -457,6 +461,9 @@ def main() -> None:
                         help="only the today's-network comparison (M, and L unless --quick)")
     parser.add_argument("--tradeoffs", action="store_true",
                         help="only: 3 alternatives and a 9-point frontier on M")
+    parser.add_argument("--bids", action="store_true",
+                        help="only the alternate-bids-and-tiers comparison (M, and L unless "
+                             "--quick)")
     parser.add_argument("--standards", action="store_true",
                         help="only the standards-and-rules comparison (M, and L unless --quick)")
     parser.add_argument("--cluster", action="store_true",
@@ -466,10 +473,11 @@ def main() -> None:
     parser.add_argument("--long", action="store_true",
                         help="with --targets: also d20200 for 600 s")
     parser.add_argument("--seeds", default="1-3", type=_seed_range,
-                        help="with --today or --standards: M lowest_cost over these generator "
-                             "seeds (default 1-3)")
+                        help="with --today, --bids or --standards: M lowest_cost over these "
+                             "generator seeds (default 1-3)")
     args = parser.parse_args()
     variants = {"today": ("today's network", {"today": add_today}),
+                "bids": ("alternate bids and volume tiers", {"bids": add_bids}),
                 "standards": ("hard standards and rules", {
                     "standards+rules": add_standards, "rules only": _only(None, True),
                     "response standards": _only("response_hours", False),

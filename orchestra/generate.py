@@ -119,6 +119,26 @@ def add_today(tables: dict[str, list[dict]], seed: int = 0, share: float = 0.9
             "policy": [*tables["policy"], {"key": "horizon_periods", "value": 3}]}
 
 
+def add_bids(tables: dict[str, list[dict]], seed: int = 0, share: float = 0.2
+             ) -> dict[str, list[dict]]:
+    """``tables`` with a sourcing round's answers: a ``share`` of the partners add an
+    alternate bid ``B2`` pricing every offer of theirs 8-15 % lower, another ``share`` a volume
+    tier on each offer, 5-10 % lower from 2 or 3 slots of the capability up."""
+    rng = random.Random(seed)
+    kind = {row["partner_id"]: rng.random() for row in tables["partners"]}
+    bid_cut = {pid: rng.uniform(0.85, 0.92) for pid in kind}
+    extra = []
+    for row in tables["capabilities"]:
+        draw = kind[row["partner_id"]]
+        if draw < share:
+            extra.append({**row, "bid_id": "B2",
+                          "unit_cost": round(row["unit_cost"] * bid_cut[row["partner_id"]])})
+        elif draw < 2 * share:
+            extra.append({**row, "min_slots": rng.choice((2, 3)),
+                          "unit_cost": round(row["unit_cost"] * rng.uniform(0.9, 0.95))})
+    return {**tables, "capabilities": [*tables["capabilities"], *extra]}
+
+
 def add_standards(tables: dict[str, list[dict]], seed: int = 0, share: float = 0.3
                   ) -> dict[str, list[dict]]:
     """``tables`` with hard standards on a ``share`` of the touchpoints: a response within

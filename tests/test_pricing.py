@@ -150,3 +150,24 @@ def test_plans_with_bids_and_tiers_equal_brute_force(net):
     """The plan (lowest_cost) is the optimum of an enumeration that tries every way to accept
     at most one bid per partner and prices each slot at its cheapest open price."""
     assert_brute_force_optimum(net, plan(net, LOWEST, SolveSettings(time_limit_s=20, workers=2)))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_bids_are_valid_input_and_only_lower_the_plan(seed):
+    """The benchmark's sourcing round (``generate.add_bids``): its tables pass the loader's
+    checks, offers gain alternate bids and tiers, and the proven-optimal plan with them costs
+    no more than without (every added price undercuts its base offer) and keeps every rule."""
+    from orchestra.generate import add_bids, generate_tables
+    from orchestra.io.loader import network_from_rows
+
+    plain = generate_tables(40, 12, seed=seed)
+    before = network_from_rows(plain)
+    after = network_from_rows(add_bids(plain, seed=seed))
+    assert after.priced_in_bids
+    assert {c.bid_id for c in after.capabilities} == {"", "B2"}
+    assert any(c.min_slots > 1 for c in after.capabilities)
+    settings = SolveSettings(time_limit_s=20, workers=2)
+    old, new = plan(before, LOWEST, settings), plan(after, LOWEST, settings)
+    assert old.status == new.status == "optimal"
+    assert check_plan(after, new) == []
+    assert new.objective <= old.objective + 1e-6
