@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from orchestra.domain import Capability, Network, Role, Rules
@@ -131,6 +131,28 @@ class ModelData:
             best = ranked[:self.keep_best]
             kept[role_id] = best + [c for c in ranked[self.keep_best:] if c.key in locked]
         return kept
+
+    # What a narrowed model shares with the full one: worked out on the whole network.
+    _WHOLE_NETWORK = ("all_candidates", "all_pairs", "money_scale", "capacity_scale",
+                      "typical_slot_cost", "objective_ceiling")
+
+    def narrowed(self, keep_best: int) -> ModelData:
+        """This model with only the ``keep_best`` best-priced candidates per role, sharing
+        the candidates, scales and weights already worked out on the whole network (they are
+        the same by definition; on L computing them again took a second).
+
+        >>> import orchestra
+        >>> from orchestra.domain import Rules
+        >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+        >>> full = ModelData(net, Rules.of(net, orchestra.load_profile("balanced")))
+        >>> narrow = full.narrowed(2)
+        >>> narrow.money_scale == full.money_scale, len(narrow.pairs) < len(full.pairs)
+        (True, True)
+        """
+        narrow = replace(self, keep_best=keep_best)
+        for name in self._WHOLE_NETWORK:
+            narrow.__dict__[name] = getattr(self, name)  # a cached_property's own slot
+        return narrow
 
     @cached_property
     def pairs(self) -> list[Candidate]:
