@@ -103,18 +103,21 @@ def add_alternate_bids(pm: PlanningModel) -> None:
 
 def add_volume_tiers(pm: PlanningModel) -> None:
     """A tier's price is used only if the partner takes at least its ``min_slots`` slots of
-    the capability (each slot picks its price, so the best tier reached prices them all)."""
+    the capability (each slot picks its price, so the best tier reached prices them all).
+    Written as "its other slots of the capability number at least ``min_slots`` - 1": the
+    same in whole numbers (the price is used only on a slot it takes), and tighter in the LP,
+    where counting the slot itself let a price be used by half with no other slot taken."""
     if not any(row.min_slots > 1 for choice in pm.price.values() for row, _ in choice):
         return
-    slots: dict[tuple[str, str], list[cp_model.IntVar]] = {}
+    slots: dict[tuple[str, str], list[tuple[tuple[str, str], cp_model.IntVar]]] = {}
     for cand in pm.data.pairs:
         slots.setdefault((cand.offer.partner_id, cand.role.capability), []).append(
-            pm.assign[cand.key])
-    for (_role_id, pid), choice in pm.price.items():
+            (cand.key, pm.assign[cand.key]))
+    for key, choice in pm.price.items():
         for row, var in choice:
             if row.min_slots > 1:
-                pm.model.add(sum(slots[(pid, row.capability)]) >= row.min_slots
-                             ).only_enforce_if(var)
+                others = [v for k, v in slots[(key[1], row.capability)] if k != key]
+                pm.model.add(sum(others) >= row.min_slots - 1).only_enforce_if(var)
 
 
 def add_slot_limits(pm: PlanningModel) -> None:
