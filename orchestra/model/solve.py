@@ -295,7 +295,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
         if complete:
             _complete_hint(pm, settings)
         solver = cp_model.CpSolver()
-        replace(settings, time_limit_s=settings.time_limit_s / 3).apply(solver)
+        _configure(solver, pm, replace(settings, time_limit_s=settings.time_limit_s / 3))
         status, interrupted = _solve(solver, pm, _Watcher(1, None), stop)
         spent = solver.response_proto.deterministic_time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
@@ -320,9 +320,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     else:  # CP-SAT stops a little after its limit on large models: keep that time back
         left = max(0.1, settings.time_limit_s - (time.perf_counter() - began)
                    - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
-    replace(settings, time_limit_s=left).apply(solver)
-    if len(pm.assign) >= NARROW_FIRST_PAIRS:
-        solver.parameters.max_presolve_iterations = LARGE_PRESOLVE_ITERATIONS
+    _configure(solver, pm, replace(settings, time_limit_s=left))
     if not settings.deterministic and _assignment_only(pm):  # a stalled search hands over
         watcher.stall_after = max(STALL_MIN_S, STALL_SHARE * left)
         watcher.last_progress = time.perf_counter()
@@ -331,6 +329,13 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     if watcher.stalled and status == cp_model.FEASIBLE and not interrupted and left > 0.1:
         return _neighbourhoods(pm, solver, settings, left, watcher, stop)
     return _Outcome(status, interrupted, solver, weighted=True)
+
+
+def _configure(solver: cp_model.CpSolver, pm: PlanningModel, settings: SolveSettings) -> None:
+    """``settings`` on ``solver``, and what the model's size asks for."""
+    settings.apply(solver)
+    if len(pm.assign) >= NARROW_FIRST_PAIRS:
+        solver.parameters.max_presolve_iterations = LARGE_PRESOLVE_ITERATIONS
 
 
 def _assignment_only(pm: PlanningModel) -> bool:
