@@ -30,8 +30,8 @@ STALL_MIN_S = 1.0
 # moment more. Measured on XL (10,000 partners x 2,000 roles): 1.3 s past a 100 s limit and
 # 0.2 s to read back; L 0.1 s. This much per model variable is kept back from the last solve
 # so that the plan ends within its limit (XL at 3e-6: 98.3 s of 100, but 294.8 s of 294.3;
-# at 5e-6: 293.4 s of 293.6).
-STOP_SECONDS_PER_VARIABLE = 5e-6
+# at 5e-6: 293.4 s of 293.6, and on a slower machine 287.7 s of 287.3).
+STOP_SECONDS_PER_VARIABLE = 1e-5
 # CP-SAT's search portfolio. Its LP-guided workers find this model's good plans and its bound:
 # `reduced_costs` (search guided by the LP's reduced costs) and `max_lp` (the strongest LP, cuts
 # included). Measured on 2 cores, balanced profile, one such worker per core against CP-SAT's
@@ -518,7 +518,10 @@ def _search(data: ModelData, settings: SolveSettings,
     # did worse than letting CP-SAT complete it (235,129). A warm start is a good plan already,
     # hinted completely so that CP-SAT keeps it (measured on L: 805,409 from a complete hint,
     # 923,215 from a partial one). A later lazy round is hinted with the round before's plan.
-    complete = warm_start is not None
+    # From NARROW_FIRST_PAIRS pairs the greedy start is completed too: XL's narrow model
+    # (16,000 pairs) found no plan of its own from the partial hint in 173 s, so XL's plan was
+    # the greedy start itself.
+    complete = warm_start is not None or len(data.pairs) >= NARROW_FIRST_PAIRS
     while True:
         model_data = replace(data, share_partners=shared) if lazy else data
         pm = build_model(model_data)
