@@ -451,7 +451,7 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
                   stop: threading.Event | None = None) -> Plan:
     """Search a narrowed model (the best-priced candidates per role) first, then the full model
     from its plan. The narrow model's bound holds for it alone and is never reported."""
-    network, rules = data.network, data.rules
+    rules = data.rules
 
     def unbounded(p: Progress) -> None:
         on_progress(replace(p, bound=None, gap=None))
