@@ -469,7 +469,7 @@ def main() -> None:
     parser.add_argument("--cluster", action="store_true",
                         help="only: compare of 20 sets on M, threads against --cluster local")
     parser.add_argument("--targets", action="store_true",
-                        help="only: every performance target beside its figure (~50 min)")
+                        help="only: every performance target beside its figure (~30-50 min)")
     parser.add_argument("--long", action="store_true",
                         help="with --targets: also d20200 for 600 s")
     parser.add_argument("--seeds", default="1-3", type=_seed_range,
