@@ -109,15 +109,15 @@ def add_volume_tiers(pm: PlanningModel) -> None:
     where counting the slot itself let a price be used by half with no other slot taken."""
     if not any(row.min_slots > 1 for choice in pm.price.values() for row, _ in choice):
         return
-    slots: dict[tuple[str, str], list[tuple[tuple[str, str], cp_model.IntVar]]] = {}
+    slots: dict[tuple[str, str], list[cp_model.IntVar]] = {}
     for cand in pm.data.pairs:
         slots.setdefault((cand.offer.partner_id, cand.role.capability), []).append(
-            (cand.key, pm.assign[cand.key]))
+            pm.assign[cand.key])
     for key, choice in pm.price.items():
         for row, var in choice:
             if row.min_slots > 1:
-                others = [v for k, v in slots[(key[1], row.capability)] if k != key]
-                pm.model.add(sum(others) >= row.min_slots - 1).only_enforce_if(var)
+                others = sum(slots[(key[1], row.capability)]) - pm.assign[key]
+                pm.model.add(others >= row.min_slots - 1).only_enforce_if(var)
 
 
 def add_slot_limits(pm: PlanningModel) -> None:
