@@ -512,19 +512,17 @@ def _search(data: ModelData, settings: SolveSettings,
     lazy = not settings.deterministic and any(r.rule == "max_share" for r in network.rules)
     shared: frozenset[str] = frozenset()
     began = time.perf_counter()  # the greedy start and each model's build count in the limit
-    if trusted and warm_start is not None:
-        # The narrow search's plan is this network's and keeps every rule: it is the start,
-        # the fallback, and settles the ranks when it is best on them (so the full model need
-        # not search them again); a greedy plan (2 s on L) would be none of these.
-        start = GreedyPlan({(a.role_id, a.partner_id) for a in warm_start.assignments},
-                           set(warm_start.selected), warm_start.total_cost)
-    else:
-        start = greedy_plan(data, weighted=True) if settings.hint else None
+    warm = (None if warm_start is None else
+            GreedyPlan({(a.role_id, a.partner_id) for a in warm_start.assignments},
+                       set(warm_start.selected), warm_start.total_cost))
+    # The narrow search's plan (trusted) is this network's and keeps every rule: it is the
+    # start, the fallback, and settles the ranks when it is best on them (so the full model
+    # need not search them again); a greedy plan (2 s on L) would be none of these.
+    start = (warm if trusted and warm is not None
+             else greedy_plan(data, weighted=True) if settings.hint else None)
     if start is not None:
-        hinted, team = start.assigned, start.selected | set(rules.must_include)
-        if warm_start is not None:
-            hinted = {(a.role_id, a.partner_id) for a in warm_start.assignments}
-            team = set(warm_start.selected) | set(rules.must_include)
+        given = warm if warm is not None else start  # a warm start is hinted over the greedy
+        hinted, team = given.assigned, given.selected | set(rules.must_include)
     # The greedy start is hinted partly: on the M benchmark a complete hint (258,590 after 10 s)
     # did worse than letting CP-SAT complete it (235,129). A warm start is a good plan already,
     # hinted completely so that CP-SAT keeps it (measured on L: 805,409 from a complete hint,
