@@ -149,10 +149,31 @@ class ModelData:
         >>> narrow.money_scale == full.money_scale, len(narrow.pairs) < len(full.pairs)
         (True, True)
         """
-        narrow = replace(self, keep_best=keep_best)
-        for name in self._WHOLE_NETWORK:
-            narrow.__dict__[name] = getattr(self, name)  # a cached_property's own slot
-        return narrow
+        return self._sharing(self._WHOLE_NETWORK, keep_best=keep_best)
+
+    def holding_shares_of(self, partners: frozenset[str]) -> ModelData:
+        """This model holding the max_share constraints of ``partners`` only (see
+        ``solve._search``, which adds them lazily), sharing every figure worked out here:
+        none of them depends on which shares are held.
+
+        >>> import orchestra
+        >>> from orchestra.domain import Rules
+        >>> net = orchestra.load_workbook("inputs/bank.xlsx")
+        >>> data = ModelData(net, Rules.of(net, orchestra.load_profile("balanced")))
+        >>> held = data.holding_shares_of(frozenset({"P01"}))
+        >>> held.share_partners, held.pairs is data.pairs
+        (frozenset({'P01'}), True)
+        """
+        figures = [name for name, attr in vars(type(self)).items()
+                   if isinstance(attr, cached_property)]
+        return self._sharing(figures, share_partners=partners)
+
+    def _sharing(self, names, **changes) -> ModelData:
+        """This model with ``changes``, holding this one's values of the cached ``names``."""
+        other = replace(self, **changes)
+        for name in names:
+            other.__dict__[name] = getattr(self, name)  # a cached_property's own slot
+        return other
 
     @cached_property
     def pairs(self) -> list[Candidate]:

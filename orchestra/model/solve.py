@@ -532,7 +532,7 @@ def _search(data: ModelData, settings: SolveSettings,
     # the greedy start itself.
     complete = warm_start is not None or len(data.pairs) >= NARROW_FIRST_PAIRS
     while True:
-        model_data = replace(data, share_partners=shared) if lazy else data
+        model_data = data.holding_shares_of(shared) if lazy else data
         pm = build_model(model_data)
         if start is not None:
             _hint(pm, hinted, team)
