@@ -82,3 +82,36 @@ def test_no_handover_where_partners_carry_fixed_costs(stall_at_once, tmp_path):
 
     plan(load_network(ROOT / "inputs" / "bank.xlsx"), LOWEST, SolveSettings(time_limit_s=2))
     assert stall_at_once == []
+
+
+def tight_gap_instance(path, agents=10, jobs=80, seed=1):
+    """A random capacity-tight instance shaped like OR-Library's type D (resources 1-100, the
+    cheaper the more resource, capacities 80 % of an even share), written as a gap file."""
+    import random
+
+    rng = random.Random(seed)
+    resource = [[rng.randint(1, 100) for _ in range(jobs)] for _ in range(agents)]
+    cost = [[111 - r + rng.randint(-10, 10) for r in row] for row in resource]
+    capacity = [int(0.8 * sum(row) / agents) for row in resource]
+    rows = [f"1 {agents} {jobs}"] + [" ".join(map(str, row)) for row in cost + resource]
+    path.write_text("\n".join(rows + [" ".join(map(str, capacity))]) + "\n")
+    return path
+
+
+def test_a_stop_during_the_lns_ends_every_search_with_the_plan_so_far(stall_at_once, tmp_path):
+    import threading
+    import time
+
+    from orchestra.io.orlib import read_gap_file
+
+    net = read_gap_file(tight_gap_instance(tmp_path / "tight.txt"))[0]
+    stop = threading.Event()
+    threading.Timer(1.5, stop.set).start()
+    began = time.perf_counter()
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=30, workers=2), stop=stop)
+    assert stall_at_once, "the search did not hand over to the LNS"
+    # Both searches (the calling thread's and the other core's) end at the stop, not the limit.
+    assert time.perf_counter() - began < 5
+    assert result.stopped_by == "interrupted"
+    assert check_plan(net, result) == []
+    assert result.bound is not None and result.bound <= result.objective + 1e-6

@@ -4,14 +4,16 @@ Each step frees a group of roles (those one or a few partners serve, a touchpoin
 capability's, or a random handful), fixes every other assignment to the incumbent's, and
 solves what is left, small, from the incumbent. A better plan becomes the incumbent. The kinds
 of group that found improvements are chosen more often; the groups grow while their solves
-finish proven and shrink while they run out of time. The same model is solved every time, its
-variables' domains narrowed and restored, so the plan keeps every rule and the bound of the
-search before stays valid.
+finish proven and shrink while they run out of time. One search runs per core, each on its
+own copy of the model, all from the best incumbent so far (a neighbourhood's solve takes one
+CP-SAT worker). The same model is solved every time, its variables' domains narrowed and
+restored, so the plan keeps every rule and the bound of the search before stays valid.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,22 +77,70 @@ class _Groups:
 
 
 def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int,
-            solve: Callable[[cp_model.CpSolver], tuple[int, bool]],
-            on_better: Callable[[int], None] | None = None) -> tuple[Incumbent, bool]:
+            solve: Callable[[cp_model.CpSolver, cp_model.CpModel, threading.Event | None],
+                            tuple[int, bool]],
+            on_better: Callable[[int], None] | None = None, searches: int = 1
+            ) -> tuple[Incumbent, bool]:
     """The best incumbent found from ``start`` within ``seconds``, and whether the search was
-    interrupted. ``solve(solver)`` runs one solve of ``pm.model`` (Ctrl-C and the stop event
-    handled there) and returns its status and whether it was interrupted."""
+    interrupted. ``searches`` neighbourhoods are solved at once (one per core), each on its own
+    copy of the model, all from the best incumbent so far. ``solve(solver, model, halt)`` runs
+    one solve (Ctrl-C and the caller's stop event handled there, ``halt`` too when given: the
+    calling thread's search gets none, the others stop when it ends) and returns its status
+    and whether it was interrupted."""
     deadline = time.perf_counter() + seconds
-    rng = random.Random(seed)
     groups = _Groups(pm)
     if not groups.roles:
         return start, False
-    proto = pm.model.proto
-    incumbent = start
-    size = max(2, min(len(groups.roles), round(0.05 * len(groups.roles)) or 2))
-    weights = dict.fromkeys(KINDS, 1.0)
-    while (left := deadline - time.perf_counter()) > 0.05:
-        kind = rng.choices(KINDS, [weights[k] for k in KINDS])[0]
+    state = _State(start, max(2, min(len(groups.roles), round(0.05 * len(groups.roles)) or 2)))
+    halt = threading.Event()
+    errors: list[BaseException] = []
+
+    def others(k: int, model: cp_model.CpModel) -> None:
+        try:
+            _search(pm, groups, model, state, deadline, random.Random(seed + k),
+                    lambda solver: solve(solver, model, halt), on_better, halt)
+        except BaseException as exc:  # re-raised in the calling thread below
+            errors.append(exc)
+            halt.set()
+
+    threads = [threading.Thread(target=others, args=(k, pm.model.clone()), daemon=True)
+               for k in range(1, searches)]
+    for thread in threads:
+        thread.start()
+    try:
+        _search(pm, groups, pm.model, state, deadline, random.Random(seed),
+                lambda solver: solve(solver, pm.model, None), on_better, halt)
+    finally:
+        halt.set()
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    return state.incumbent, state.interrupted
+
+
+class _State:
+    """What the searches share: the incumbent, the group size, each kind's weight."""
+
+    def __init__(self, start: Incumbent, size: int):
+        self.lock = threading.Lock()
+        self.incumbent = start
+        self.size = size
+        self.weights = dict.fromkeys(KINDS, 1.0)
+        self.interrupted = False
+
+
+def _search(pm: PlanningModel, groups: _Groups, model: cp_model.CpModel, state: _State,
+            deadline: float, rng: random.Random,
+            solve: Callable[[cp_model.CpSolver], tuple[int, bool]],
+            on_better: Callable[[int], None] | None, halt: threading.Event) -> None:
+    """One search: neighbourhood after neighbourhood of ``model`` until the deadline, an
+    interruption, or ``halt``."""
+    proto = model.proto
+    while (left := deadline - time.perf_counter()) > 0.05 and not halt.is_set():
+        with state.lock:
+            kind = rng.choices(KINDS, [state.weights[k] for k in KINDS])[0]
+            incumbent, size = state.incumbent, state.size
         free = groups.pick(kind, size, incumbent.values, rng)
         saved = []
         for role_id in groups.roles:
@@ -99,7 +149,7 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int,
             for index in groups.indices[role_id]:
                 saved.append((index, list(proto.variables[index].domain)))
                 _set_domain(proto.variables[index], incumbent.values[index])
-        _hint(pm, incumbent)
+        _hint(model, incumbent)
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = 1
@@ -112,25 +162,26 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int,
             for index, domain in saved:
                 _set_domain(proto.variables[index], *domain)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        if found and round(solver.objective_value) < incumbent.objective:
-            incumbent = Incumbent(tuple(solver.response_proto.solution),
-                                  round(solver.objective_value))
-            weights[kind] += 1.0
-            if on_better:
-                on_better(incumbent.objective)
-        if interrupted:
-            return incumbent, True
-        if status == cp_model.OPTIMAL:  # proven small: look wider next time
-            size = min(len(groups.roles), size + max(1, size // 5))
-        else:
-            size = max(2, size - max(1, size // 5))
-    return incumbent, False
+        with state.lock:
+            if found and round(solver.objective_value) < state.incumbent.objective:
+                state.incumbent = Incumbent(tuple(solver.response_proto.solution),
+                                            round(solver.objective_value))
+                state.weights[kind] += 1.0
+                if on_better:
+                    on_better(state.incumbent.objective)
+            if interrupted:  # Ctrl-C or the caller's stop; a halted search just ends
+                state.interrupted = state.interrupted or not halt.is_set()
+                return
+            if status == cp_model.OPTIMAL:  # proven small: look wider next time
+                state.size = min(len(groups.roles), state.size + max(1, state.size // 5))
+            else:
+                state.size = max(2, state.size - max(1, state.size // 5))
 
 
 def fixed_solver(pm: PlanningModel, incumbent: Incumbent) -> cp_model.CpSolver:
     """A solver whose solution is ``incumbent``: the model solved with every variable fixed
     to its hinted value (read like any solve's, objective and terms evaluated by CP-SAT)."""
-    _hint(pm, incumbent)
+    _hint(pm.model, incumbent)
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
@@ -139,10 +190,10 @@ def fixed_solver(pm: PlanningModel, incumbent: Incumbent) -> cp_model.CpSolver:
     return solver
 
 
-def _hint(pm: PlanningModel, incumbent: Incumbent) -> None:
-    """Hint every variable of the model with the incumbent's value."""
-    pm.model.clear_hints()
-    hint = pm.model.proto.solution_hint
+def _hint(model: cp_model.CpModel, incumbent: Incumbent) -> None:
+    """Hint every variable of ``model`` with the incumbent's value."""
+    model.clear_hints()
+    hint = model.proto.solution_hint
     hint.vars.extend(range(len(incumbent.values)))
     hint.values.extend(incumbent.values)
 

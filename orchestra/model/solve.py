@@ -82,6 +82,11 @@ class SolveSettings:
     hint: bool = True  # start from the greedy plan
     log: bool = False  # CP-SAT's own log on stderr
 
+    @property
+    def worker_count(self) -> int:
+        """The solver threads a search runs outside --deterministic."""
+        return self.workers or max(2, os.cpu_count() or 1)
+
     def apply(self, solver: cp_model.CpSolver) -> None:
         """Set ``solver``'s parameters."""
         params = solver.parameters
@@ -97,7 +102,7 @@ class SolveSettings:
             params.interleave_search = True
             params.max_deterministic_time = self.time_limit_s
         else:
-            workers = self.workers or max(2, os.cpu_count() or 1)
+            workers = self.worker_count
             params.max_time_in_seconds = self.time_limit_s
         params.num_workers = workers
         full = min(len(FULL_SUBSOLVERS), workers if workers <= 2 else max(2, workers // 2))
@@ -160,7 +165,7 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
                 and time.perf_counter() - self.last_progress > self.stall_after)
 
 
-def _solve(solver: cp_model.CpSolver, pm: PlanningModel, watcher: _Watcher,
+def _solve(solver: cp_model.CpSolver, model: cp_model.CpModel, watcher: _Watcher,
            stop: threading.Event | None = None) -> tuple[int, bool]:
     """Solve in a worker thread so Ctrl-C (or ``stop``, set by another thread: parallel solves
     run off the main thread, where Ctrl-C never arrives) stops the search and keeps the best
@@ -170,7 +175,7 @@ def _solve(solver: cp_model.CpSolver, pm: PlanningModel, watcher: _Watcher,
 
     def run() -> None:
         try:
-            result["status"] = solver.solve(pm.model, watcher)
+            result["status"] = solver.solve(model, watcher)
         except BaseException as exc:  # re-raised in the calling thread below
             result["error"] = exc
         finally:
@@ -303,7 +308,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
             _complete_hint(pm, settings)
         solver = cp_model.CpSolver()
         _configure(solver, pm, replace(settings, time_limit_s=settings.time_limit_s / 3))
-        status, interrupted = _solve(solver, pm, _Watcher(1, None), stop)
+        status, interrupted = _solve(solver, pm.model, _Watcher(1, None), stop)
         spent = solver.response_proto.deterministic_time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or interrupted:
             return _Outcome(status, interrupted, solver, weighted=False)
@@ -331,7 +336,7 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     if not settings.deterministic and _assignment_only(pm):  # a stalled search hands over
         watcher.stall_after = max(STALL_MIN_S, STALL_SHARE * left)
         watcher.last_progress = time.perf_counter()
-    status, interrupted = _solve(solver, pm, watcher, stop)
+    status, interrupted = _solve(solver, pm.model, watcher, stop)
     left = settings.time_limit_s - (time.perf_counter() - began)
     if watcher.stalled and status == cp_model.FEASIBLE and not interrupted and left > 0.1:
         return _neighbourhoods(pm, solver, settings, left, watcher, stop)
@@ -376,8 +381,10 @@ def _neighbourhoods(pm: PlanningModel, solver: cp_model.CpSolver, settings: Solv
             watcher.on_progress(Progress(obj, low, relative_gap(obj, low),
                                          solver.wall_time + time.perf_counter() - began))
 
-    best, interrupted = improve(pm, start, seconds, settings.seed,
-                                lambda sub: _solve(sub, pm, _Watcher(1, None), stop), report)
+    best, interrupted = improve(
+        pm, start, seconds, settings.seed,
+        lambda sub, model, halt: _solve(sub, model, _Watcher(1, None), halt or stop), report,
+        searches=settings.worker_count)
     if best.objective >= start.objective:
         return _Outcome(cp_model.FEASIBLE, interrupted, solver, weighted=True)
     status = cp_model.OPTIMAL if best.objective <= bound else cp_model.FEASIBLE
