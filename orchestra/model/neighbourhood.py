@@ -95,21 +95,24 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int,
     halt = threading.Event()
     errors: list[BaseException] = []
 
-    def others(k: int, model: cp_model.CpModel) -> None:
+    def run(k: int, model: cp_model.CpModel) -> None:
+        own_halt = halt if k else None  # the calling thread's search stops by itself
+        _search(groups, model, state, deadline, random.Random(seed + k),
+                lambda solver: solve(solver, model, own_halt), on_better, halt)
+
+    def other(k: int, model: cp_model.CpModel) -> None:
         try:
-            _search(pm, groups, model, state, deadline, random.Random(seed + k),
-                    lambda solver: solve(solver, model, halt), on_better, halt)
+            run(k, model)
         except BaseException as exc:  # re-raised in the calling thread below
             errors.append(exc)
             halt.set()
 
-    threads = [threading.Thread(target=others, args=(k, pm.model.clone()), daemon=True)
+    threads = [threading.Thread(target=other, args=(k, pm.model.clone()), daemon=True)
                for k in range(1, searches)]
     for thread in threads:
         thread.start()
     try:
-        _search(pm, groups, pm.model, state, deadline, random.Random(seed),
-                lambda solver: solve(solver, pm.model, None), on_better, halt)
+        run(0, pm.model)
     finally:
         halt.set()
         for thread in threads:
@@ -130,7 +133,7 @@ class _State:
         self.interrupted = False
 
 
-def _search(pm: PlanningModel, groups: _Groups, model: cp_model.CpModel, state: _State,
+def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
             deadline: float, rng: random.Random,
             solve: Callable[[cp_model.CpSolver], tuple[int, bool]],
             on_better: Callable[[int], None] | None, halt: threading.Event) -> None:
