@@ -115,3 +115,38 @@ def test_a_stop_during_the_lns_ends_every_search_with_the_plan_so_far(stall_at_o
     assert result.stopped_by == "interrupted"
     assert check_plan(net, result) == []
     assert result.bound is not None and result.bound <= result.objective + 1e-6
+
+
+def test_beside_the_lns_a_cp_sat_worker_proves_its_plan_optimal(stall_at_once, tmp_path):
+    import time
+
+    from orchestra.io.orlib import read_gap_file
+
+    net = read_gap_file(tight_gap_instance(tmp_path / "small.txt", agents=5, jobs=20))[0]
+    began = time.perf_counter()
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=60, workers=2))
+    assert stall_at_once, "the search did not hand over to the LNS"
+    # It ends at the proof, not at the limit, with the optimum proven by a search without LNS.
+    assert result.stopped_by == "proven optimal" and time.perf_counter() - began < 60
+    alone = plan(net, LOWEST, SolveSettings(time_limit_s=60, deterministic=True))
+    assert alone.status == "optimal"
+    assert result.total_cost == pytest.approx(alone.total_cost)
+    assert result.bound == result.objective
+    assert check_plan(net, result) == []
+
+
+def test_the_searches_end_once_the_best_plan_meets_the_bound():
+    import threading
+
+    from orchestra.model.neighbourhood import Incumbent, _State
+
+    halt = threading.Event()
+    state = _State(Incumbent((0,), 10), 2, halt)
+    state.raise_bound(8.0)
+    assert not halt.is_set()
+    assert not state.offer((1,), 11, None)  # a worse plan is not taken
+    assert state.offer((1,), 9, None) and state.incumbent.objective == 9
+    assert not halt.is_set()
+    state.raise_bound(7.0)  # a lower bound never lowers it
+    assert state.bound == 8.0
+    assert state.offer((2,), 8, None) and halt.is_set()

@@ -8,6 +8,10 @@ finish proven and shrink while they run out of time. One search runs per core, e
 own copy of the model, all from the best incumbent so far (a neighbourhood's solve takes one
 CP-SAT worker). The same model is solved every time, its variables' domains narrowed and
 restored, so the plan keeps every rule and the bound of the search before stays valid.
+
+The LNS cannot prove a plan optimal. With ``prove``, one core instead runs a CP-SAT worker on
+the whole model from the incumbent, raising the bound (and handing any better plan it finds to
+the searches); once the bound meets the best plan, every search ends with it proven.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from orchestra.model.rules import PlanningModel
 
 SUB_LIMIT = 1.0  # seconds for one neighbourhood's solve at most
 KINDS = ("partners", "touchpoint", "capability", "random")
+PROVE_LINEARIZATION = 2
 
 
 @dataclass(frozen=True)
@@ -76,29 +81,37 @@ class _Groups:
         return chosen
 
 
-def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int,
-            solve: Callable[[cp_model.CpSolver, cp_model.CpModel, threading.Event | None],
-                            tuple[int, bool]],
-            on_better: Callable[[int], None] | None = None, searches: int = 1
-            ) -> tuple[Incumbent, bool]:
-    """The best incumbent found from ``start`` within ``seconds``, and whether the search was
-    interrupted. ``searches`` neighbourhoods are solved at once (one per core), each on its own
-    copy of the model, all from the best incumbent so far. ``solve(solver, model, halt)`` runs
-    one solve (Ctrl-C and the caller's stop event handled there, ``halt`` too when given: the
-    calling thread's search gets none, the others stop when it ends) and returns its status
-    and whether it was interrupted."""
+Solve = Callable[[cp_model.CpSolver, cp_model.CpModel, threading.Event | None,
+                   cp_model.CpSolverSolutionCallback | None], tuple[int, bool]]
+
+
+def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solve: Solve,
+            on_better: Callable[[int], None] | None = None, searches: int = 1,
+            prove: bool = False) -> tuple[Incumbent, bool, float | None]:
+    """The best incumbent found from ``start`` within ``seconds``, whether the search was
+    interrupted, and the bound ``prove`` raised (None without it). ``searches`` threads run at
+    once (one per core), each on its own copy of the model, all from the best incumbent so
+    far; with ``prove`` the last of them (at least the second) runs ``_prove``.
+    ``solve(solver, model, halt, callback)`` runs one solve (Ctrl-C and the caller's stop event
+    handled there, and ``halt``, set when the searches should end) with ``callback`` as its
+    solution callback (or none of its own) and returns its status and whether it was
+    interrupted."""
     deadline = time.perf_counter() + seconds
     groups = _Groups(pm)
     if not groups.roles:
-        return start, False
-    state = _State(start, max(2, min(len(groups.roles), round(0.05 * len(groups.roles)) or 2)))
-    halt = threading.Event()
+        return start, False, None
+    searches = max(searches, 2) if prove else searches
+    halt = threading.Event()  # set when the searches should end: proven, or an error
+    state = _State(start, max(2, min(len(groups.roles), round(0.05 * len(groups.roles)) or 2)),
+                   halt)
     errors: list[BaseException] = []
 
     def run(k: int, model: cp_model.CpModel) -> None:
-        own_halt = halt if k else None  # the calling thread's search stops by itself
-        _search(groups, model, state, deadline, random.Random(seed + k),
-                lambda solver: solve(solver, model, own_halt), on_better, halt)
+        if prove and k == searches - 1:
+            _prove(model, state, deadline, seed + k, solve, on_better, halt)
+        else:
+            _search(groups, model, state, deadline, random.Random(seed + k),
+                    lambda solver: solve(solver, model, halt, None), on_better, halt)
 
     def other(k: int, model: cp_model.CpModel) -> None:
         try:
@@ -119,18 +132,79 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int,
             thread.join()
     if errors:
         raise errors[0]
-    return state.incumbent, state.interrupted
+    return state.incumbent, state.interrupted, state.bound
 
 
 class _State:
     """What the searches share: the incumbent, the group size, each kind's weight."""
 
-    def __init__(self, start: Incumbent, size: int):
+    def __init__(self, start: Incumbent, size: int, halt: threading.Event):
         self.lock = threading.Lock()
+        self.halt = halt
         self.incumbent = start
         self.size = size
         self.weights = dict.fromkeys(KINDS, 1.0)
         self.interrupted = False
+        self.bound: float | None = None  # raised by ``_prove``
+
+    def offer(self, values: tuple[int, ...], objective: int,
+              on_better: Callable[[int], None] | None) -> bool:
+        """Take a plan if it is better (under the lock); every search ends once the incumbent
+        meets the bound."""
+        if objective >= self.incumbent.objective:
+            return False
+        self.incumbent = Incumbent(values, objective)
+        if on_better:
+            on_better(objective)
+        self._check()
+        return True
+
+    def raise_bound(self, bound: float) -> None:
+        self.bound = bound if self.bound is None else max(self.bound, bound)
+        self._check()
+
+    def _check(self) -> None:
+        if self.bound is not None and self.incumbent.objective <= self.bound + 1e-6:
+            self.halt.set()
+
+
+class _Better(cp_model.CpSolverSolutionCallback):
+    """Hands each better plan a solve finds to the searches."""
+
+    def __init__(self, state: _State, on_better: Callable[[int], None] | None):
+        super().__init__()
+        self.state, self.on_better = state, on_better
+
+    def on_solution_callback(self) -> None:
+        with self.state.lock:
+            self.state.offer(tuple(self.response_proto.solution), round(self.objective_value),
+                             self.on_better)
+
+
+def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, solve: Solve,
+           on_better: Callable[[int], None] | None, halt: threading.Event) -> None:
+    """One CP-SAT worker on ``model`` from the incumbent, raising the bound until it meets the
+    searches' best plan (which it then proves optimal); better plans it finds go to them."""
+    _hint(model, state.incumbent)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = 1
+    params.linearization_level = PROVE_LINEARIZATION
+    params.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+    params.random_seed = seed
+    params.catch_sigint_signal = False
+
+    def on_bound(bound: float) -> None:
+        with state.lock:
+            state.raise_bound(bound)
+
+    solver.best_bound_callback = on_bound
+    status, interrupted = solve(solver, model, halt, _Better(state, on_better))
+    with state.lock:
+        if status == cp_model.OPTIMAL:
+            state.raise_bound(solver.best_objective_bound)
+        if interrupted:
+            state.interrupted = state.interrupted or not halt.is_set()
 
 
 def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
@@ -166,12 +240,9 @@ def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
                 _set_domain(proto.variables[index], *domain)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         with state.lock:
-            if found and round(solver.objective_value) < state.incumbent.objective:
-                state.incumbent = Incumbent(tuple(solver.response_proto.solution),
-                                            round(solver.objective_value))
+            if found and state.offer(tuple(solver.response_proto.solution),
+                                     round(solver.objective_value), on_better):
                 state.weights[kind] += 1.0
-                if on_better:
-                    on_better(state.incumbent.objective)
             if interrupted:  # Ctrl-C or the caller's stop; a halted search just ends
                 state.interrupted = state.interrupted or not halt.is_set()
                 return
