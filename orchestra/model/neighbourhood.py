@@ -108,10 +108,10 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solv
 
     def run(k: int, model: cp_model.CpModel) -> None:
         if prove and k == searches - 1:
-            _prove(model, state, deadline, seed + k, solve, on_better, halt)
+            _prove(model, state, deadline, seed + k, solve, on_better)
         else:
             _search(groups, model, state, deadline, random.Random(seed + k),
-                    lambda solver: solve(solver, model, halt, None), on_better, halt)
+                    lambda solver: solve(solver, model, halt, None), on_better)
 
     def other(k: int, model: cp_model.CpModel) -> None:
         try:
@@ -136,7 +136,8 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solv
 
 
 class _State:
-    """What the searches share: the incumbent, the group size, each kind's weight."""
+    """What the searches share: the incumbent, the group size, each kind's weight, the bound
+    ``_prove`` raised, and ``halt``, which ends every search."""
 
     def __init__(self, start: Incumbent, size: int, halt: threading.Event):
         self.lock = threading.Lock()
@@ -182,7 +183,7 @@ class _Better(cp_model.CpSolverSolutionCallback):
 
 
 def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, solve: Solve,
-           on_better: Callable[[int], None] | None, halt: threading.Event) -> None:
+           on_better: Callable[[int], None] | None) -> None:
     """One CP-SAT worker on ``model`` from the incumbent, raising the bound until it meets the
     searches' best plan (which it then proves optimal); better plans it finds go to them."""
     _hint(model, state.incumbent)
@@ -199,22 +200,22 @@ def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, s
             state.raise_bound(bound)
 
     solver.best_bound_callback = on_bound
-    status, interrupted = solve(solver, model, halt, _Better(state, on_better))
+    status, interrupted = solve(solver, model, state.halt, _Better(state, on_better))
     with state.lock:
         if status == cp_model.OPTIMAL:
             state.raise_bound(solver.best_objective_bound)
-        if interrupted:
-            state.interrupted = state.interrupted or not halt.is_set()
+        if interrupted:  # Ctrl-C or the caller's stop; a halted search just ends
+            state.interrupted = state.interrupted or not state.halt.is_set()
 
 
 def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
             deadline: float, rng: random.Random,
             solve: Callable[[cp_model.CpSolver], tuple[int, bool]],
-            on_better: Callable[[int], None] | None, halt: threading.Event) -> None:
+            on_better: Callable[[int], None] | None) -> None:
     """One search: neighbourhood after neighbourhood of ``model`` until the deadline, an
-    interruption, or ``halt``."""
+    interruption, or the state's ``halt``."""
     proto = model.proto
-    while (left := deadline - time.perf_counter()) > 0.05 and not halt.is_set():
+    while (left := deadline - time.perf_counter()) > 0.05 and not state.halt.is_set():
         with state.lock:
             kind = rng.choices(KINDS, [state.weights[k] for k in KINDS])[0]
             incumbent, size = state.incumbent, state.size
@@ -244,7 +245,7 @@ def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
                                      round(solver.objective_value), on_better):
                 state.weights[kind] += 1.0
             if interrupted:  # Ctrl-C or the caller's stop; a halted search just ends
-                state.interrupted = state.interrupted or not halt.is_set()
+                state.interrupted = state.interrupted or not state.halt.is_set()
                 return
             if status == cp_model.OPTIMAL:  # proven small: look wider next time
                 state.size = min(len(groups.roles), state.size + max(1, state.size // 5))
