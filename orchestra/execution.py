@@ -225,25 +225,47 @@ class DaskCluster:
                 return set(), pending
             return set(done), set(left)
 
-        def take(future, k: int) -> None:
+        # Lost with workers that died: the culprit, a task beside it, or a result a dying
+        # worker held before it was gathered.
+        suspects: list[int] = []
+
+        def take(future, k: int, alone: bool = False) -> None:
             if future.status == "finished":
                 results[k] = future.result()
+            elif not alone and (future.status != "error" or _killed(future)):
+                suspects.append(k)
             else:
                 self.failed.append(Failure(jobs[k].label or f"job {k + 1}", _reason(future)))
 
+        def submit(k: int):
+            future = self.client.submit(_on_worker, jobs[k].fn, *map(ship, jobs[k].args),
+                                        pure=False, retries=RETRIES)
+            futures[future] = k
+            return future
+
         try:
             with ctrl_c_sets(threading.Event()) as pressed:
-                for k, job in enumerate(jobs):
-                    future = self.client.submit(_on_worker, job.fn, *map(ship, job.args),
-                                                pure=False, retries=RETRIES)
-                    futures[future] = k
-                _collect(futures, wait_some, take, on_done, pressed)
+                for k in range(len(jobs)):
+                    submit(k)
+                _collect(dict(futures), wait_some, take, on_done, pressed)
+                # A task that shared dying workers with one that kills them may be killed
+                # with it: each runs again alone, and only one that kills its worker even
+                # then is reported.
+                for k in sorted(suspects):
+                    _collect({submit(k): k}, wait_some,
+                             lambda future, k: take(future, k, alone=True), None, pressed)
         except KeyboardInterrupt:
             self.client.cancel([f for f in futures if f.status == "pending"])
             raise Interrupted(results, sum(r is not None for r in results), len(jobs)) from None
         finally:
             self.client.cancel(list(shipped.values()))
         return results
+
+
+def _killed(future) -> bool:
+    """Whether a task failed because the workers running it kept dying."""
+    return (future.status == "error"
+            and type(future.exception()).__name__ == "KilledWorker")
 
 
 def _reason(future) -> str:
