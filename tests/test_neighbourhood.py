@@ -140,13 +140,14 @@ def test_the_searches_end_once_the_best_plan_meets_the_bound():
 
     from orchestra.model.neighbourhood import Incumbent, _State
 
-    halt = threading.Event()
-    state = _State(Incumbent((0,), 10), 2, halt)
+    halt, told = threading.Event(), []
+    state = _State(Incumbent((0,), 10), 2, halt, told.append)
     state.raise_bound(8.0)
     assert not halt.is_set()
-    assert not state.offer((1,), 11, None)  # a worse plan is not taken
-    assert state.offer((1,), 9, None) and state.incumbent.objective == 9
+    assert not state.offer((1,), 11)  # a worse plan is not taken
+    assert state.offer((1,), 9) and state.incumbent.objective == 9
     assert not halt.is_set()
     state.raise_bound(7.0)  # a lower bound never lowers it
     assert state.bound == 8.0
-    assert state.offer((2,), 8, None) and halt.is_set()
+    assert state.offer((2,), 8) and halt.is_set()
+    assert told == [9, 8]  # each better plan, in turn

@@ -103,15 +103,15 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solv
     searches = max(searches, 2) if prove else searches
     halt = threading.Event()  # set when the searches should end: proven, or an error
     state = _State(start, max(2, min(len(groups.roles), round(0.05 * len(groups.roles)) or 2)),
-                   halt)
+                   halt, on_better)
     errors: list[BaseException] = []
 
     def run(k: int, model: cp_model.CpModel) -> None:
         if prove and k == searches - 1:
-            _prove(model, state, deadline, seed + k, solve, on_better)
+            _prove(model, state, deadline, seed + k, solve)
         else:
             _search(groups, model, state, deadline, random.Random(seed + k),
-                    lambda solver: solve(solver, model, halt, None), on_better)
+                    lambda solver: solve(solver, model, halt, None))
 
     def other(k: int, model: cp_model.CpModel) -> None:
         try:
@@ -137,26 +137,27 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solv
 
 class _State:
     """What the searches share: the incumbent, the group size, each kind's weight, the bound
-    ``_prove`` raised, and ``halt``, which ends every search."""
+    ``_prove`` raised, ``halt``, which ends every search, and ``on_better``, told of each
+    better plan."""
 
-    def __init__(self, start: Incumbent, size: int, halt: threading.Event):
+    def __init__(self, start: Incumbent, size: int, halt: threading.Event,
+                 on_better: Callable[[int], None] | None = None):
         self.lock = threading.Lock()
-        self.halt = halt
+        self.halt, self.on_better = halt, on_better
         self.incumbent = start
         self.size = size
         self.weights = dict.fromkeys(KINDS, 1.0)
         self.interrupted = False
         self.bound: float | None = None  # raised by ``_prove``
 
-    def offer(self, values: tuple[int, ...], objective: int,
-              on_better: Callable[[int], None] | None) -> bool:
+    def offer(self, values: tuple[int, ...], objective: int) -> bool:
         """Take a plan if it is better (under the lock); every search ends once the incumbent
         meets the bound."""
         if objective >= self.incumbent.objective:
             return False
         self.incumbent = Incumbent(values, objective)
-        if on_better:
-            on_better(objective)
+        if self.on_better:
+            self.on_better(objective)
         self._check()
         return True
 
@@ -172,18 +173,17 @@ class _State:
 class _Better(cp_model.CpSolverSolutionCallback):
     """Hands each better plan a solve finds to the searches."""
 
-    def __init__(self, state: _State, on_better: Callable[[int], None] | None):
+    def __init__(self, state: _State):
         super().__init__()
-        self.state, self.on_better = state, on_better
+        self.state = state
 
     def on_solution_callback(self) -> None:
         with self.state.lock:
-            self.state.offer(tuple(self.response_proto.solution), round(self.objective_value),
-                             self.on_better)
+            self.state.offer(tuple(self.response_proto.solution), round(self.objective_value))
 
 
-def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, solve: Solve,
-           on_better: Callable[[int], None] | None) -> None:
+def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, solve: Solve
+           ) -> None:
     """One CP-SAT worker on ``model`` from the incumbent, raising the bound until it meets the
     searches' best plan (which it then proves optimal); better plans it finds go to them."""
     _hint(model, state.incumbent)
@@ -200,7 +200,7 @@ def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, s
             state.raise_bound(bound)
 
     solver.best_bound_callback = on_bound
-    status, interrupted = solve(solver, model, state.halt, _Better(state, on_better))
+    status, interrupted = solve(solver, model, state.halt, _Better(state))
     with state.lock:
         if status == cp_model.OPTIMAL:
             state.raise_bound(solver.best_objective_bound)
@@ -210,8 +210,7 @@ def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, s
 
 def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
             deadline: float, rng: random.Random,
-            solve: Callable[[cp_model.CpSolver], tuple[int, bool]],
-            on_better: Callable[[int], None] | None) -> None:
+            solve: Callable[[cp_model.CpSolver], tuple[int, bool]]) -> None:
     """One search: neighbourhood after neighbourhood of ``model`` until the deadline, an
     interruption, or the state's ``halt``."""
     proto = model.proto
@@ -242,7 +241,7 @@ def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         with state.lock:
             if found and state.offer(tuple(solver.response_proto.solution),
-                                     round(solver.objective_value), on_better):
+                                     round(solver.objective_value)):
                 state.weights[kind] += 1.0
             if interrupted:  # Ctrl-C or the caller's stop; a halted search just ends
                 state.interrupted = state.interrupted or not state.halt.is_set()
