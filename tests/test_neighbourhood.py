@@ -151,3 +151,20 @@ def test_the_searches_end_once_the_best_plan_meets_the_bound():
     assert state.bound == 8.0
     assert state.offer((2,), 8) and halt.is_set()
     assert told == [9, 8]  # each better plan, in turn
+
+
+@pytest.mark.parametrize("workers, proved", [(1, False), (2, True)])
+def test_the_lns_runs_no_more_threads_than_the_settings_allow(stall_at_once, monkeypatch,
+                                                              tmp_path, workers, proved):
+    # One worker (a cluster task's): the LNS alone, without the CP-SAT worker beside it.
+    import orchestra.model.neighbourhood as neighbourhood
+    from orchestra.io.orlib import read_gap_file
+
+    calls = []
+    real = neighbourhood._prove
+    monkeypatch.setattr(neighbourhood, "_prove", lambda *a: calls.append(1) or real(*a))
+    net = read_gap_file(tight_gap_instance(tmp_path / "small.txt", agents=5, jobs=20))[0]
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=3, workers=workers))
+    assert stall_at_once, "the search did not hand over to the LNS"
+    assert bool(calls) == proved
+    assert check_plan(net, result) == []

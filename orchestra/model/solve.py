@@ -394,7 +394,9 @@ def _neighbourhoods(pm: PlanningModel, solver: cp_model.CpSolver, settings: Solv
         pm, start, seconds, settings.seed,
         lambda sub, model, halt, callback: _solve(sub, model, callback or _Watcher(1, None),
                                                   stop, halt),
-        report, searches=settings.worker_count, prove=True)
+        # One thread per worker the settings allow: a single one (a cluster task's) runs the
+        # LNS alone, without the worker that proves its plan.
+        report, searches=settings.worker_count, prove=settings.worker_count > 1)
     bound = bound if raised is None else max(bound, raised)
     status = cp_model.OPTIMAL if best.objective <= bound + 1e-6 else cp_model.FEASIBLE
     if best.objective >= start.objective:
