@@ -124,8 +124,12 @@ def test_beside_the_lns_a_cp_sat_worker_proves_its_plan_optimal(stall_at_once, t
 
     net = read_gap_file(tight_gap_instance(tmp_path / "small.txt", agents=5, jobs=20))[0]
     began = time.perf_counter()
-    result = plan(net, LOWEST, SolveSettings(time_limit_s=60, workers=2))
+    progress = []
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=60, workers=2),
+                  on_progress=progress.append)
     assert stall_at_once, "the search did not hand over to the LNS"
+    # Every progress line's bound is a bound: the LNS's lines show the worker's once raised.
+    assert progress and all(p.bound <= p.objective + 1e-6 for p in progress)
     # It ends at the proof, not at the limit, with the optimum proven by a search without LNS.
     assert result.stopped_by == "proven optimal" and time.perf_counter() - began < 60
     alone = plan(net, LOWEST, SolveSettings(time_limit_s=60, deterministic=True))
@@ -141,7 +145,8 @@ def test_the_searches_end_once_the_best_plan_meets_the_bound():
     from orchestra.model.neighbourhood import Incumbent, _State
 
     halt, told = threading.Event(), []
-    state = _State(Incumbent((0,), 10), 2, halt, told.append)
+    state = _State(Incumbent((0,), 10), 2, halt, lambda *plan_and_bound: told.append(
+        plan_and_bound))
     state.raise_bound(8.0)
     assert not halt.is_set()
     assert not state.offer((1,), 11)  # a worse plan is not taken
@@ -150,7 +155,7 @@ def test_the_searches_end_once_the_best_plan_meets_the_bound():
     state.raise_bound(7.0)  # a lower bound never lowers it
     assert state.bound == 8.0
     assert state.offer((2,), 8) and halt.is_set()
-    assert told == [9, 8]  # each better plan, in turn
+    assert told == [(9, 8.0), (8, 8.0)]  # each better plan, in turn, with the bound so far
 
 
 @pytest.mark.parametrize("workers, proved", [(1, False), (2, True)])

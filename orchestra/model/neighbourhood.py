@@ -86,7 +86,7 @@ Solve = Callable[[cp_model.CpSolver, cp_model.CpModel, threading.Event | None,
 
 
 def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solve: Solve,
-            on_better: Callable[[int], None] | None = None, searches: int = 1,
+            on_better: Callable[[int, float | None], None] | None = None, searches: int = 1,
             prove: bool = False) -> tuple[Incumbent, bool, float | None]:
     """The best incumbent found from ``start`` within ``seconds``, whether the search was
     interrupted, and the bound ``prove`` raised (None without it). ``searches`` threads run at
@@ -138,10 +138,10 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solv
 class _State:
     """What the searches share: the incumbent, the group size, each kind's weight, the bound
     ``_prove`` raised, ``halt``, which ends every search, and ``on_better``, told of each
-    better plan."""
+    better plan (its objective, and the bound so far)."""
 
     def __init__(self, start: Incumbent, size: int, halt: threading.Event,
-                 on_better: Callable[[int], None] | None = None):
+                 on_better: Callable[[int, float | None], None] | None = None):
         self.lock = threading.Lock()
         self.halt, self.on_better = halt, on_better
         self.incumbent = start
@@ -157,7 +157,7 @@ class _State:
             return False
         self.incumbent = Incumbent(values, objective)
         if self.on_better:
-            self.on_better(objective)
+            self.on_better(objective, self.bound)
         self._check()
         return True
 

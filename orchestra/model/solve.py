@@ -384,9 +384,10 @@ def _neighbourhoods(pm: PlanningModel, solver: cp_model.CpSolver, settings: Solv
     bound = solver.best_objective_bound
     began = time.perf_counter()
 
-    def report(objective: int) -> None:
+    def report(objective: int, raised: float | None) -> None:
         if watcher.on_progress is not None:
-            obj, low = objective / watcher.scale, bound / watcher.scale
+            low = (bound if raised is None else max(bound, raised)) / watcher.scale
+            obj = objective / watcher.scale
             watcher.on_progress(Progress(obj, low, relative_gap(obj, low),
                                          solver.wall_time + time.perf_counter() - began))
 
