@@ -247,7 +247,7 @@ class DaskCluster:
             with ctrl_c_sets(threading.Event()) as pressed:
                 for k in range(len(jobs)):
                     submit(k)
-                _collect(dict(futures), wait_some, take, on_done, pressed)
+                _collect(futures, wait_some, take, on_done, pressed)
                 # A task that shared dying workers with one that kills them may be killed
                 # with it: each runs again alone, and only one that kills its worker even
                 # then is reported.

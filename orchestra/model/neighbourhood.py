@@ -87,9 +87,11 @@ Solve = Callable[[cp_model.CpSolver, cp_model.CpModel, threading.Event | None,
 
 def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solve: Solve,
             on_better: Callable[[int, float | None], None] | None = None, searches: int = 1,
-            prove: bool = False) -> tuple[Incumbent, bool, float | None]:
+            prove: bool = False, bound: float | None = None
+            ) -> tuple[Incumbent, bool, float | None]:
     """The best incumbent found from ``start`` within ``seconds``, whether the search was
-    interrupted, and the bound ``prove`` raised (None without it). ``searches`` threads run at
+    interrupted, and the bound: ``bound`` (the search's before, if known), raised by ``prove``.
+    The searches end once the incumbent meets it. ``searches`` threads run at
     once (one per core), each on its own copy of the model, all from the best incumbent so
     far; with ``prove`` the last of them (at least the second) runs ``_prove``.
     ``solve(solver, model, halt, callback)`` runs one solve (Ctrl-C and the caller's stop event
@@ -99,11 +101,11 @@ def improve(pm: PlanningModel, start: Incumbent, seconds: float, seed: int, solv
     deadline = time.perf_counter() + seconds
     groups = _Groups(pm)
     if not groups.roles:
-        return start, False, None
+        return start, False, bound
     searches = max(searches, 2) if prove else searches
     halt = threading.Event()  # set when the searches should end: proven, or an error
     state = _State(start, max(2, min(len(groups.roles), round(0.05 * len(groups.roles)) or 2)),
-                   halt, on_better)
+                   halt, on_better, bound)
     errors: list[BaseException] = []
 
     def run(k: int, model: cp_model.CpModel) -> None:
@@ -141,14 +143,15 @@ class _State:
     better plan (its objective, and the bound so far)."""
 
     def __init__(self, start: Incumbent, size: int, halt: threading.Event,
-                 on_better: Callable[[int, float | None], None] | None = None):
+                 on_better: Callable[[int, float | None], None] | None = None,
+                 bound: float | None = None):
         self.lock = threading.Lock()
         self.halt, self.on_better = halt, on_better
         self.incumbent = start
         self.size = size
         self.weights = dict.fromkeys(KINDS, 1.0)
         self.interrupted = False
-        self.bound: float | None = None  # raised by ``_prove``
+        self.bound = bound  # raised by ``_prove``
 
     def offer(self, values: tuple[int, ...], objective: int) -> bool:
         """Take a plan if it is better (under the lock); every search ends once the incumbent
@@ -187,13 +190,8 @@ def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, s
     """One CP-SAT worker on ``model`` from the incumbent, raising the bound until it meets the
     searches' best plan (which it then proves optimal); better plans it finds go to them."""
     _hint(model, state.incumbent)
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.num_workers = 1
-    params.linearization_level = PROVE_LINEARIZATION
-    params.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
-    params.random_seed = seed
-    params.catch_sigint_signal = False
+    solver = _one_worker(max(0.05, deadline - time.perf_counter()), seed)
+    solver.parameters.linearization_level = PROVE_LINEARIZATION
 
     def on_bound(bound: float) -> None:
         with state.lock:
@@ -227,12 +225,7 @@ def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
                 saved.append((index, list(proto.variables[index].domain)))
                 _set_domain(proto.variables[index], incumbent.values[index])
         _hint(model, incumbent)
-        solver = cp_model.CpSolver()
-        params = solver.parameters
-        params.num_workers = 1
-        params.max_time_in_seconds = min(SUB_LIMIT, left)
-        params.random_seed = rng.randrange(2**31)
-        params.catch_sigint_signal = False
+        solver = _one_worker(min(SUB_LIMIT, left), rng.randrange(2**31))
         try:
             status, interrupted = solve(solver)
         finally:
@@ -250,6 +243,17 @@ def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
                 state.size = min(len(groups.roles), state.size + max(1, state.size // 5))
             else:
                 state.size = max(2, state.size - max(1, state.size // 5))
+
+
+def _one_worker(seconds: float, seed: int) -> cp_model.CpSolver:
+    """A solver of one CP-SAT worker for ``seconds`` (Ctrl-C handled by the caller's solve)."""
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = 1
+    params.max_time_in_seconds = seconds
+    params.random_seed = seed
+    params.catch_sigint_signal = False
+    return solver
 
 
 def fixed_solver(pm: PlanningModel, incumbent: Incumbent) -> cp_model.CpSolver:

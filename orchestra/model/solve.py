@@ -379,30 +379,27 @@ def _neighbourhoods(pm: PlanningModel, solver: cp_model.CpSolver, settings: Solv
                     seconds: float, watcher: _Watcher, stop: threading.Event | None
                     ) -> _Outcome:
     """Our own LNS (``neighbourhood.improve``) from the stalled search's plan, for the time
-    left; its bound stays the search's."""
+    left; its bound is the search's, or the higher one of the worker beside it."""
     start = Incumbent(tuple(solver.response_proto.solution), round(solver.objective_value))
-    bound = solver.best_objective_bound
     began = time.perf_counter()
 
-    def report(objective: int, raised: float | None) -> None:
+    def report(objective: int, bound: float) -> None:
         if watcher.on_progress is not None:
-            low = (bound if raised is None else max(bound, raised)) / watcher.scale
-            obj = objective / watcher.scale
+            obj, low = objective / watcher.scale, bound / watcher.scale
             watcher.on_progress(Progress(obj, low, relative_gap(obj, low),
                                          solver.wall_time + time.perf_counter() - began))
 
-    best, interrupted, raised = improve(
+    best, interrupted, bound = improve(
         pm, start, seconds, settings.seed,
         lambda sub, model, halt, callback: _solve(sub, model, callback or _Watcher(1, None),
                                                   stop, halt),
         # One thread per worker the settings allow: a single one (a cluster task's) runs the
         # LNS alone, without the worker that proves its plan.
-        report, searches=settings.worker_count, prove=settings.worker_count > 1)
-    bound = bound if raised is None else max(bound, raised)
+        report, searches=settings.worker_count, prove=settings.worker_count > 1,
+        bound=solver.best_objective_bound)
     status = cp_model.OPTIMAL if best.objective <= bound + 1e-6 else cp_model.FEASIBLE
-    if best.objective >= start.objective:
-        return _Outcome(status, interrupted, solver, weighted=True, bound=bound)
-    return _Outcome(status, interrupted, fixed_solver(pm, best), weighted=True, bound=bound)
+    final = solver if best.objective >= start.objective else fixed_solver(pm, best)
+    return _Outcome(status, interrupted, final, weighted=True, bound=bound)
 
 
 def _read(pm: PlanningModel, solver: cp_model.CpSolver, found: bool) -> dict[str, list[str]]:
