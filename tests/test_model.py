@@ -922,6 +922,25 @@ def test_a_hard_standard_picks_the_partner_that_keeps_it(metric, target, meet, w
     assert pairs(solve(phone_desk(metric, target, meet))) == {("R", winner)}
 
 
+def test_a_partner_the_other_slots_cannot_make_up_for_misses_the_on_time_standard_alone():
+    # Margins in whole units. The best any plan reaches: a's two best (5 + 3), b's best (1)
+    # and c's one positive offer (2), 11. A pair on a gives up a's second best: 11 - 3 = 8
+    # is left for the rest, so P3 (-7) fits and P4 (-9) is sunk. A pair on b gives up 1:
+    # P6 (-11) is sunk, P9 (-10) just fits. c's second slot had nothing positive to give
+    # up: P8 (-11) just fits.
+    from types import SimpleNamespace as N
+
+    from orchestra.model.rules import _beyond_repair
+
+    units = {("a", "P1"): 5, ("a", "P2"): 3, ("a", "P3"): -7, ("a", "P4"): -9,
+             ("b", "P5"): 1, ("b", "P6"): -11, ("b", "P9"): -10,
+             ("c", "P7"): 2, ("c", "P8"): -11}
+    roles = [N(role_id="a", slots=2), N(role_id="b", slots=1), N(role_id="c", slots=2)]
+    data = N(candidates={r.role_id: [N(key=k) for k in units if k[0] == r.role_id]
+                         for r in roles})
+    assert _beyond_repair(roles, data, units) == [("a", "P4"), ("b", "P6")]
+
+
 def test_a_standard_never_costs_a_critical_slot():
     # Nobody answers within 0.5 h: the slot is still filled (cheapest), the standard missed.
     result = solve(phone_desk("response_hours", 0.5))
