@@ -371,7 +371,7 @@ def _beyond_repair(roles, data: ModelData, units: dict[tuple[str, str], int]
     for role in roles:
         top = best[role.role_id]
         # Taking a slot of its role, a pair leaves the role's other slots to its best others.
-        others = ceiling - (top[role.slots - 1] if len(top) >= role.slots else 0)
+        others = ceiling - (top[role.slots - 1] if 0 < role.slots <= len(top) else 0)
         out += [c.key for c in data.candidates[role.role_id] if units[c.key] + others < 0]
     return out
 
