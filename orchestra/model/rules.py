@@ -8,11 +8,12 @@ Numbering the slots is left to reading the solution.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from orchestra.domain import Capability
+from orchestra.domain import Capability, Role
 from orchestra.model.data import ModelData, decimal_scale
 
 
@@ -349,7 +350,7 @@ def add_standards(pm: PlanningModel) -> None:
         pm.standard_units = dict(zip(pm.missed, units, strict=True))
 
 
-def _beyond_repair(roles, data: ModelData, units: dict[tuple[str, str], int]
+def _beyond_repair(roles: Sequence[Role], data: ModelData, units: dict[tuple[str, str], int]
                    ) -> list[tuple[str, str]]:
     """The pairs whose on-time margin (``units``) the best partners on every other slot of the
     touchpoint cannot make up: each misses the standard alone. The linear row implies it;
