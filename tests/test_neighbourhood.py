@@ -24,9 +24,11 @@ def slots_only(net):
 
 @pytest.fixture
 def stall_at_once(monkeypatch):
-    """Every search stops as soon as it has a plan and hands the rest of its time to the LNS."""
+    """Every search stops as soon as it has a plan and hands the rest of its time to the LNS
+    (with no search on a core before it: its plan can leave the LNS nothing to find)."""
     monkeypatch.setattr(solve, "STALL_MIN_S", 0.0)
     monkeypatch.setattr(solve, "STALL_SHARE", 0.0)
+    monkeypatch.setattr(solve, "_core_applies", lambda pm, settings: False)
     calls = []
     real = solve.improve
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -189,7 +189,7 @@ def _prove(model: cp_model.CpModel, state: _State, deadline: float, seed: int, s
            ) -> None:
     """One CP-SAT worker on ``model`` from the incumbent, raising the bound until it meets the
     searches' best plan (which it then proves optimal); better plans it finds go to them."""
-    _hint(model, state.incumbent)
+    hint_values(model, state.incumbent.values)
     solver = _one_worker(max(0.05, deadline - time.perf_counter()), seed)
     solver.parameters.linearization_level = PROVE_LINEARIZATION
 
@@ -211,26 +211,20 @@ def _search(groups: _Groups, model: cp_model.CpModel, state: _State,
             solve: Callable[[cp_model.CpSolver], tuple[int, bool]]) -> None:
     """One search: neighbourhood after neighbourhood of ``model`` until the deadline, an
     interruption, or the state's ``halt``."""
-    proto = model.proto
     while (left := deadline - time.perf_counter()) > 0.05 and not state.halt.is_set():
         with state.lock:
             kind = rng.choices(KINDS, [state.weights[k] for k in KINDS])[0]
             incumbent, size = state.incumbent, state.size
         free = groups.pick(kind, size, incumbent.values, rng)
-        saved = []
-        for role_id in groups.roles:
-            if role_id in free:
-                continue
-            for index in groups.indices[role_id]:
-                saved.append((index, list(proto.variables[index].domain)))
-                _set_domain(proto.variables[index], incumbent.values[index])
-        _hint(model, incumbent)
+        saved = set_domains(model, {index: incumbent.values[index] for role_id in groups.roles
+                                    if role_id not in free
+                                    for index in groups.indices[role_id]})
+        hint_values(model, incumbent.values)
         solver = _one_worker(min(SUB_LIMIT, left), rng.randrange(2**31))
         try:
             status, interrupted = solve(solver)
         finally:
-            for index, domain in saved:
-                _set_domain(proto.variables[index], *domain)
+            set_domains(model, saved)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         with state.lock:
             if found and state.offer(tuple(solver.response_proto.solution),
@@ -259,7 +253,7 @@ def _one_worker(seconds: float, seed: int) -> cp_model.CpSolver:
 def fixed_solver(pm: PlanningModel, incumbent: Incumbent) -> cp_model.CpSolver:
     """A solver whose solution is ``incumbent``: the model solved with every variable fixed
     to its hinted value (read like any solve's, objective and terms evaluated by CP-SAT)."""
-    _hint(pm.model, incumbent)
+    hint_values(pm.model, incumbent.values)
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
@@ -268,16 +262,22 @@ def fixed_solver(pm: PlanningModel, incumbent: Incumbent) -> cp_model.CpSolver:
     return solver
 
 
-def _hint(model: cp_model.CpModel, incumbent: Incumbent) -> None:
-    """Hint every variable of ``model`` with the incumbent's value."""
+def hint_values(model: cp_model.CpModel, values: Sequence[int]) -> None:
+    """Hint every variable of ``model`` with its value in ``values`` (by index)."""
     model.clear_hints()
     hint = model.proto.solution_hint
-    hint.vars.extend(range(len(incumbent.values)))
-    hint.values.extend(incumbent.values)
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
 
 
-def _set_domain(variable, *bounds: int) -> None:
-    """A variable's domain in the model's proto: one value, or the saved list of bounds."""
-    domain = variable.domain
-    domain.clear()
-    domain.extend(bounds if len(bounds) > 1 else (bounds[0], bounds[0]))
+def set_domains(model: cp_model.CpModel, domains: Mapping[int, int | list[int]]
+                ) -> dict[int, list[int]]:
+    """Set variables' domains in ``model``'s proto, by index: one value, or a list of bounds
+    (as a call returns, to restore them). Returns the domains they had."""
+    variables = model.proto.variables
+    before = {}
+    for index, domain in domains.items():
+        before[index] = list(variables[index].domain)
+        variables[index].domain.clear()
+        variables[index].domain.extend([domain, domain] if isinstance(domain, int) else domain)
+    return before

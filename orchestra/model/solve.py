@@ -15,7 +15,8 @@ from orchestra.domain import Network, Plan, Profile, Rules
 from orchestra.model.assemble import number_slots, shortfalls, total_cost
 from orchestra.model.data import ModelData
 from orchestra.model.greedy import GreedyPlan, greedy_plan
-from orchestra.model.neighbourhood import Incumbent, fixed_solver, improve
+from orchestra.model.neighbourhood import Incumbent, fixed_solver, hint_values, improve, set_domains
+from orchestra.model.relaxation import Relaxation, fixable, solve_relaxation
 from orchestra.model.rules import PlanningModel, build_model
 from orchestra.signals import ctrl_c_sets
 
@@ -57,6 +58,15 @@ FULL_SUBSOLVERS = ("reduced_costs", "max_lp", "pseudo_costs", "default_lp", "qui
 NARROW_FIRST_PAIRS = 8_000
 NARROW_CANDIDATES = 8
 NARROW_SHARE = 0.6
+# Where our LNS takes over a stalled search (``_assignment_only``) the search starts on a core:
+# per role, its slots plus CORE_EXTRA candidates with the least reduced cost in the model's
+# linear relaxation (solved by GLOP in at most CORE_LP_SHARE of the time), for up to CORE_SHARE
+# of the time; the full model then starts from its plan, the variables the reduced costs
+# settle for every plan as good fixed (``relaxation``). Measured on OR-Library (2 cores): see
+# the README's benchmark.
+CORE_EXTRA = 2
+CORE_SHARE = 0.5
+CORE_LP_SHARE = 0.1
 # From NARROW_FIRST_PAIRS assignment variables CP-SAT presolves a model in one pass instead of
 # its default three: on L's full model (45,000 variables) each pass takes about 2.5 s of the
 # 24 s the full search has, and the later passes change little (measured on a 2-core machine,
@@ -341,15 +351,105 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     else:  # CP-SAT stops a little after its limit on large models: keep that time back
         left = max(0.1, settings.time_limit_s - (time.perf_counter() - began)
                    - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
-    _configure(solver, pm, replace(settings, time_limit_s=left))
-    if not settings.deterministic and _assignment_only(pm):  # a stalled search hands over
-        watcher.stall_after = max(STALL_MIN_S, STALL_SHARE * left)
-        watcher.last_progress = time.perf_counter()
-    status, interrupted = _solve(solver, pm.model, watcher, stop)
-    left = settings.time_limit_s - (time.perf_counter() - began)
-    if watcher.stalled and status == cp_model.FEASIBLE and not interrupted and left > 0.1:
-        return _neighbourhoods(pm, solver, settings, left, watcher, stop)
-    return _Outcome(status, interrupted, solver, weighted=True)
+    core = _core_first(pm, settings, left, watcher, stop) if _core_applies(pm, settings) else None
+    if core is not None and core.outcome.interrupted:
+        return core.outcome
+    fixed = {} if core is None else _fix_by_reduced_cost(pm, core)
+    try:
+        if core is not None:  # the time the core's search left
+            left = max(0.1, settings.time_limit_s - (time.perf_counter() - began)
+                       - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
+        _configure(solver, pm, replace(settings, time_limit_s=left))
+        if not settings.deterministic and _assignment_only(pm):  # a stalled search hands over
+            watcher.stall_after = max(STALL_MIN_S, STALL_SHARE * left)
+            watcher.last_progress = time.perf_counter()
+        status, interrupted = _solve(solver, pm.model, watcher, stop)
+        left = settings.time_limit_s - (time.perf_counter() - began)
+        if watcher.stalled and status == cp_model.FEASIBLE and not interrupted and left > 0.1:
+            outcome = _neighbourhoods(pm, solver, settings, left, watcher, stop)
+        else:
+            outcome = _Outcome(status, interrupted, solver, weighted=True)
+    finally:
+        set_domains(pm.model, fixed)
+    return outcome if core is None else _better_of(outcome, core)
+
+
+@dataclass(frozen=True)
+class _Core:
+    outcome: _Outcome  # the core's search: its plan is the full model's, its bound the LP's
+    relaxation: Relaxation
+
+
+def _core_applies(pm: PlanningModel, settings: SolveSettings) -> bool:
+    """Whether the search starts on a core of candidates (``_core_first``): where our LNS
+    takes over a stalled search (the objective prices slots alone), below the size where
+    the narrow search starts instead, outside --deterministic."""
+    return (not settings.deterministic and _assignment_only(pm)
+            and len(pm.assign) < NARROW_FIRST_PAIRS)
+
+
+def _core_first(pm: PlanningModel, settings: SolveSettings, seconds: float, watcher: _Watcher,
+                stop: threading.Event | None) -> _Core | None:
+    """Search first, for up to CORE_SHARE of ``seconds``, a core of the model: per role, its
+    slots plus CORE_EXTRA candidates with the least reduced cost in the linear relaxation, and
+    every pair the relaxation or the hint uses; the other pairs are held at 0 meanwhile. None
+    when the relaxation is not solved in time, nothing is left out, or the core has no plan.
+    Measured on OR-Library (2 cores): see CORE_SHARE."""
+    began = time.perf_counter()
+    relaxation = solve_relaxation(pm.model, CORE_LP_SHARE * seconds)
+    if relaxation is None:
+        return None
+    proto = pm.model.proto
+    hint = proto.solution_hint
+    hinted = {var for var, value in zip(hint.vars, hint.values, strict=True) if value}
+    outside: dict[int, int] = {}
+    for role_id, candidates in pm.data.candidates.items():
+        indices = [pm.assign[c.key].Index() for c in candidates]
+        ranked = sorted(indices, key=lambda i: relaxation.reduced_costs[i])
+        keep = set(ranked[:pm.data.network.role[role_id].slots + CORE_EXTRA])
+        outside |= {i: 0 for i in indices if i not in keep and i not in hinted
+                    and relaxation.values[i] <= 1e-9}
+    if not outside:
+        return None
+    saved = set_domains(pm.model, outside)
+    solver = cp_model.CpSolver()
+    limit = CORE_SHARE * seconds - (time.perf_counter() - began)
+    _configure(solver, pm, replace(settings, time_limit_s=max(0.1, limit)))
+    try:
+        status, interrupted = _solve(solver, pm.model, watcher, stop)
+    finally:
+        set_domains(pm.model, saved)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    proven = solver.objective_value <= relaxation.bound + 1e-6  # the core's proof is its own
+    return _Core(_Outcome(cp_model.OPTIMAL if proven else cp_model.FEASIBLE, interrupted,
+                          solver, weighted=True, bound=relaxation.bound), relaxation)
+
+
+def _fix_by_reduced_cost(pm: PlanningModel, core: _Core) -> dict[int, list[int]]:
+    """Fix the variables the relaxation's reduced costs settle for every plan at least as good
+    as the core's, and hint the core's plan (which the model still holds); the domains they
+    had, to restore."""
+    solver = core.outcome.solver
+    fixed = fixable(pm.model, core.relaxation, solver.objective_value)
+    hint_values(pm.model, solver.response_proto.solution)
+    return set_domains(pm.model, fixed)
+
+
+def _better_of(outcome: _Outcome, core: _Core) -> _Outcome:
+    """The search's outcome, unless it ended without a plan as good as the core's (out of time
+    before it took the hint up): then the core's, with the search's bound where it has one."""
+    core_solver = core.outcome.solver
+    if (outcome.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            and outcome.solver.objective_value <= core_solver.objective_value):
+        return outcome
+    bound = core.relaxation.bound
+    if outcome.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        bound = max(bound, outcome.solver.best_objective_bound if outcome.bound is None
+                    else outcome.bound)
+    proven = core_solver.objective_value <= bound + 1e-6
+    return replace(core.outcome, status=cp_model.OPTIMAL if proven else cp_model.FEASIBLE,
+                   interrupted=outcome.interrupted, bound=bound)
 
 
 def _configure(solver: cp_model.CpSolver, pm: PlanningModel, settings: SolveSettings) -> None:

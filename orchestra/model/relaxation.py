@@ -1,0 +1,106 @@
+"""The model's linear relaxation, solved by GLOP: a core of candidates to search first, and
+reduced-cost fixing that shrinks the model without losing any plan as good as one in hand.
+
+The relaxation is read off the CP-SAT model itself: every variable between its domain's ends,
+every linear constraint without an enforcement literal, every clause and at-most/exactly-one
+as a row; the rest is left out, so it is weaker than the model, never wrong. Its reduced costs
+rank candidates (the LP's own measure of how much a pair would cost a plan), which is a far
+better guide than the price alone: on OR-Library d20200 a model of the three pairs per job
+with the least reduced cost reaches 12,282-12,288 in 30 s, the full model 12,371-12,392; kept
+by price instead, the same-size model has no plan at all.
+
+Fixing: in every plan x, objective(x) >= bound + |reduced cost| times each variable's distance
+from its LP value at a bound (the LP's optimality). So where that exceeds a plan's objective,
+the variable keeps its bound in every plan at least as good: fixed there, the model still holds
+the plan and every better one, and its optimum and bound are the full model's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+# How far GLOP's optimum may be trusted, relative to the objective: fixing keeps this margin.
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    bound: float  # the LP's optimum, in the model's objective units (offset included)
+    values: tuple[float, ...]  # each model variable's LP value, by index
+    reduced_costs: tuple[float, ...]
+
+
+def solve_relaxation(model: cp_model.CpModel, seconds: float) -> Relaxation | None:
+    """The linear relaxation of ``model`` (minimising), or None if GLOP does not solve it to
+    optimality within ``seconds`` (or the objective is not CP-SAT's integer kind)."""
+    proto = model.proto
+    if not proto.has_objective() or proto.objective.scaling_factor not in (0, 1):
+        return None
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    lp.SetTimeLimit(max(1, int(seconds * 1000)))
+    x = [lp.NumVar(*map(float, _ends(v.domain)), "") for v in proto.variables]
+
+    def literal(ref: int):  # a literal as a linear term: x, or 1 - x for a negated one
+        return (x[ref], 1.0) if ref >= 0 else (x[-ref - 1], -1.0)
+
+    for constraint in proto.constraints:
+        if constraint.enforcement_literal:
+            continue
+        kind = next((k for k in ("linear", "bool_or", "at_most_one", "exactly_one")
+                     if getattr(constraint, f"has_{k}")()), None)
+        if kind == "linear":
+            lin = constraint.linear
+            low, high = _ends(lin.domain)
+            row = lp.RowConstraint(-lp.infinity() if low <= -2**62 else float(low),
+                                   lp.infinity() if high >= 2**62 else float(high))
+            for var, coeff in zip(lin.vars, lin.coeffs, strict=True):
+                term, sign = (x[var], 1) if var >= 0 else (x[-var - 1], -1)  # -x
+                row.SetCoefficient(term, row.GetCoefficient(term) + sign * coeff)
+        elif kind is not None:
+            literals = getattr(constraint, kind).literals
+            negated = sum(1 for ref in literals if ref < 0)
+            # sum of literals >= 1 / <= 1 / == 1, the negated ones' constants moved across
+            low = 1 - negated if kind != "at_most_one" else -lp.infinity()
+            high = 1 - negated if kind != "bool_or" else lp.infinity()
+            row = lp.RowConstraint(low, high)
+            for ref in literals:
+                var, sign = literal(ref)
+                row.SetCoefficient(var, row.GetCoefficient(var) + sign)
+    objective = lp.Objective()
+    for var, coeff in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+        term, sign = (x[var], 1) if var >= 0 else (x[-var - 1], -1)  # a negated one is -x
+        objective.SetCoefficient(term, objective.GetCoefficient(term) + sign * coeff)
+    objective.SetOffset(proto.objective.offset)
+    objective.SetMinimization()
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return Relaxation(objective.Value(), tuple(v.solution_value() for v in x),
+                      tuple(v.reduced_cost() for v in x))
+
+
+def fixable(model: cp_model.CpModel, relaxation: Relaxation, objective: float
+            ) -> dict[int, int]:
+    """The variables (by index) that keep the value given in every plan of ``model`` whose
+    objective is at most ``objective``: those whose reduced cost alone would take the LP's
+    bound above it, at the end of their domain where the LP leaves them."""
+    room = objective - relaxation.bound + TOLERANCE * max(1.0, abs(objective))
+    fixed = {}
+    for index, variable in enumerate(model.proto.variables):
+        low, high = _ends(variable.domain)
+        if low == high:
+            continue
+        cost = relaxation.reduced_costs[index]
+        if cost > room and abs(relaxation.values[index] - low) <= 1e-9:
+            fixed[index] = low
+        elif -cost > room and abs(relaxation.values[index] - high) <= 1e-9:
+            fixed[index] = high
+    return fixed
+
+
+def _ends(domain) -> tuple[int, int]:
+    """A domain's least and greatest value (the proto's repeated fields take no negative
+    index)."""
+    return domain[0], domain[len(domain) - 1]
