@@ -43,8 +43,10 @@ def solve_relaxation(model: cp_model.CpModel, seconds: float) -> Relaxation | No
     lp.SetTimeLimit(max(1, int(seconds * 1000)))
     x = [lp.NumVar(*map(float, _ends(v.domain)), "") for v in proto.variables]
 
-    def literal(ref: int):  # a literal as a linear term: x, or 1 - x for a negated one
-        return (x[ref], 1.0) if ref >= 0 else (x[-ref - 1], -1.0)
+    # A reference's LP variable and sign: a negated reference is -x in a linear expression;
+    # a negated literal is 1 - x, its constant moved across by the clause rows below.
+    def term(ref: int):
+        return (x[ref], 1) if ref >= 0 else (x[-ref - 1], -1)
 
     for constraint in proto.constraints:
         if constraint.enforcement_literal:
@@ -57,8 +59,8 @@ def solve_relaxation(model: cp_model.CpModel, seconds: float) -> Relaxation | No
             row = lp.RowConstraint(-lp.infinity() if low <= -2**62 else float(low),
                                    lp.infinity() if high >= 2**62 else float(high))
             for var, coeff in zip(lin.vars, lin.coeffs, strict=True):
-                term, sign = (x[var], 1) if var >= 0 else (x[-var - 1], -1)  # -x
-                row.SetCoefficient(term, row.GetCoefficient(term) + sign * coeff)
+                column, sign = term(var)
+                row.SetCoefficient(column, row.GetCoefficient(column) + sign * coeff)
         elif kind is not None:
             literals = getattr(constraint, kind).literals
             negated = sum(1 for ref in literals if ref < 0)
@@ -67,12 +69,12 @@ def solve_relaxation(model: cp_model.CpModel, seconds: float) -> Relaxation | No
             high = 1 - negated if kind != "bool_or" else lp.infinity()
             row = lp.RowConstraint(low, high)
             for ref in literals:
-                var, sign = literal(ref)
-                row.SetCoefficient(var, row.GetCoefficient(var) + sign)
+                column, sign = term(ref)
+                row.SetCoefficient(column, row.GetCoefficient(column) + sign)
     objective = lp.Objective()
     for var, coeff in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
-        term, sign = (x[var], 1) if var >= 0 else (x[-var - 1], -1)  # a negated one is -x
-        objective.SetCoefficient(term, objective.GetCoefficient(term) + sign * coeff)
+        column, sign = term(var)
+        objective.SetCoefficient(column, objective.GetCoefficient(column) + sign * coeff)
     objective.SetOffset(proto.objective.offset)
     objective.SetMinimization()
     if lp.Solve() != pywraplp.Solver.OPTIMAL:

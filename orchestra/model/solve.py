@@ -349,16 +349,17 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     if settings.deterministic:  # what phase one used in deterministic time, not on the clock
         left = max(0.1, settings.time_limit_s - spent)
     else:  # CP-SAT stops a little after its limit on large models: keep that time back
-        left = max(0.1, settings.time_limit_s - (time.perf_counter() - began)
-                   - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
+        def time_left() -> float:
+            return max(0.1, settings.time_limit_s - (time.perf_counter() - began)
+                       - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
+        left = time_left()
     core = _core_first(pm, settings, left, watcher, stop) if _core_applies(pm, settings) else None
     if core is not None and core.outcome.interrupted:
         return core.outcome
     fixed = {} if core is None else _fix_by_reduced_cost(pm, core)
     try:
-        if core is not None:  # the time the core's search left
-            left = max(0.1, settings.time_limit_s - (time.perf_counter() - began)
-                       - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
+        if core is not None:  # the time the core's search left (never --deterministic)
+            left = time_left()
         _configure(solver, pm, replace(settings, time_limit_s=left))
         if not settings.deterministic and _assignment_only(pm):  # a stalled search hands over
             watcher.stall_after = max(STALL_MIN_S, STALL_SHARE * left)
