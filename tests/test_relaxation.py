@@ -4,6 +4,7 @@ a core first against the brute-force optimum."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 
@@ -52,31 +53,69 @@ def test_a_constraint_under_an_enforcement_literal_is_left_out():
     assert solve_relaxation(model, 5).bound == pytest.approx(0)
 
 
-def _assignment_model(rng: random.Random, agents: int, jobs: int):
+def test_an_implication_is_read_as_its_clause():
+    # x is required and x => selected (CP-SAT writes it as an enforced bool_and): the LP pays
+    # the whole fixed cost 10, not 0; an enforced clause (y or z, when x) is read too.
+    model = cp_model.CpModel()
+    x, selected, y, z = (model.new_bool_var(n) for n in ("x", "selected", "y", "z"))
+    model.add(x == 1)
+    model.add_implication(x, selected)
+    model.add_bool_or([y, z]).only_enforce_if(x)
+    model.minimize(10 * selected + x + 3 * y + 2 * z)
+    relaxation = solve_relaxation(model, 5)
+    assert relaxation.bound == pytest.approx(13)
+    assert relaxation.values == pytest.approx((1, 1, 0, 1))
+
+
+def test_a_row_whose_enforcement_literal_is_fixed_true_is_read():
+    # The literal's domain says it holds (as the plan's search fixes a standard it must meet):
+    # the row binds, x >= 1, where a literal merely constrained to 1 by a row would leave it out.
+    model = cp_model.CpModel()
+    x, missed = model.new_bool_var("x"), model.new_int_var(0, 0, "missed")
+    model.add(x >= 1).only_enforce_if(missed.Not())
+    model.minimize(x)
+    assert solve_relaxation(model, 5).bound == pytest.approx(1)
+
+
+def _assignment_model(rng: random.Random, agents: int, jobs: int, fixed: bool = False):
     """A small generalised assignment model (each job to one agent, within the agents'
-    capacities) and every plan of it with its cost, enumerated."""
+    capacities; with ``fixed``, an agent takes jobs only if selected, at a fixed cost) and
+    every plan of it with its cost, enumerated."""
     model = cp_model.CpModel()
     x = {(i, j): model.new_bool_var(f"x{i}{j}") for i in range(agents) for j in range(jobs)}
     cost = {k: rng.randint(1, 20) for k in x}
     weight = {k: rng.randint(1, 9) for k in x}
     capacity = [rng.randint(6, 14) for _ in range(agents)]
+    fixed_cost = [rng.randint(2, 12) if fixed else 0 for _ in range(agents)]
+    selected = [model.new_bool_var(f"y{i}") for i in range(agents)]
     for j in range(jobs):
         model.add_exactly_one(x[i, j] for i in range(agents))
     for i in range(agents):
         model.add(sum(weight[i, j] * x[i, j] for j in range(jobs)) <= capacity[i])
-    model.minimize(sum(cost[k] * x[k] for k in x))
+        for j in range(jobs):
+            model.add_implication(x[i, j], selected[i])
+    model.minimize(sum(cost[k] * x[k] for k in x)
+                   + sum(f * y for f, y in zip(fixed_cost, selected, strict=True)))
+    variables = {**x, **{("selected", i): y for i, y in enumerate(selected)}}
     plans = []
     for chosen in itertools.product(range(agents), repeat=jobs):
         load = [sum(weight[i, j] for j, a in enumerate(chosen) if a == i) for i in range(agents)]
-        if all(load[i] <= capacity[i] for i in range(agents)):
-            values = {(i, j): int(chosen[j] == i) for i, j in x}
-            plans.append((values, sum(cost[j_agent, j] for j, j_agent in enumerate(chosen))))
-    return model, x, plans
+        if not all(load[i] <= capacity[i] for i in range(agents)):
+            continue
+        paid = sum(cost[j_agent, j] for j, j_agent in enumerate(chosen))
+        for picked in itertools.product((0, 1), repeat=agents):  # idle agents selected too
+            if all(picked[i] for i in chosen):
+                values = {(i, j): int(chosen[j] == i) for i, j in x}
+                values |= {("selected", i): picked[i] for i in range(agents)}
+                plans.append((values, paid + sum(f * p for f, p in zip(fixed_cost, picked,
+                                                                         strict=True))))
+    return model, variables, plans
 
 
+@pytest.mark.parametrize("charged", [False, True], ids=["slots", "fixed-costs"])
 @pytest.mark.parametrize("seed", range(8))
-def test_every_fixed_variable_keeps_its_value_in_every_plan_as_good(seed):
-    model, x, plans = _assignment_model(random.Random(seed), agents=3, jobs=5)
+def test_every_fixed_variable_keeps_its_value_in_every_plan_as_good(seed, charged):
+    model, x, plans = _assignment_model(random.Random(seed), agents=3, jobs=5, fixed=charged)
     assert plans, "the draw has no plan: pick another seed"
     relaxation = solve_relaxation(model, 5)
     best = min(c for _, c in plans)
@@ -117,12 +156,18 @@ def _gap_file(path, rng: random.Random, agents: int, jobs: int):
     return path
 
 
-@pytest.mark.parametrize("seed", [1, 3, 5, 11])  # draws whose optimum lies outside the core
-def test_a_plan_searched_first_on_a_core_is_the_optimum_outside_it(seed, monkeypatch,
+# Draws whose optimum lies outside the core: slots alone priced, or agents at a fixed cost.
+@pytest.mark.parametrize(("seed", "charged"), [(1, False), (3, False), (5, False), (11, False),
+                                               (3, True), (5, True), (7, True), (11, True)])
+def test_a_plan_searched_first_on_a_core_is_the_optimum_outside_it(seed, charged, monkeypatch,
                                                                     tmp_path):
     from orchestra.io.orlib import read_gap_file
 
-    net = read_gap_file(_gap_file(tmp_path / "gap.txt", random.Random(seed), 3, 7))[0]
+    rng = random.Random(seed)
+    net = read_gap_file(_gap_file(tmp_path / "gap.txt", rng, 3, 7))[0]
+    if charged:
+        net = dataclasses.replace(net, partners=tuple(
+            dataclasses.replace(p, fixed_cost=float(rng.randint(10, 60))) for p in net.partners))
     calls: list = []
     monkeypatch.setattr(solve, "CORE_EXTRA", 1)  # two candidates a job, and the LP's pairs
     monkeypatch.setattr(solve, "_core_first", _core_spy(calls))
@@ -135,11 +180,13 @@ def test_a_plan_searched_first_on_a_core_is_the_optimum_outside_it(seed, monkeyp
     assert result.status == "optimal" and result.bound == result.objective
 
 
+@pytest.mark.parametrize("charged", [False, True], ids=["slots-only", "as-drawn"])
 @settings(max_examples=30, deadline=None)
 @given(net=small_networks())
-def test_plans_searched_on_a_core_are_brute_force_optima_and_keep_every_rule(net):
-    # (hypothesis runs the examples inside one test: the setting is changed by hand)
-    net = slots_only(net)
+def test_plans_searched_on_a_core_are_brute_force_optima_and_keep_every_rule(charged, net):
+    # As drawn: fixed costs, standards and rules. (hypothesis runs the examples inside one
+    # test: the setting is changed by hand)
+    net = net if charged else slots_only(net)
     saved = solve.CORE_EXTRA
     solve.CORE_EXTRA = 0
     try:

@@ -58,7 +58,7 @@ FULL_SUBSOLVERS = ("reduced_costs", "max_lp", "pseudo_costs", "default_lp", "qui
 NARROW_FIRST_PAIRS = 8_000
 NARROW_CANDIDATES = 8
 NARROW_SHARE = 0.6
-# Where our LNS takes over a stalled search (``_assignment_only``) the search starts on a core:
+# Where the objective has no cohesion term the search starts on a core (``_core_applies``):
 # per role, its slots plus CORE_EXTRA candidates with the least reduced cost in the model's
 # linear relaxation (solved by GLOP in at most CORE_LP_SHARE of the time), for up to CORE_SHARE
 # of the time; the full model then starts from its plan, the variables the reduced costs
@@ -338,6 +338,8 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     pm.model.add(pm.open_critical <= critical)
     if pm.missed:
         pm.model.add(pm.open_standards <= missed)
+        if missed == 0:  # every standard met: said by the domains, the relaxation reads the rows
+            set_domains(pm.model, {var.Index(): 0 for var in pm.missed.values()})
     if pm.unprotected:
         pm.model.add(pm.open_protection <= protection)
     if pm.data.rules.profile.fill_all_first:
@@ -353,12 +355,13 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
             return max(0.1, settings.time_limit_s - (time.perf_counter() - began)
                        - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
         left = time_left()
-    core = _core_first(pm, settings, left, watcher, stop) if _core_applies(pm, settings) else None
+    cored = _core_applies(pm, settings)
+    core = _core_first(pm, settings, left, watcher, stop) if cored else None
     if core is not None and core.outcome.interrupted:
         return core.outcome
     fixed = {} if core is None else _fix_by_reduced_cost(pm, core)
     try:
-        if core is not None:  # the time the core's search left (never --deterministic)
+        if cored:  # the time the core's try left, with or without a core (never deterministic)
             left = time_left()
         _configure(solver, pm, replace(settings, time_limit_s=left))
         if not settings.deterministic and _assignment_only(pm):  # a stalled search hands over
@@ -382,10 +385,11 @@ class _Core:
 
 
 def _core_applies(pm: PlanningModel, settings: SolveSettings) -> bool:
-    """Whether the search starts on a core of candidates (``_core_first``): where our LNS
-    takes over a stalled search (the objective prices slots alone), below the size where
-    the narrow search starts instead, outside --deterministic."""
-    return (not settings.deterministic and _assignment_only(pm)
+    """Whether the search starts on a core of candidates (``_core_first``): where the
+    objective has no cohesion term, below the size where the narrow search starts instead,
+    outside --deterministic. With cohesion GLOP does not solve the relaxation within its share
+    (M balanced, 10 s: 1.8 s lost to it, and no core)."""
+    return (not settings.deterministic and "cohesion" not in pm.terms
             and len(pm.assign) < NARROW_FIRST_PAIRS)
 
 
