@@ -79,8 +79,9 @@ def test_a_row_whose_enforcement_literal_is_fixed_true_is_read():
 
 def _assignment_model(rng: random.Random, agents: int, jobs: int, fixed: bool = False):
     """A small generalised assignment model (each job to one agent, within the agents'
-    capacities; with ``fixed``, an agent takes jobs only if selected, at a fixed cost) and
-    every plan of it with its cost, enumerated."""
+    capacities; an agent takes jobs only if selected, at a fixed cost with ``fixed``, else
+    free), its variables by key ((agent, job), or ("selected", agent)), and every plan of it
+    with its cost, enumerated."""
     model = cp_model.CpModel()
     x = {(i, j): model.new_bool_var(f"x{i}{j}") for i in range(agents) for j in range(jobs)}
     cost = {k: rng.randint(1, 20) for k in x}
@@ -115,7 +116,8 @@ def _assignment_model(rng: random.Random, agents: int, jobs: int, fixed: bool = 
 @pytest.mark.parametrize("charged", [False, True], ids=["slots", "fixed-costs"])
 @pytest.mark.parametrize("seed", range(8))
 def test_every_fixed_variable_keeps_its_value_in_every_plan_as_good(seed, charged):
-    model, x, plans = _assignment_model(random.Random(seed), agents=3, jobs=5, fixed=charged)
+    model, variables, plans = _assignment_model(random.Random(seed), agents=3, jobs=5,
+                                                fixed=charged)
     assert plans, "the draw has no plan: pick another seed"
     relaxation = solve_relaxation(model, 5)
     best = min(c for _, c in plans)
@@ -126,7 +128,7 @@ def test_every_fixed_variable_keeps_its_value_in_every_plan_as_good(seed, charge
         fixed_somewhere |= bool(fixed)
         for values, plan_cost in plans:
             if plan_cost <= objective:
-                for key, var in x.items():
+                for key, var in variables.items():
                     if var.index in fixed:
                         assert values[key] == fixed[var.index], (objective, key)
     assert fixed_somewhere, "nothing was fixed: the draw checks nothing"
