@@ -42,6 +42,14 @@ def _write(write, *args, **kwargs) -> None:
         raise _fail(exc) from None
 
 
+def _outputs(network: Network, force: bool, *targets: tuple[str | None, str]) -> None:
+    """Check every output of a command (path, suffix) before any work: exit 2 with nothing
+    written when one cannot be."""
+    from orchestra.report.xlsx import check_outputs, inputs_of
+
+    _write(check_outputs, targets, force=force, inputs=inputs_of(network))
+
+
 def _load(path: str, locks: str | None = None, every_row: bool = False,
           bids: str | None = None) -> Loaded:
     from orchestra.io.loader import load_with_locks
@@ -408,6 +416,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     from orchestra.score.baseline import baseline
 
     network = _load(input_path, locks_path, bids=bids_path).network
+    _outputs(network, force, (output, ".xlsx"), (blueprint_path, ".html"))
     profile = _profile(network, profile_name)
     settings = _settings(network, time_limit, seed, workers, deterministic)
     show = _progress_printer(not as_json and sys.stderr.isatty())
@@ -644,6 +653,7 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     from orchestra.report.text import comparison_lines, comparison_story
 
     network = _load(input_path, bids=bids_path).network
+    _outputs(network, force, (output, ".xlsx"))
     if profile_names is not None:
         _compare_profiles(network, profile_names, set_values, output,
                           _settings(network, time_limit, seed, deterministic=deterministic),
@@ -771,6 +781,7 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
         raise click.BadParameter(f"{spec}: budgets are not negative; {vary} takes whole "
                                  "numbers from 1", param_hint="--values")
     network = _load(input_path, bids=bids_path).network
+    _outputs(network, force, (output, ".xlsx"))
     profile = _profile(network, profile_name)
     bar = _progress_bar("planning points", not as_json and sys.stderr.isatty())
     stopped = None
@@ -833,10 +844,9 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
     from orchestra.score import score
 
     network = _load(input_path, bids=bids_path).network
+    _outputs(network, force, (output, ".xlsx"))
     profile = _profile(network, profile_name)
-    unknown = [p for p in partners if p not in network.partner]
-    if unknown:
-        raise OrchestraCommandError(f"--partner: unknown partner(s) {', '.join(unknown)}")
+    partners = _partner_ids(network, partners)
     settings = _settings(network, time_limit, seed, deterministic=deterministic)
     base = plan(network, profile, settings)
     scores = score(network, base)
@@ -884,6 +894,7 @@ def blueprint_command(input_path: str, output: str, locks_path: str | None,
     from orchestra.score import score
 
     network = _load(input_path, locks_path, bids=bids_path).network
+    _outputs(network, force, (output, ".html"))
     profile = _profile(network, profile_name)
     result = plan(network, profile, _settings(network, time_limit, seed))
     _write(write_blueprint, network, result, score(network, result), output, force=force)
@@ -910,9 +921,7 @@ def bids_command(input_path: str, folder: str, partners: tuple[str, ...], blank:
     from orchestra.report.bids import write_bid_workbooks
 
     network = _load(input_path).network
-    unknown = [p for p in partners if p not in network.partner]
-    if unknown:
-        raise OrchestraCommandError(f"--partner: unknown partner(s) {', '.join(unknown)}")
+    partners = _partner_ids(network, partners)
     written: list = []
     _write(lambda: written.extend(write_bid_workbooks(network, folder, partners, blank, force)))
     click.echo(f"wrote {len(written)} bid workbook(s) to {folder}: "
@@ -964,6 +973,7 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     from orchestra.report.plan_json import plan_to_dict
 
     network = _load(input_path, locks_path, bids=bids_path).network
+    _outputs(network, force, (output, ".xlsx"))
     unknown = ([f"--role {r}" for r in roles if r not in network.role]
                + [f"--partner {p}" for p in partners if p not in network.partner])
     if unknown:
@@ -987,6 +997,16 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     _end_interrupted(stopped)
     if result.critical_shortfalls:  # as plan: the plan explained leaves critical slots open
         sys.exit(EXIT_SHORTFALL)
+
+
+def _partner_ids(network: Network, given: tuple[str, ...]) -> tuple[str, ...]:
+    """``--partner`` values as the input spells its ids (ids are case-insensitive), each once;
+    an unknown one is a usage error."""
+    known = {pid.lower(): pid for pid in network.partner}
+    unknown = [p for p in given if p.strip().lower() not in known]
+    if unknown:
+        raise OrchestraCommandError(f"--partner: unknown partner(s) {', '.join(unknown)}")
+    return tuple(dict.fromkeys(known[p.strip().lower()] for p in given))
 
 
 def _end_interrupted(stopped) -> None:

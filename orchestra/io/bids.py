@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from orchestra.io.reader import OTHER_WORKBOOKS, RawTable, read_tables
 
 BID_SUFFIXES = (".xlsx", ".xlsm", *OTHER_WORKBOOKS)
 BID_SHEETS = ("partner", "offers")
+# A bid workbook is a few dozen KB; anything this large is not one (and is not read).
+MAX_BID_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -24,26 +28,54 @@ class Bid:
 
 
 def bid_files(folder: str | Path) -> list[Path]:
-    """The workbooks of a bids folder (office lock files and hidden files left out)."""
+    """The workbooks of a bids folder (office lock files and hidden files left out). Only
+    regular files of a sane size are read: a device, a FIFO or a link to one is refused by
+    name rather than read until memory runs out or waited on forever."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "is not a folder", "a folder of returned bid "
                                   "workbooks, one per partner")])
-    return sorted(f for f in folder.iterdir()
-                  if f.suffix.lower() in BID_SUFFIXES and not f.name.startswith((".", "~$")))
+    files, problems = [], []
+    for f in sorted(folder.iterdir()):
+        if f.suffix.lower() not in BID_SUFFIXES or f.name.startswith((".", "~$")):
+            continue
+        try:
+            info = os.stat(f)  # follows a link: what would be read
+        except OSError as exc:
+            problems.append(Problem(f.name, f"cannot be read ({exc.strerror})",
+                                    "a readable bid workbook"))
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(f.name, "is not a regular file (a device, pipe or link "
+                                    "to one)", "a bid workbook file"))
+        elif info.st_size > MAX_BID_BYTES:
+            problems.append(Problem(f.name, f"is {info.st_size:,} bytes",
+                                    f"a bid workbook of at most {MAX_BID_BYTES:,} bytes"))
+        else:
+            files.append(f)
+    if problems:
+        raise InputError(problems)
+    return files
 
 
 def read_bids(folder: str | Path) -> list[Bid]:
-    """Every bid of ``folder``, its tables labelled with the file (``[P04.xlsx]offers``)."""
-    bids = []
+    """Every bid of ``folder``, its tables labelled with the file (``[P04.xlsx]offers``).
+    Every unreadable file is reported, not only the first."""
+    bids, problems = [], []
     files = bid_files(folder)
     if not files:
         raise InputError([Problem(str(folder), "holds no bid workbook",
                                   "the returned .xlsx (or .ods, .xls) files")])
     for path in files:
-        tables = read_tables(path, BID_SHEETS)
+        try:
+            tables = read_tables(path, BID_SHEETS)
+        except InputError as exc:
+            problems += exc.problems
+            continue
         bids.append(Bid(path, _labelled(path, tables.get("partner")),
                         _labelled(path, tables.get("offers"))))
+    if problems:
+        raise InputError(problems)
     return bids
 
 

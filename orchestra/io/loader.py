@@ -663,6 +663,8 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
     on its partner sheet, every offer for that partner, one bid per partner; every problem is
     located in the bid's own file. An offer of a capability no role needs is a warning."""
     needed = {str(r.values["capability"]) for r in sheets["roles"]}
+    known = {str(r.values["partner_id"]).lower(): str(r.values["partner_id"])
+             for r in sheets["partners"]}
     seen: dict[str, str] = {}
     for k, bid in enumerate(bids):
         name = bid.path.name
@@ -686,15 +688,21 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
             reader.problems.append(Problem(bid.partner.where(2), f"{len(partner_rows)} partner "
                                            "rows", "one row: the bidding partner"))
             continue
+        # Ids are case-insensitive: a bid for "p09" is P09's, under the id the input gives it.
         pid = str(partner_rows[0].values["partner_id"])
+        pid = known.get(pid.lower(), pid)
+        partner_rows[0].values["partner_id"] = pid
         if pid in seen:
             reader.problems.append(Problem(partner_rows[0].cells["partner_id"],
                                            f"a second bid for {pid} (the first is {seen[pid]})",
                                            "one bid file per partner"))
             continue
         seen[pid] = name
+        known.setdefault(pid.lower(), pid)
         for row in offer_rows:
             other = str(row.values["partner_id"])
+            if other.lower() == pid.lower():
+                row.values["partner_id"] = other = pid
             if other != pid:
                 reader.problems.append(Problem(row.cells["partner_id"],
                                                f'an offer for partner "{other}" in the bid of '

@@ -10,6 +10,8 @@ them back (``io.bids``).
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,8 +20,10 @@ from openpyxl.styles import Font, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestra.domain import Network
+from orchestra.errors import OutputError
 from orchestra.io.contract import SHEET
 from orchestra.report.xlsx import (
+    check_target,
     inputs_of,
     print_ready,
     save_atomic,
@@ -151,19 +155,71 @@ def _context(roles) -> list[object]:
             sum(r.load * r.slots for r in roles) or None]
 
 
+def bid_file_names(partner_ids: Sequence[str | None]) -> list[str]:
+    """A safe file name for each bid (None: the blank bid for a new bidder), unique even on a
+    file system that ignores case. A name is the id where the id is plain (letters, digits,
+    ``-``, ``_``, inner dots, at most 60 characters); any other id gets its plain part and a
+    short digest of the id, so that no id can reach outside the folder (``../x``), hide its
+    file (``.P09``), pass for an office lock file (``~$P10``) or make a name too long.
+
+    >>> names = bid_file_names(["P09", "../../x", ".P09", "~$P10", "new", None])
+    >>> names[:2], names[4:]
+    (['P09.xlsx', 'x-9cdf6a50.xlsx'], ['new.xlsx', 'new-2.xlsx'])
+    """
+    names: list[str] = []
+    taken: set[str] = set()
+    for pid in partner_ids:
+        stem = NEW if pid is None else _plain(pid)
+        if pid is not None and stem != pid:
+            stem = f"{stem}-{_digest(pid)}"
+        name, k = f"{stem}.xlsx", 2
+        while name.lower() in taken:
+            name, k = f"{stem}-{k}.xlsx", k + 1
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _plain(pid: str) -> str:
+    plain = re.sub(r"[^A-Za-z0-9_.-]+", "_", pid).strip("._-")[:60].rstrip("._-")
+    return plain or "bid"
+
+
+def _digest(pid: str) -> str:
+    return hashlib.sha256(pid.encode("utf-8")).hexdigest()[:8]
+
+
 def write_bid_workbooks(network: Network, folder: str | Path, partners: Sequence[str] = (),
                         blank: bool = False, force: bool = False) -> list[Path]:
     """One bid workbook per partner (``partners``, else every partner that is not in-house),
-    ``folder/<partner_id>.xlsx``; with ``blank``, also ``folder/new.xlsx`` for a new bidder."""
+    named by ``bid_file_names``; with ``blank``, also one for a new bidder. Every target is
+    checked before the first is written, and a failure part-way removes what this call wrote."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    chosen = list(partners) or [p.partner_id for p in network.partners
-                                if p.kind != "internal"]
-    written = []
-    for pid in chosen:
-        written.append(save_atomic(bid_workbook(network, pid), folder / f"{pid}.xlsx",
-                                   force=force, inputs=inputs_of(network)))
+    chosen: list[str | None] = list(dict.fromkeys(partners)) or [
+        p.partner_id for p in network.partners if p.kind != "internal"]
     if blank:
-        written.append(save_atomic(bid_workbook(network, None), folder / f"{NEW}.xlsx",
-                                   force=force, inputs=inputs_of(network)))
+        chosen.append(None)
+    targets = [folder / name for name in bid_file_names(chosen)]
+    inputs = inputs_of(network)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is not a folder")
+    if folder.is_dir():
+        for target in targets:
+            check_target(target, force=force, inputs=inputs)
+    else:
+        check_target(folder / "x.xlsx", force=force, inputs=inputs, must_exist=False)
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot make the folder ({exc.strerror})") from exc
+    written: list[Path] = []
+    try:
+        for pid, target in zip(chosen, targets, strict=True):
+            written.append(save_atomic(bid_workbook(network, pid), target, force=force,
+                                       inputs=inputs))
+    except BaseException:
+        if not force:
+            for path in written:
+                path.unlink(missing_ok=True)
+        raise
     return written

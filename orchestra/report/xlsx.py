@@ -144,9 +144,24 @@ def add_dropdown(ws: Worksheet, col: int, choices: Sequence[str], rows: int = 20
 
 
 def inputs_of(network: Network) -> list[Path]:
-    """The files and folders ``network`` was read from: no output may land on one of them."""
-    return [Path(p) for p in (network.source, network.locks_source, *network.bids_sources)
-            if p]
+    """The files and folders ``network`` was read from (a bids folder too): no output may land
+    on or inside one of them."""
+    paths = [Path(p) for p in (network.source, network.locks_source, *network.bids_sources)
+             if p]
+    return paths + list(dict.fromkeys(Path(p).parent for p in network.bids_sources))
+
+
+def check_outputs(targets: Sequence[tuple[str | Path | None, str]], *, force: bool,
+                  inputs: Sequence[Path] = ()) -> None:
+    """Check every output a command will write, (path, suffix) each (None: not asked), before
+    any is written: a bad second name must not leave the first file behind."""
+    given = [(Path(path), suffix) for path, suffix in targets if path]
+    for path, suffix in given:
+        check_target(path, force=force, inputs=inputs, suffix=suffix)
+    resolved = [path.resolve() for path, _ in given]
+    for k, path in enumerate(resolved):
+        if path in resolved[:k]:
+            raise OutputError(f"{given[k][0]}: named for two outputs; give each its own name")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -157,9 +172,10 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def check_target(path: Path, *, force: bool, inputs: Sequence[Path] = (),
-                 suffix: str = ".xlsx") -> None:
+                 suffix: str = ".xlsx", must_exist: bool = True) -> None:
     """Refuse a target that is (or lies inside) an input, even with ``force``; one that exists,
-    without ``force``; a wrong extension; a folder that is not there."""
+    without ``force``; a wrong extension; a folder that is not there (``must_exist``: the
+    folder is to be made, so only the input check applies)."""
     if suffix and path.suffix.lower() != suffix:
         what = "an Excel workbook" if suffix == ".xlsx" else f"a {suffix} file"
         raise OutputError(f"{path}: the output is {what}; give it a {suffix} name")
@@ -171,6 +187,8 @@ def check_target(path: Path, *, force: bool, inputs: Sequence[Path] = (),
         if source.is_dir() and source in target.parents:
             raise OutputError(f"{path}: refusing to write inside the input folder {source}; "
                               "choose another folder")
+    if not must_exist:
+        return
     if not path.parent.is_dir():
         what = "is not a folder" if path.parent.exists() else "does not exist"
         raise OutputError(f"{path}: folder {path.parent} {what}")
