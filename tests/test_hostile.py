@@ -114,3 +114,71 @@ def test_every_output_is_checked_before_any_is_written(tmp_path, monkeypatch, bl
     result = run("plan", BANK, "-o", "out.xlsx", "--blueprint", blueprint, "--time-limit", "5")
     assert result.exit_code == 2, result.output
     assert files(tmp_path) == []
+
+
+# --- bombs in the other workbook formats ------------------------------------------------------
+
+ODS_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    '<office:body><office:spreadsheet><table:table table:name="partners"><table:table-row>'
+    '<table:table-cell office:value-type="string"><text:p>partner_id</text:p></table:table-cell>'
+    '</table:table-row><table:table-row table:number-rows-repeated="99000"><table:table-cell '
+    'table:number-columns-repeated="1000" office:value-type="float" office:value="1">'
+    '<text:p>1</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>'
+    '</office:body></office:document-content>')
+
+
+def peak_mb(*args) -> tuple[int, str, float]:
+    """Run orchestra in a fresh process: its exit code, its stderr and its peak memory (MB)."""
+    import subprocess
+    import sys
+
+    code = ("import resource, sys\nfrom orchestra.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
+            "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+            "    print(f'PEAK {peak}', file=sys.stderr)\n    raise\n")
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                          text=True, timeout=300, check=False)
+    peak = float(done.stderr.rsplit("PEAK ", 1)[1])
+    return done.returncode, done.stderr, peak
+
+
+def test_an_ods_cell_repeated_a_hundred_million_times_is_measured_not_expanded(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.ods"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", ODS_CONTENT)
+    assert bomb.stat().st_size < 1000
+    code, err, peak = peak_mb("validate", bomb)
+    assert code == 2
+    assert ("bomb.ods: sheet partners: spans 99,001 rows and 1,000 columns (expected at most "
+            "1,000 columns and 2,000,000 cells") in err
+    assert peak < 400  # expanded, the grid takes gigabytes
+
+
+SOFFICE = __import__("shutil").which("libreoffice") or __import__("shutil").which("soffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice writes the .xls this test reads "
+                                            "(apt install libreoffice-calc)")
+def test_an_xls_with_one_far_cell_is_refused_before_it_is_read(tmp_path):
+    import subprocess
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "partners"
+    wb.active["A1"], wb.active["IV65536"] = "partner_id", "stray"
+    wb.save(tmp_path / "far.xlsx")
+    subprocess.run([SOFFICE, "--headless", "--convert-to", "xls", "--outdir", str(tmp_path),
+                    str(tmp_path / "far.xlsx")], capture_output=True, timeout=180, check=True,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    code, err, peak = peak_mb("validate", tmp_path / "far.xls")
+    assert code == 2
+    assert "far.xls: sheet partners: spans 65,536 rows and 256 columns" in err
+    assert peak < 400  # read by calamine first, it took 1.1 GB

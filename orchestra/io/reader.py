@@ -26,6 +26,7 @@ from orchestra.io.archive import (
     shared_string_count,
     sheet_parts,
 )
+from orchestra.io.extent import sheet_extents
 
 # A CSV field longer than this is refused (Python's csv module stops at 128 KB by default).
 MAX_CSV_FIELD = 1 << 20
@@ -165,6 +166,9 @@ def read_other_workbook(path: Path, sheets: Collection[str] | None = None
     where = path.name
     if path.suffix.lower() in (".ods", ".xlsb"):
         check_archive(path).close()
+    # calamine expands every sheet of an .ods or .xls when it opens one: measured first.
+    for name, (height, width) in sheet_extents(path).items():
+        _check_extent(where, name, height, width)
     expected = f"an undamaged {path.suffix.lower()} file: open it and save it again"
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -177,12 +181,7 @@ def read_other_workbook(path: Path, sheets: Collection[str] | None = None
             continue
         try:
             sheet = book.get_sheet_by_name(name)
-            width, height = sheet.total_width, sheet.total_height
-            if width > MAX_COLUMNS or width * height > MAX_CELLS:
-                raise UnsafeInputError(
-                    f"{where}: sheet {name}", f"spans {height:,} rows and {width:,} columns",
-                    f"at most {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells: clear stray "
-                    "cells far from the table")
+            _check_extent(where, name, sheet.total_height, sheet.total_width)
             grid = sheet.to_python(skip_empty_area=False)
         except UnsafeInputError:
             raise
@@ -193,6 +192,14 @@ def read_other_workbook(path: Path, sheets: Collection[str] | None = None
                 for row in grid]
         tables[key] = _table(key, grid, is_csv=False)
     return tables
+
+
+def _check_extent(where: str, sheet: str, height: int, width: int) -> None:
+    if width > MAX_COLUMNS or width * height > MAX_CELLS:
+        raise UnsafeInputError(
+            f"{where}: sheet {sheet}", f"spans {height:,} rows and {width:,} columns",
+            f"at most {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells: clear stray "
+            "cells far from the table")
 
 
 def read_csv_text(sheet: str, text: str) -> RawTable:
