@@ -153,6 +153,44 @@ def _on_worker(fn: Callable[..., object], *args: object) -> object:
     return fn(threading.Event(), *args)
 
 
+CONNECT_TIMEOUT_S = 5.0
+ADDRESS_FORMS = "local, tcp://HOST:PORT, HOST:PORT or tls://HOST:PORT"
+
+
+def probe_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Check that ``address`` is a Dask scheduler before Dask's client connects to it: a
+    scheduler greets every connection at once with a short handshake frame, whereas a web
+    server waits for a request (the client would wait for ever) and other servers answer with
+    bytes that Dask would read as a frame of exabytes. TLS addresses are left to the client."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme == "tls":
+        return
+    host, colon, port = rest.rpartition(":")
+    if scheme != "tcp" or not colon or not host or not port.isdigit() or "/" in rest:
+        raise ClusterError(f"--cluster {address}: not a scheduler address (expected "
+                           f"{ADDRESS_FORMS})")
+    import socket
+
+    where = f"the Dask scheduler at {address}"
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            greeting = sock.recv(256)
+    except TimeoutError:
+        raise ClusterError(f"cannot reach {where}: no answer within {timeout:g} s (is it a "
+                           "Dask scheduler? start one with: dask scheduler)") from None
+    except OSError as exc:
+        raise ClusterError(f"cannot reach {where}: {exc.strerror or exc} (start one with: "
+                           "dask scheduler; then dask worker tcp://HOST:8786 on each machine)"
+                           ) from None
+    if len(greeting) < 8 or not 0 < int.from_bytes(greeting[:8], "little") < 1 << 20 \
+            or b"compression" not in greeting:
+        raise ClusterError(f"cannot use {address}: it answers, but not as a Dask scheduler "
+                           "(expected the address dask scheduler prints, tcp://HOST:8786)")
+
+
 @dataclass
 class DaskCluster:
     """Solves as tasks of a Dask cluster: ``local`` starts one on this machine (processes, one
@@ -176,8 +214,11 @@ class DaskCluster:
                                              silence_logs=logging.ERROR)
                 self.client = Client(self._cluster)
             else:
+                probe_scheduler(self.address)
                 self.client = Client(self.address, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
+        except ClusterError:
+            raise
+        except Exception as exc:  # whatever the far end made Dask raise: not an internal error
             if self._cluster is not None:
                 self._cluster.close()
             raise ClusterError(f"cannot reach the Dask scheduler at {self.address}: {exc} "

@@ -182,3 +182,56 @@ def test_an_xls_with_one_far_cell_is_refused_before_it_is_read(tmp_path):
     assert code == 2
     assert "far.xls: sheet partners: spans 65,536 rows and 256 columns" in err
     assert peak < 400  # read by calamine first, it took 1.1 GB
+
+
+# --- --cluster at something that is not a Dask scheduler ------------------------------------------
+
+def serve(greeting: bytes | None):
+    """A local server that accepts connections and sends ``greeting`` (None: never a byte)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if greeting is not None:
+                conn.sendall(greeting)
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("greeting, says", [
+    (None, "no answer within 5 s"),  # a port that accepts and never answers; a web server
+    (b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n", "it answers, but not as a Dask scheduler"),
+    (b"HTTP/1.1 400 Bad Request\r\n\r\n", "it answers, but not as a Dask scheduler"),
+])
+def test_cluster_at_something_else_is_a_usage_error_within_seconds(greeting, says):
+    import time
+
+    server, address = serve(greeting)
+    began = time.monotonic()
+    try:
+        result = run("compare", BANK, "--set", "a=P01", "--cluster", address)
+    finally:
+        server.close()
+    assert result.exit_code == 2, result.output
+    assert address in result.output and says in result.output
+    assert time.monotonic() - began < 60
+
+
+@pytest.mark.parametrize("address", ["ftp://host:1", "http://127.0.0.1:80", "nonsense",
+                                     "tcp://host"])
+def test_cluster_address_of_an_unknown_form_is_a_usage_error(address):
+    result = run("compare", BANK, "--set", "a=P01", "--cluster", address)
+    assert result.exit_code == 2
+    assert f"--cluster {address}: not a scheduler address" in result.output
