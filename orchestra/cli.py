@@ -9,6 +9,7 @@ result exists ends with 130, the shell's convention.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import signal
 import sys
@@ -66,10 +67,29 @@ def _load(path: str, locks: str | None = None, every_row: bool = False,
     return loaded
 
 
+class _Stop:
+    """Where a command stands for SIGTERM: ``stopping`` once one arrived (an exception that
+    follows is its echo, not a bug: a C extension being imported turns the interrupt into an
+    ImportError); ``finished`` once the command's output is complete, after which SIGTERM is
+    ignored and the command ends with its own exit code."""
+
+    stopping = False
+    finished = False
+    leave_ignored = False  # the ``orchestra`` program itself (``run``), not a test's runner
+
+
 def _terminated(signum, frame) -> None:
     """SIGTERM stops orchestra the way Ctrl-C does: the solver keeps its best plan, and files
     being written are removed rather than left half-done."""
+    if _Stop.finished:
+        return
+    _Stop.stopping = True
     raise KeyboardInterrupt
+
+
+def _finished() -> None:
+    """The command's output is complete: a SIGTERM from now on changes nothing."""
+    _Stop.finished = True
 
 
 class _Orchestra(click.Group):
@@ -77,16 +97,21 @@ class _Orchestra(click.Group):
     traceback unless ``--debug`` asks for one."""
 
     def invoke(self, ctx: click.Context):
-        if _in_main_thread():
-            signal.signal(signal.SIGTERM, _terminated)
+        _Stop.stopping = _Stop.finished = False
+        previous = signal.signal(signal.SIGTERM, _terminated) if _in_main_thread() else None
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _finished()
+            return result
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
                 SystemExit):
+            _finished()
             raise
         except OrchestraError as exc:
+            _finished()
             raise _fail(exc) from None
         except KeyboardInterrupt:
+            _finished()
             click.echo("interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:  # `orchestra ... | head`: the reader has what it wanted
@@ -96,12 +121,19 @@ class _Orchestra(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             raise OrchestraCommandError(f"{where}{exc.strerror or exc}") from None
         except Exception as exc:
+            _finished()
+            if _Stop.stopping:  # the interrupt, surfacing as another exception
+                click.echo("interrupted", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
             if ctx.meta.get("orchestra.debug"):
                 raise
             click.echo(f"orchestra: internal error: {type(exc).__name__}: {exc}. This is a bug; "
                        "please report it with the command and, if you can, the input "
                        "(--debug shows the traceback).", err=True)
             ctx.exit(EXIT_INTERNAL)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, signal.SIG_IGN if _Stop.leave_ignored else previous)
 
 
 BIDS_OPTION = click.option(
@@ -255,6 +287,7 @@ def _progress_printer(enabled: bool):
 
 def _echo(lines, *written: str | None) -> None:
     """Print ``lines``, then one "wrote FILE" line for each file written (None: not asked)."""
+    _finished()  # the files are written: SIGTERM no longer changes the outcome
     for line in lines:
         click.echo(line)
     for path in written:
@@ -417,6 +450,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
 
     network = _load(input_path, locks_path, bids=bids_path).network
     _outputs(network, force, (output, ".xlsx"), (blueprint_path, ".html"))
+    share = _percent(within, "--within")
     profile = _profile(network, profile_name)
     settings = _settings(network, time_limit, seed, workers, deterministic)
     show = _progress_printer(not as_json and sys.stderr.isatty())
@@ -425,7 +459,6 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         click.echo("", err=True)
     scores = score(network, result)
     today = baseline(network, profile, result)
-    share = _percent(within, "--within")
     why, stopped = None, None
     if with_why and result.objective is not None:
         why, stopped = _explain(network, profile, result, settings, as_json)
@@ -456,6 +489,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
 
             data["alternatives"] = alternatives_to_dict(
                 [(a, row.scores) for a, row in zip(found, side.rows[1:], strict=True)])
+        _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(data, indent=2))
     else:
         lines = _summary(network, result) + _score_lines(network, scores)
@@ -483,8 +517,10 @@ def _percent(text: str | None, option: str) -> float | None:
     try:
         value = float(text.strip().rstrip("%"))
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
         raise click.BadParameter(f'"{text}": expected a percentage such as 5 or 5%',
-                                 param_hint=option) from None
+                                 param_hint=option)
     if value < 0:
         raise click.BadParameter(f'"{text}": must not be negative', param_hint=option)
     return value / 100
@@ -558,6 +594,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
         data["rules_broken"] = broken
         if ours is not None:
             data["against_plan"] = plan_to_dict(ours.plan, ours.scores)
+        _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(data, indent=2))
     else:
         for line in _summary(network, result) + _score_lines(network, scores):
@@ -685,6 +722,7 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
 
         _write(write_comparison, network, comparison, output, force=force)
     if as_json:
+        _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(comparison_to_dict(comparison), indent=2))
     else:
         lines = comparison_lines(comparison)
@@ -728,6 +766,7 @@ def _compare_profiles(network: Network, profile_names: str, set_values: tuple[st
         data["profiles"] = names
         for row in data["sets"]:
             row["differing_partners"] = list(differing[row["set_id"]])
+        _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(data, indent=2))
     else:
         _echo(profile_lines(network, comparison, differing), output)
@@ -776,10 +815,11 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
         values = parse_values(spec)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--budgets/--values") from None
-    if any(v < 0 for v in values) or (vary != "budget" and any(v != int(v) or v < 1
-                                                                for v in values)):
-        raise click.BadParameter(f"{spec}: budgets are not negative; {vary} takes whole "
-                                 "numbers from 1", param_hint="--values")
+    if vary == "budget" and any(v < 0 for v in values):
+        raise click.BadParameter(f"{spec}: a budget is not negative", param_hint="--budgets")
+    if vary != "budget" and any(v != int(v) or v < 1 for v in values):
+        raise click.BadParameter(f"{spec}: {vary} takes whole numbers from 1",
+                                 param_hint="--values")
     network = _load(input_path, bids=bids_path).network
     _outputs(network, force, (output, ".xlsx"))
     profile = _profile(network, profile_name)
@@ -796,6 +836,7 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
 
         _write(write_frontier, network, vary, points, output, force=force)
     if as_json:
+        _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(frontier_to_dict(vary, points), indent=2))
     else:
         _echo(frontier_lines(network, vary, points), output)
@@ -863,6 +904,7 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
 
         _write(write_stress, network, impacts, output, force=force)
     if as_json:
+        _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(stress_to_dict(base, impacts), indent=2))
     else:
         _echo(stress_lines(network, base, impacts, replan), output)
@@ -991,6 +1033,7 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     if as_json:
         data = plan_to_dict(result)
         data["explanations"] = explanations_to_dict(why)
+        _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(data, indent=2))
     else:
         _echo(_summary(network, result) + [""] + explanation_lines(network, why), output)
@@ -1043,5 +1086,12 @@ def generate(out: str, partners: int, roles: int, seed: int, force: bool) -> Non
                f"{len(tables['relationships'])} relationships")
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run() -> None:
+    """The ``orchestra`` program: the command group, with SIGTERM ignored once a command's
+    output is complete (a late signal must not turn a finished run into a killed one)."""
+    _Stop.leave_ignored = True
     main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -229,6 +229,14 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
     if after > before:
         return why("cannot_win", f"with {partner_id} on {role_id}: {change}", exact=exact,
                    gap=gap)
+    if role.load <= 0:  # the slot costs nothing at any unit price: price cannot decide
+        if after < before or (objective_of(network, profile, result)
+                              < objective_of(network, profile, base) - EPS):
+            return why("can_win", f"{role_id} has no load, so its unit price costs nothing: "
+                       f"with {partner_id} on it the plan is better at any price", None, exact,
+                       gap)
+        return why("cannot_win", f"{role_id} has no load, so no price changes the plan: it is "
+                   f"as good or better without {partner_id}", None, exact, gap)
     # At a unit cost up to the headroom, the re-solved plan keeps the budget as it is.
     budget = base.rules.budget
     headroom = (budget - result.total_cost) / role.load if budget is not None else None

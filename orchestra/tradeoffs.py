@@ -8,6 +8,7 @@ points are independent solves, run in parallel like ``compare``.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -217,18 +218,42 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
 
 
+MAX_POINTS = 100  # a frontier of more points takes hours and reads no better
+
+
 def parse_values(text: str) -> list[float]:
-    """``from:to:points`` (evenly spaced, both ends included) or a comma-separated list."""
+    """``from:to:points`` (evenly spaced, both ends included) or a comma-separated list of
+    finite numbers, at most ``MAX_POINTS`` of them.
+
+    >>> parse_values("0:10:3"), parse_values("5, 7")
+    ([0.0, 5.0, 10.0], [5.0, 7.0])
+    """
     text = text.strip()
-    if ":" in text:
-        parts = text.split(":")
-        if len(parts) != 3:
-            raise ValueError(f'"{text}": expected FROM:TO:POINTS or a list A,B,C')
-        low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
-        if count < 2 or high <= low:
-            raise ValueError(f'"{text}": TO must exceed FROM and POINTS be at least 2')
-        return [low + (high - low) * k / (count - 1) for k in range(count)]
-    values = [float(v) for v in text.split(",") if v.strip()]
+    try:
+        if ":" in text:
+            parts = text.split(":")
+            if len(parts) != 3:
+                raise ValueError(f'"{text}": expected FROM:TO:POINTS or a list A,B,C')
+            low, high, count = _finite(parts[0], text), _finite(parts[1], text), int(parts[2])
+            if count < 2 or high <= low:
+                raise ValueError(f'"{text}": TO must exceed FROM and POINTS be at least 2')
+            if count > MAX_POINTS:
+                raise ValueError(f'"{text}": at most {MAX_POINTS} points')
+            return [low + (high - low) * k / (count - 1) for k in range(count)]
+        values = [_finite(v, text) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        if str(exc).startswith('"'):
+            raise
+        raise ValueError(f'"{text}": expected numbers, as FROM:TO:POINTS or A,B,C') from None
     if not values:
         raise ValueError(f'"{text}": no values')
+    if len(values) > MAX_POINTS:
+        raise ValueError(f'"{text}": at most {MAX_POINTS} points')
     return values
+
+
+def _finite(part: str, text: str) -> float:
+    value = float(part)
+    if not math.isfinite(value):
+        raise ValueError(f'"{text}": {part.strip()} is not a finite number')
+    return value

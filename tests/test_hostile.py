@@ -235,3 +235,85 @@ def test_cluster_address_of_an_unknown_form_is_a_usage_error(address):
     result = run("compare", BANK, "--set", "a=P01", "--cluster", address)
     assert result.exit_code == 2
     assert f"--cluster {address}: not a scheduler address" in result.output
+
+
+# --- crashes on valid input or plain usage --------------------------------------------------------
+
+def test_explain_a_role_without_load(tmp_path):
+    tables = tiny_tables()
+    tables["roles"][0]["load"] = 0
+    source = write_xlsx(tmp_path / "load0.xlsx", tables)
+    result = run("explain", source, "--time-limit", "5", "--json")
+    assert result.exit_code == 0, result.output
+    import json
+
+    candidates = json.loads(result.stdout)["explanations"]["candidates"]
+    (alpha,) = [c for c in candidates if c["partner_id"] == "A"]
+    # Alpha's fixed cost of 10 makes any plan with it worse, whatever it charges per unit.
+    assert alpha["status"] == "cannot_win" and alpha["price_to_win"] is None
+    assert "R1 has no load" in alpha["reason"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--budgets", "nan:inf:3"], "nan is not a finite number"),
+    (["--budgets", "1,inf"], "inf is not a finite number"),
+    (["--budgets", "1:2:100000"], "at most 100 points"),
+    (["--budgets", "-5,10"], "a budget is not negative"),
+    (["--vary", "max_partners", "--values", "1.5"], "max_partners takes whole numbers from 1"),
+])
+def test_frontier_values_that_are_not_plain_numbers_are_usage_errors(args, says):
+    result = run("frontier", BANK, *args)
+    assert result.exit_code == 2 and says in result.output
+
+
+@pytest.mark.parametrize("within", ["nan", "inf", "-inf"])
+def test_within_takes_a_finite_percentage(within):
+    result = run("plan", BANK, "--alternatives", "1", "--within", within)
+    assert result.exit_code == 2
+    assert "expected a percentage such as 5 or 5%" in result.output
+
+
+def orchestra_process(*args, cwd):
+    import shutil
+    import subprocess
+    import sys
+
+    program = shutil.which("orchestra", path=str(Path(sys.executable).parent))
+    assert program, "the orchestra program is installed beside the test's Python"
+    return subprocess.Popen([program, *map(str, args)], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3, 1.0, 2.5])
+def test_sigterm_at_any_moment_ends_the_documented_way(tmp_path, delay):
+    import signal
+    import time
+
+    import openpyxl
+
+    proc = orchestra_process("plan", BANK, "-o", "out.xlsx", "--time-limit", "2",
+                             cwd=tmp_path)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    # Killed outright only before Python ran a line of orchestra; never an internal error.
+    assert proc.returncode in (0, 1, 130, -signal.SIGTERM), err
+    assert "internal error" not in err and "Traceback" not in err
+    written = files(tmp_path)
+    assert written in ([], ["out.xlsx"])  # no temporary file left
+    if written:
+        openpyxl.load_workbook(tmp_path / "out.xlsx")  # whole, not half-written
+
+
+def test_sigterm_after_the_output_is_written_keeps_the_commands_exit_code(tmp_path):
+    import signal
+
+    proc = orchestra_process("plan", BANK, "-o", "out.xlsx", "--time-limit", "2",
+                             cwd=tmp_path)
+    for line in proc.stdout:
+        if line.startswith("status"):  # the summary: the report is written by now
+            proc.send_signal(signal.SIGTERM)
+            break
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert files(tmp_path) == ["out.xlsx"]
