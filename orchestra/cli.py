@@ -51,6 +51,18 @@ def _outputs(network: Network, force: bool, *targets: tuple[str | None, str]) ->
     _write(check_outputs, targets, force=force, inputs=inputs_of(network))
 
 
+def _rules_agree(network: Network, result=None) -> None:
+    """Exit 2 naming the rules in conflict when no plan keeps them all: up front, or once a
+    plan (``result``) came back infeasible."""
+    from orchestra.model.conflicts import check_rules_agree
+
+    if result is None or result.stopped_by == INFEASIBLE:
+        check_rules_agree(network)
+
+
+INFEASIBLE = "no solution (INFEASIBLE)"
+
+
 def _load(path: str, locks: str | None = None, every_row: bool = False,
           bids: str | None = None) -> Loaded:
     from orchestra.io.loader import load_with_locks
@@ -231,6 +243,7 @@ def validate(input_path: str, bids_path: str | None = None) -> None:
     # The sums of the figures must fit the model's exact arithmetic: found here, not by a solve.
     data = ModelData(loaded.network, Rules.of(loaded.network, _profile(loaded.network, None)))
     data.money_scale, data.capacity_scale  # noqa: B018 (computed for their checks)
+    _rules_agree(loaded.network)
     click.echo(f"{input_path}: valid")
     for line in summarize(loaded.network):
         click.echo(f"  {line}")
@@ -457,6 +470,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     result = plan(network, profile, settings, on_progress=show)
     if show:
         click.echo("", err=True)
+    _rules_agree(network, result)
     scores = score(network, result)
     today = baseline(network, profile, result)
     why, stopped = None, None
@@ -691,6 +705,7 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
 
     network = _load(input_path, bids=bids_path).network
     _outputs(network, force, (output, ".xlsx"))
+    _rules_agree(network)
     if profile_names is not None:
         _compare_profiles(network, profile_names, set_values, output,
                           _settings(network, time_limit, seed, deterministic=deterministic),
@@ -822,6 +837,8 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
                                  param_hint="--values")
     network = _load(input_path, bids=bids_path).network
     _outputs(network, force, (output, ".xlsx"))
+    # The limit varied is the frontier's to set: only the other rules must agree.
+    _rules_agree(replace(network, policy=replace(network.policy, **{vary: None})))
     profile = _profile(network, profile_name)
     bar = _progress_bar("planning points", not as_json and sys.stderr.isatty())
     stopped = None
@@ -890,6 +907,7 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
     partners = _partner_ids(network, partners)
     settings = _settings(network, time_limit, seed, deterministic=deterministic)
     base = plan(network, profile, settings)
+    _rules_agree(network, base)
     scores = score(network, base)
     bar = _progress_bar("dropping partners", not as_json and sys.stderr.isatty())
     stopped = None
@@ -939,6 +957,7 @@ def blueprint_command(input_path: str, output: str, locks_path: str | None,
     _outputs(network, force, (output, ".html"))
     profile = _profile(network, profile_name)
     result = plan(network, profile, _settings(network, time_limit, seed))
+    _rules_agree(network, result)
     _write(write_blueprint, network, result, score(network, result), output, force=force)
     click.echo(f"wrote {output} ({len(network.touchpoints)} touchpoints, "
                f"{len(result.selected)} partners, plan {result.status})")
@@ -1023,6 +1042,7 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     profile = _profile(network, profile_name)
     settings = _settings(network, time_limit, seed, deterministic=deterministic)
     result = plan(network, profile, settings)
+    _rules_agree(network, result)
     if result.objective is None:
         click.echo(f"no plan to explain: {result.stopped_by}", err=True)
         sys.exit(EXIT_SHORTFALL)

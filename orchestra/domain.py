@@ -168,6 +168,9 @@ class Policy:
     weight_unit: float | None = None
     # Profile weights overridden by the policy sheet, e.g. {"cohesion": 0.5}.
     weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    # Where each key was read (``policy!B5``), for messages that name the rule.
+    cells: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}),
+                                     compare=False)
 
 
 @dataclass(frozen=True)

@@ -317,3 +317,90 @@ def test_sigterm_after_the_output_is_written_keeps_the_commands_exit_code(tmp_pa
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert files(tmp_path) == ["out.xlsx"]
+
+
+# --- rules that contradict each other -------------------------------------------------------------
+
+def bank_with(tmp_path: Path, policy: dict | None = None, rules: list[tuple] = (),
+              locks: list[tuple] = ()) -> Path:
+    """The bank example with policy keys set, rules rows and locks rows added."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(BANK)
+    for key, value in (policy or {}).items():
+        ws = wb["policy"]
+        row = next((c.row for c in ws["A"] if c.value == key), ws.max_row + 1)
+        ws.cell(row=row, column=1, value=key)
+        ws.cell(row=row, column=2, value=value)
+    for values in rules:
+        wb["rules"].append(list(values))
+    for values in locks:
+        wb["locks"].append(list(values))
+    path = tmp_path / "bank-edited.xlsx"
+    wb.save(path)
+    return path
+
+
+CONFLICTS = [
+    # today's network (held whole by max_changes 0) breaks a new rule
+    ({"max_changes": 0}, [("single_source", "R01;R03", None, 1)], (),
+     ["policy!B8: max_changes 0; the other rules here end at least 1 of today's 27 contracts",
+      "rules!A6: single_source (R01;R03, limit 1)"]),
+    ({"max_changes": 0}, [("same_partner", "R05;R06")], (),
+     ["policy!B8: max_changes 0", "rules!A6: same_partner (R05;R06)"]),
+    ({"max_changes": 0}, [("max_share", None, None, 0.1)], (),
+     ["policy!B8: max_changes 0", "rules!A6: max_share (every partner, limit 0.1)"]),
+    ({"max_changes": 0, "max_partners": 11}, [], (),
+     ["policy!B9: max_partners 11; the other rules here need at least 12 partners",
+      "policy!B8: max_changes 0"]),
+    ({"max_changes": 0, "budget": 200000}, [], (),
+     ["policy!B2: budget 200,000.00; the other rules here cost at least",
+      "policy!B8: max_changes 0; the other rules here end at least"]),
+    # locks that contradict a rule
+    ({}, [("single_source", "R12;R13", None, 1)], [("R12", "P15", "yes"), ("R13", "P14", "yes")],
+     ["locks!B3: lock: P15 on R12", "locks!B4: lock: P14 on R13",
+      "rules!A6: single_source (R12;R13, limit 1)"]),
+]
+
+
+@pytest.mark.parametrize("policy, rules, locks, says", CONFLICTS)
+@pytest.mark.parametrize("command", [["plan", "-o", "out.xlsx", "--blueprint", "b.html"],
+                                     ["compare", "--set", "a=P01,P02", "-o", "out.xlsx"],
+                                     ["stress", "-o", "out.xlsx"], ["validate"]])
+def test_rules_that_no_plan_keeps_are_bad_input_naming_them(tmp_path, monkeypatch, policy,
+                                                           rules, locks, says, command):
+    source = bank_with(tmp_path, policy, rules, locks)
+    monkeypatch.chdir(tmp_path)
+    result = run(command[0], source, *command[1:])
+    assert result.exit_code == 2, result.output
+    assert "the rules contradict each other: no plan keeps these" in result.output
+    for line in says:
+        assert line in result.output
+    assert files(tmp_path) == ["bank-edited.xlsx"]  # nothing written
+
+
+@pytest.mark.parametrize("policy, rules, locks, says", CONFLICTS)
+def test_the_rules_named_are_an_irreducible_conflict(tmp_path, policy, rules, locks, says):
+    from orchestra.io import load_network
+    from orchestra.model.conflicts import conflict, feasible, items
+
+    network = load_network(bank_with(tmp_path, policy, rules, locks))
+    every = items(network)
+    core = conflict(network, every)
+    rest = [i for i in every if i not in core]
+
+    def without(dropped):
+        out = network
+        for item in dropped:
+            out = item.drop(out)
+        return out
+
+    assert feasible(without(rest)) is False  # together they admit no plan
+    for item in core:  # and without any one of them there is one
+        assert feasible(without([*rest, item])) is True
+
+
+def test_a_frontier_over_budgets_ignores_the_budget_it_replaces(tmp_path):
+    source = bank_with(tmp_path, {"max_changes": 0, "budget": 200000})
+    result = run("frontier", source, "--budgets", "600000,700000", "--time-limit", "3")
+    assert result.exit_code == 0, result.output

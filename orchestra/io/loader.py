@@ -774,6 +774,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
         bids_sources=tuple(str(b.path) for b in bids),
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
+    network = replace(network, policy=replace(policy, cells=MappingProxyType(where)))
     _check_policy(reader, network, where, hand_plan)
     _check_current(reader, network, where)
     if reader.problems:
