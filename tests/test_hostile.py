@@ -37,7 +37,7 @@ def hostile_ids(tmp_path: Path, ids: list[str]) -> Path:
     return write_xlsx(tmp_path / "hostile.xlsx", tables)
 
 
-# --- bid files: names, special files, outputs ----------------------------------------------------
+# --- bid files: names, special files, outputs -----------------------------------------------------
 
 def test_bid_files_stay_in_their_folder_and_every_one_comes_back(tmp_path):
     ids = ["../../x", ".P09", "~$P10", "a/b", "y" * 300, "new"]
@@ -116,7 +116,7 @@ def test_every_output_is_checked_before_any_is_written(tmp_path, monkeypatch, bl
     assert files(tmp_path) == []
 
 
-# --- bombs in the other workbook formats ------------------------------------------------------
+# --- bombs in the other workbook formats ----------------------------------------------------------
 
 ODS_CONTENT = (
     '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
@@ -184,7 +184,7 @@ def test_an_xls_with_one_far_cell_is_refused_before_it_is_read(tmp_path):
     assert peak < 400  # read by calamine first, it took 1.1 GB
 
 
-# --- --cluster at something that is not a Dask scheduler ------------------------------------------
+# --- --cluster at something that is not a Dask scheduler
 
 def serve(greeting: bytes | None):
     """A local server that accepts connections and sends ``greeting`` (None: never a byte)."""
@@ -404,3 +404,47 @@ def test_a_frontier_over_budgets_ignores_the_budget_it_replaces(tmp_path):
     source = bank_with(tmp_path, {"max_changes": 0, "budget": 200000})
     result = run("frontier", source, "--budgets", "600000,700000", "--time-limit", "3")
     assert result.exit_code == 0, result.output
+
+
+# --- one header rule, ids, standards --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bank_report(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "plan.xlsx"
+    result = run("plan", BANK, "-o", out, "--time-limit", "5", "--deterministic")
+    assert result.exit_code in (0, 1), result.output
+    return out
+
+
+@pytest.mark.parametrize("header", ["Locked?", "lock", "is_locked"])
+def test_a_renamed_locked_header_is_refused_not_read_as_locking_everything(tmp_path, bank_report,
+                                                                          header):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(bank_report)
+    ws = wb["assignments"]
+    names = [c.value for c in ws[1]]
+    col = names.index("locked") + 1
+    ws.cell(row=1, column=col, value=header)
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row=row, column=col, value="no")
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    result = run("plan", BANK, "--locks", edited, "--time-limit", "3")
+    assert result.exit_code == 2, result.output
+    letter = openpyxl.utils.get_column_letter(col)
+    assert (f'[edited.xlsx]assignments!{letter}1: unknown column "{header.lower()}": did you '
+            'mean "locked"?') in result.output
+
+
+@pytest.mark.parametrize("metric, direction, better", [("on_time_rate", "lower", "higher"),
+                                                       ("response_hours", "higher", "lower")])
+def test_a_standard_against_its_metrics_direction_is_an_error_at_its_cell(tmp_path, metric,
+                                                                         direction, better):
+    tables = tiny_tables()
+    tables["standards"] = [{"touchpoint_id": "T1", "metric": metric, "direction": direction,
+                            "target": 0.9 if metric == "on_time_rate" else 4}]
+    result = run("validate", write_xlsx(tmp_path / "t.xlsx", tables))
+    assert result.exit_code == 2
+    assert (f"standards!C2: {metric} is better {better}, not {direction} (expected direction "
+            f"{better} for {metric})") in result.output

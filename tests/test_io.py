@@ -173,7 +173,7 @@ def test_bad_boolean(tmp_path):
     tables = tiny_tables()
     tables["roles"][0]["critical"] = "maybe"
     assert problems(tmp_path, tables) == [
-        'roles!H2: critical got "maybe" (expected yes/no, true/false or 1/0)']
+        'roles!H2: critical got "maybe" (expected yes/no, y/n, true/false, t/f, 1/0, or x for yes)']
 
 
 @pytest.mark.parametrize("word,expected", [("YES", True), ("no", False), ("1", True),

@@ -22,7 +22,7 @@ ID = "id"  # non-empty text
 TEXT = "text"  # any text, blank allowed
 NUMBER = "number"  # a number, range-checked
 INTEGER = "integer"  # a whole number, range-checked
-BOOL = "bool"  # yes/no/true/false/1/0
+BOOL = "bool"  # yes/no, y/n, true/false, t/f, 1/0; x is yes
 CHOICE = "choice"  # one of ``choices``
 
 REQUIRED = object()  # marks a column whose value may not be left blank
@@ -53,7 +53,7 @@ class Column:
         if self.kind == TEXT:
             return "text"
         if self.kind == BOOL:
-            return "yes/no, true/false or 1/0"
+            return "yes/no, y/n, true/false, t/f, 1/0, or x for yes"
         if self.kind == CHOICE:
             return "one of " + ", ".join(self.choices)
         what = "a whole number" if self.kind == INTEGER else "a number"

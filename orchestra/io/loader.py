@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from orchestra.domain import (
+    PLANNED_METRICS,
     WEIGHT_KEYS,
     CandidateSet,
     Capability,
@@ -342,6 +343,11 @@ def _check_scores(reader: _Reader, sheets: dict[str, list[_Row]], policy: Policy
     looser than what customers expect (a warning), survey scores off the survey scale, and a
     perception score without the standards row that makes its gap (a warning)."""
     for row in sheets["standards"]:
+        better = PLANNED_METRICS.get(row.values["metric"])
+        if better is not None and row.values["direction"] != better:
+            reader.problems.append(Problem(
+                row.cells["direction"], f"{row.values['metric']} is better {better}, not "
+                f"{row.values['direction']}", f"direction {better} for {row.values['metric']}"))
         if row.values["metric"] == "on_time_rate":
             for name in ("customer_expects", "target", "promised", "measured"):
                 value = row.values[name]
@@ -842,8 +848,10 @@ def lock_table(path: str | Path, every_row: bool = False) -> RawTable:
         keep = [i for i, name in enumerate(header) if name != "locked"]
         header = tuple(header[i] for i in keep)
         rows = tuple((n, tuple(values[i] for i in keep if i < len(values))) for n, values in rows)
-    # A report's assignments sheet has columns of its own (partner_name, ...): not typos.
-    return RawTable(label, header, rows, table.is_csv, strict_header=table.sheet != "assignments")
+    # One header rule for every sheet read: a report's own columns (partner_name, ...) are
+    # far from the locks columns, so only a near miss ("Locked?", "lock") is an error, as it is
+    # on the input's locks sheet; ignored, it would lock every row.
+    return RawTable(label, header, rows, table.is_csv)
 
 
 def load_with_locks(path: str | Path, locks_path: str | Path, every_row: bool = False,
