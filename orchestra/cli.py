@@ -660,7 +660,7 @@ def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
     sets = []
     for value in values:
         name, sep, members = value.partition("=")
-        ids = [p.strip() for p in members.split(",") if p.strip()]
+        ids = [p.strip() for p in members.replace(";", ",").split(",") if p.strip()]
         if not sep or not name.strip() or not ids:
             raise click.BadParameter(f'"{value}": expected NAME=P1,P2,...', param_hint="--set")
         sets.append((name.strip(), ids))

@@ -16,14 +16,11 @@ from dataclasses import dataclass, replace
 from orchestra.domain import CandidateSet, Lock, Network, Plan, Profile, Shortfall
 from orchestra.errors import InputError, Problem
 from orchestra.execution import Interrupted, Job, OnDone, parallel_settings, run_all
+from orchestra.io.contract import RESERVED_SET_NAMES, TODAY, YARDSTICK  # noqa: F401 (re-exported)
 from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
 from orchestra.model.given import given_plan
 from orchestra.score import Scores, score
-
-YARDSTICK = "orchestra's choice"
-TODAY = "today"  # today's network, when the input has a current sheet
-
 
 # --- compare -----------------------------------------------------------------------------------
 
@@ -104,16 +101,19 @@ def candidate_sets(network: Network, extra: Sequence[tuple[str, Sequence[str]]] 
     problems = []
     sets = list(network.sets)
     names = {s.set_id for s in sets}
+    names = {n.lower() for n in names}
+    known = {pid.lower(): pid for pid in network.partner}
     for name, members in extra:
-        unknown = [p for p in members if p not in network.partner]
+        unknown = [p for p in members if p.lower() not in known]
         if unknown:
             problems.append(Problem(f"--set {name}", f"unknown partner(s) {', '.join(unknown)}",
                                     "partner ids from the partners sheet"))
-        if name in names or name in (YARDSTICK, TODAY):
+        if name.lower() in names or name.lower() in RESERVED_SET_NAMES:
             problems.append(Problem(f"--set {name}", "the set name is already used",
-                                    "a new name"))
-        names.add(name)
-        sets.append(CandidateSet(name, tuple(members)))
+                                    f"a new name, not {' or '.join(RESERVED_SET_NAMES)}"))
+        names.add(name.lower())
+        sets.append(CandidateSet(name, tuple(dict.fromkeys(known.get(p.lower(), p)
+                                                           for p in members))))
     if problems:
         raise InputError(problems)
     return sets

@@ -448,3 +448,67 @@ def test_a_standard_against_its_metrics_direction_is_an_error_at_its_cell(tmp_pa
     assert result.exit_code == 2
     assert (f"standards!C2: {metric} is better {better}, not {direction} (expected direction "
             f"{better} for {metric})") in result.output
+
+
+def test_a_returning_partner_that_blanks_its_offer_is_told_in_its_bid(tmp_path):
+    import openpyxl
+
+    bids = tmp_path / "bids"
+    assert run("bids", BANK, "-o", bids, "--partner", "P09").exit_code == 0
+    network = load(BANK).network
+    held = [c.role_id for c in network.current if c.partner_id == "P09"][0]
+    capability = network.role[held].capability
+    wb = openpyxl.load_workbook(bids / "P09.xlsx")
+    ws = wb["offers"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("capability")].value == capability:
+            row[header.index("level")].value = None
+            row[header.index("unit_cost")].value = None
+    wb.save(bids / "P09.xlsx")
+    result = run("validate", BANK, "--bids", bids)
+    assert result.exit_code == 2
+    assert (f'[P09.xlsx]offers: partner "P09" holds role "{held}" in today\'s network (current!'
+            in result.output)
+    assert f"but its bid leaves {capability} at no offer" in result.output
+
+
+@pytest.mark.parametrize("key, value, says", [
+    ("horizon_periods", 1e-300, 'horizon_periods got "1e-300" (expected a number from 0.01 to '
+                                '1,000,000)'),
+    ("horizon_periods", 0, 'horizon_periods got "0" (expected a number from 0.01 to'),
+    ("budget", "5%", 'budget got "5%": a percentage, where an amount is '
+                     'expected'),
+])
+def test_policy_values_out_of_reach_are_refused_at_their_cell(tmp_path, key, value, says):
+    tables = tiny_tables()
+    tables["policy"] = [{"key": key, "value": value}]
+    result = run("validate", write_xlsx(tmp_path / "t.xlsx", tables))
+    assert result.exit_code == 2
+    assert f"policy!B2: {says}" in result.output
+
+
+def test_a_percentage_is_no_amount_of_money(tmp_path):
+    tables = tiny_tables()
+    tables["partners"][0]["onboarding_cost"] = "5%"
+    result = run("validate", write_xlsx(tmp_path / "t.xlsx", tables))
+    assert result.exit_code == 2
+    assert ('onboarding_cost got "5%": a percentage, where an amount (money, once) is expected'
+            in result.output)
+
+
+@pytest.mark.parametrize("name", ["today", "Today", "orchestra's choice"])
+def test_a_set_named_like_a_column_every_comparison_shows_is_refused(tmp_path, name):
+    tables = tiny_tables()
+    tables["sets"] = [{"set_id": name, "partner_id": "A"}]
+    result = run("validate", write_xlsx(tmp_path / "t.xlsx", tables))
+    assert result.exit_code == 2
+    assert f'sets!A2: set name "{name}" is taken by a column every comparison shows' in (
+        result.output)
+    result = run("compare", BANK, "--set", f"{name}=P01")
+    assert result.exit_code == 2 and "the set name is already used" in result.output
+
+
+def test_set_members_may_be_separated_by_semicolons_as_on_the_rules_sheet(tmp_path):
+    result = run("compare", BANK, "--set", "a=P01;p02", "--json", "--time-limit", "2")
+    assert result.exit_code == 0, result.output

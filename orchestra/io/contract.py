@@ -27,6 +27,11 @@ CHOICE = "choice"  # one of ``choices``
 
 REQUIRED = object()  # marks a column whose value may not be left blank
 
+# Columns every comparison shows beside the candidate sets: no set may take their names.
+YARDSTICK = "orchestra's choice"  # the unrestricted plan
+TODAY = "today"  # today's network, when the input has a current sheet
+RESERVED_SET_NAMES = (YARDSTICK, TODAY)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -58,6 +63,8 @@ class Column:
             return "one of " + ", ".join(self.choices)
         what = "a whole number" if self.kind == INTEGER else "a number"
         if self.low is not None and self.high is not None:
+            if self.low_open:
+                return f"{what} above {_num(self.low)} and at most {_num(self.high)}"
             return f"{what} from {_num(self.low)} to {_num(self.high)}"
         if self.low is not None:
             return f"{what} {'above' if self.low_open else 'of at least'} {_num(self.low)}"
@@ -375,7 +382,7 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
               "slots and before cost; no: they are only scored.", default="yes",
               example="yes"),
     PolicyKey("horizon_periods", NUMBER, "One-off costs (onboarding, exit) are spread over this "
-              "many periods in the plan's objective.", low=0, low_open=True, high=1e6,
+              "many periods in the plan's objective.", low=0.01, high=1e6,
               default="1", unit="periods", example=12),
     PolicyKey("currency", TEXT, "The currency of every money figure, shown in the reports' "
               "money headers.", default="none stated", example="EUR"),

@@ -41,6 +41,7 @@ from orchestra.io.contract import (
     NUMBER,
     POLICY_KEY,
     REQUIRED,
+    RESERVED_SET_NAMES,
     SHEET,
     SHEETS,
     TEXT,
@@ -171,6 +172,10 @@ def coerce(column: Column, value: object) -> object:
         if word not in column.choices:
             raise _Invalid(f"got {_shown(value)}")
         return word
+    if isinstance(value, str) and value.strip().endswith("%") and not column.unit.startswith(
+            "share"):
+        unit = f" ({column.unit})" if column.unit else ""
+        raise _Invalid(f"got {_shown(value)}: a percentage, where an amount{unit} is expected")
     number = _integer(value) if column.kind == INTEGER else _number(value)
     too_low = column.low is not None and (
         number <= column.low if column.low_open else number < column.low
@@ -604,10 +609,11 @@ def _plan_rules(reader: _Reader, rows: list[_Row], partners: set[str], roles: di
 
 
 def _check_holdable(reader: _Reader, network: Network, pairs: Sequence[Lock], sheet: str,
-                    holds: str, rows: str) -> float:
+                    holds: str, rows: str, bids: dict[str, str] | None = None) -> float:
     """Pairs a plan must be able to hold (locks, today's network): each partner qualified for
     its role, no more pairs than the role's slots, every partner within its capacity. Returns
-    the cost of the qualified pairs."""
+    the cost of the qualified pairs. A partner whose returned bid (``bids``: partner to file)
+    no longer qualifies it is reported in that bid, where the offer went missing."""
     per_role: Counter[str] = Counter()
     used: dict[str, float] = {}
     cost = 0.0
@@ -617,9 +623,16 @@ def _check_holdable(reader: _Reader, network: Network, pairs: Sequence[Lock], sh
         offer = network.offer(pair.partner_id, role)
         if offer is None or offer.level < role.min_level:
             have = f"level {offer.level}" if offer else "no offer"
+            held = holds.format(role=chr(34) + role.role_id + chr(34))
+            if bids and pair.partner_id in bids:
+                reader.problems.append(Problem(
+                    f"[{bids[pair.partner_id]}]offers", f'partner "{pair.partner_id}" {held} '
+                    f"({pair.where}), but its bid leaves {role.capability} at {have}",
+                    f"an offer of {role.capability} at level {role.min_level} or above in the "
+                    "bid, or today's row changed"))
+                continue
             reader.problems.append(Problem(
-                pair.where, f'partner "{pair.partner_id}" '
-                f'{holds.format(role=chr(34) + role.role_id + chr(34))} but does not qualify '
+                pair.where, f'partner "{pair.partner_id}" {held} but does not qualify '
                 f"({role.capability}: {have})",
                 f"{role.capability} at level {role.min_level} or above"))
             continue
@@ -638,13 +651,14 @@ def _check_holdable(reader: _Reader, network: Network, pairs: Sequence[Lock], sh
     return cost
 
 
-def _check_current(reader: _Reader, network: Network, where: dict[str, str]) -> None:
+def _check_current(reader: _Reader, network: Network, where: dict[str, str],
+                   bids: dict[str, str] | None = None) -> None:
     """Today's network must be one a plan could keep: each partner qualified for its role,
     no more partners than slots, within each partner's capacity; and what ``max_changes``
     demands be kept must be allowed by the policy."""
     policy = network.policy
     _check_holdable(reader, network, network.current, "current",
-                    "holds role {role} in today's network", "rows of today's network")
+                    "holds role {role} in today's network", "rows of today's network", bids)
     if policy.max_changes is None:
         return
     excluded = set(policy.exclude)
@@ -754,6 +768,11 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     _check_scores(reader, sheets, policy)
     sets: dict[str, list[str]] = {}
     for row in sheets["sets"]:
+        if str(row.values["set_id"]).lower() in RESERVED_SET_NAMES:
+            reader.problems.append(Problem(
+                row.cells["set_id"], f'set name "{row.values["set_id"]}" is taken by a column '
+                "every comparison shows", f"another name than {' or '.join(RESERVED_SET_NAMES)}"))
+            continue
         sets.setdefault(row.values["set_id"], []).append(row.values["partner_id"])
     lock_rows = [r for r in sheets["locks"] if r.values["locked"]]
     role_slots = {str(r.values["role_id"]): int(r.values["slots"]) for r in sheets["roles"]}
@@ -782,7 +801,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
     network = replace(network, policy=replace(policy, cells=MappingProxyType(where)))
     _check_policy(reader, network, where, hand_plan)
-    _check_current(reader, network, where)
+    _check_current(reader, network, where, bidders)
     if reader.problems:
         raise InputError(reader.problems, reader.warnings)
     return Loaded(network, tuple(reader.warnings))

@@ -119,8 +119,15 @@ def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[objec
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
-    """A valid, unique sheet name (31 characters, none of []:*?/\\)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:28] or "set"
+    """A valid, unique sheet name: 31 characters, none of []:*?/\\, no apostrophe at either
+    end, not Excel's reserved "History".
+
+    >>> sheet_title("'History'", set()), sheet_title("a/b", {"a_b"})
+    ('History_set', 'a_b_2')
+    """
+    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:28].strip("'") or "set"
+    if base.lower() == "history":
+        base += "_set"
     title, k = base, 2
     while title.lower() in taken:
         title, k = f"{base}_{k}", k + 1
