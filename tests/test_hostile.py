@@ -512,3 +512,69 @@ def test_a_set_named_like_a_column_every_comparison_shows_is_refused(tmp_path, n
 def test_set_members_may_be_separated_by_semicolons_as_on_the_rules_sheet(tmp_path):
     result = run("compare", BANK, "--set", "a=P01;p02", "--json", "--time-limit", "2")
     assert result.exit_code == 0, result.output
+
+
+def test_the_blueprint_keeps_every_label_in_its_box_and_shows_no_reversed_text(tmp_path):
+    import re
+
+    tables = tiny_tables()
+    tables["touchpoints"][0]["channel"] = "phone " * 2000
+    tables["touchpoints"][0]["name"] = "Safe\u202egnp.exe"  # shown reversed: "Safeexe.png"
+    long_id = "R" + "9" * 200
+    tables["roles"][0]["role_id"] = long_id
+    result = run("blueprint", write_xlsx(tmp_path / "t.xlsx", tables), "-o",
+                 tmp_path / "b.html", "--time-limit", "3")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert not re.search("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", page)
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", page)
+    assert labels and max(len(label) for label in labels) <= 160
+    assert "Safegnp.exe" in page and "phone phone" in page
+
+
+def test_a_typo_on_a_bids_partner_sheet_is_reported_at_its_cell_only(tmp_path):
+    import openpyxl
+
+    bids = tmp_path / "bids"
+    assert run("bids", BANK, "-o", bids, "--partner", "P09").exit_code == 0
+    wb = openpyxl.load_workbook(bids / "P09.xlsx")
+    ws = wb["partner"]
+    col = [c.value for c in ws[1]].index("reliability") + 1
+    ws.cell(row=2, column=col, value=95)
+    wb.save(bids / "P09.xlsx")
+    result = run("validate", BANK, "--bids", bids)
+    assert result.exit_code == 2
+    letter = openpyxl.utils.get_column_letter(col)
+    assert (f'[P09.xlsx]partner!{letter}2: reliability got 95: looks like a percentage: write '
+            '0.95 for 95 %') in result.output
+    assert "partner rows" not in result.output
+
+
+def test_score_lists_every_rule_a_hand_plan_breaks(tmp_path):
+    tables = tiny_tables()
+    tables["partners"][0]["capacity"] = 1.5
+    source = write_xlsx(tmp_path / "t.xlsx", tables)
+    hand = tiny_tables()
+    hand["locks"] = [{"role_id": "R1", "partner_id": "A"}, {"role_id": "R2", "partner_id": "A"}]
+    plan = write_xlsx(tmp_path / "hand.xlsx", hand)
+    result = run("score", source, "--locks", plan)
+    assert result.exit_code == 1
+    broken = [line for line in result.stdout.splitlines() if line.startswith("rule broken")]
+    # R1 (load 1) plus R2 (load 2, no offer: counted at effort 1) is 3 units on a capacity of 1.5
+    assert broken == [
+        "rule broken: [hand.xlsx]locks!B3: A does not qualify for R2 (needs web at level 1, "
+        "does not offer it)",
+        "rule broken: [hand.xlsx]locks!B2, [hand.xlsx]locks!B3: A is over capacity: 3 > 1.5"]
+
+
+def test_validate_warns_of_offers_no_plan_can_use(tmp_path):
+    tables = tiny_tables()
+    tables["roles"][0]["min_level"] = 3  # B offers call at level 2 only
+    tables["capabilities"].append({"partner_id": "A", "capability": "call", "level": 3,
+                                   "unit_cost": 1, "min_slots": 3})  # A can hold one call slot
+    result = run("validate", write_xlsx(tmp_path / "t.xlsx", tables))
+    assert result.exit_code == 0, result.output
+    assert ("capabilities!C3: B offers call at level 2, below every role that needs it (level 3 "
+            "and up): no plan can use it") in result.output
+    assert ("capabilities!J5: A's tier of call needs 3 slots; it can hold at most 1 (one per role "
+            "it qualifies for): no plan reaches it") in result.output

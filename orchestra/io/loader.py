@@ -466,6 +466,35 @@ def _check_prices(reader: _Reader, rows: list[_Row]) -> None:
                     "unit_cost only", _shown_value(base.values[col])))
 
 
+def _check_offers(reader: _Reader, network: Network, rows: list[_Row]) -> None:
+    """Offers no plan can use (warnings): a level below what every role of the capability
+    asks; a volume tier whose ``min_slots`` is more than the slots the partner could ever hold
+    of the capability (one per role it qualifies for)."""
+    needing: dict[str, list] = {}
+    for role in network.roles:
+        needing.setdefault(role.capability, []).append(role)
+    reach: Counter[tuple[str, str]] = Counter()
+    for role in network.roles:
+        for offer in network.qualified(role):
+            reach[(offer.partner_id, role.capability)] += 1
+    for row in rows:
+        pid, capability, level = (row.values[k] for k in ("partner_id", "capability", "level"))
+        roles = [r for r in needing.get(capability, ())
+                 if row.values["role_id"] in ("", r.role_id)]
+        if roles and all(level < r.min_level for r in roles):
+            least = min(r.min_level for r in roles)
+            reader.warnings.append(Problem(
+                row.cells["level"], f"{pid} offers {capability} at level {level:g}, below "
+                f"every role that needs it (level {least} and up): no plan can use it",
+                f"a level of at least {least}, or no row"))
+        most = reach[(pid, capability)]
+        if roles and row.values["min_slots"] > max(1, most):
+            reader.warnings.append(Problem(
+                row.cells["min_slots"], f"{pid}'s tier of {capability} needs "
+                f"{row.values['min_slots']:g} slots; it can hold at most {most} (one per role "
+                "it qualifies for): no plan reaches it", f"min_slots of at most {most}"))
+
+
 def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     partners = reader.ids.get("partners", set())
     touchpoints = reader.ids.get("touchpoints", set())
@@ -704,9 +733,11 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
             reader.warnings.append(Problem(name, "is an empty bid: left out",
                                            "a partner row and its offers"))
             continue
-        if len(partner_rows) != 1:
-            reader.problems.append(Problem(bid.partner.where(2), f"{len(partner_rows)} partner "
-                                           "rows", "one row: the bidding partner"))
+        if len(bid.partner.rows) != 1:
+            reader.problems.append(Problem(bid.partner.where(2), f"{len(bid.partner.rows)} "
+                                           "partner rows", "one row: the bidding partner"))
+            continue
+        if not partner_rows:  # its one row has a bad cell, reported at that cell
             continue
         # Ids are case-insensitive: a bid for "p09" is P09's, under the id the input gives it.
         pid = str(partner_rows[0].values["partner_id"])
@@ -800,6 +831,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
     network = replace(network, policy=replace(policy, cells=MappingProxyType(where)))
+    _check_offers(reader, network, sheets["capabilities"])
     _check_policy(reader, network, where, hand_plan)
     _check_current(reader, network, where, bidders)
     if reader.problems:

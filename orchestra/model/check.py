@@ -39,11 +39,12 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
             broken.append(f"{at([(a.role_id, a.partner_id)])}{a.partner_id} does not qualify for "
                           f"{a.role_id} (needs {role.capability} at level {role.min_level}, "
                           f"{have})")
-            if offer is None:
-                continue
         if a.partner_id not in plan.selected:
             broken.append(f"{a.partner_id} works on {a.role_id} without being selected")
-        used[a.partner_id] += role.load * offer.effort
+        # A slot is work whether or not the partner qualifies: without an offer, at effort 1.
+        used[a.partner_id] += role.load * (offer.effort if offer is not None else 1.0)
+        if offer is None:
+            continue
         price = next((row for row in network.prices(a.partner_id, role)
                       if (row.bid_id, row.min_slots) == (a.bid_id, a.min_slots)), None)
         if price is None:

@@ -12,6 +12,7 @@ the lanes and boxes (plain records, shared by the HTML page and the workbook's s
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,13 +172,39 @@ def _geometry(bp: Blueprint) -> dict:
             "height": y + 40}
 
 
+# Bidirectional controls (embeddings, overrides, isolates, marks): in a label they reverse
+# or reorder the text around them, so "P01 (safe)" could be shown as a different id.
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi(value: object) -> object:
+    """Every text the page shows, with bidirectional controls removed.
+
+    >>> without_bidi("ab\u202ecd"), without_bidi(3)
+    ('abcd', 3)
+    """
+    return BIDI.sub("", value) if isinstance(value, str) else value
+
+
+def fit(value: object, chars: int) -> str:
+    """``value`` as text in at most ``chars`` characters (an ellipsis where cut), so that a
+    label stays inside its box whatever the input holds.
+
+    >>> fit("Front desk and concierge", 12), fit("R01", 12)
+    ('Front desk …', 'R01')
+    """
+    text = without_bidi(str(value))
+    return text if len(text) <= chars else text[:chars - 1] + "…"
+
+
 def render_html(bp: Blueprint) -> str:
     """One self-contained page: inline SVG and CSS, no script, nothing loaded from elsewhere."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("orchestra.report", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=without_bidi)
+    env.filters["fit"] = fit
     template = env.get_template("blueprint.html.j2")
     return template.render(bp=bp, g=_geometry(bp), column_width=COLUMN_WIDTH,
                            label_width=LABEL_WIDTH, line_height=LINE_HEIGHT,
