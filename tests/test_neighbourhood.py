@@ -100,32 +100,43 @@ def tight_gap_instance(path, agents=10, jobs=80, seed=1):
     return path
 
 
-def test_a_stop_during_the_lns_ends_every_search_with_the_plan_so_far(stall_at_once, tmp_path):
+def test_a_stop_during_the_lns_ends_every_search_with_the_plan_so_far(stall_at_once, tmp_path,
+                                                                     monkeypatch):
     import threading
     import time
 
     from orchestra.io.orlib import read_gap_file
 
     net = read_gap_file(tight_gap_instance(tmp_path / "tight.txt"))[0]
-    stop = threading.Event()
-    threading.Timer(1.5, stop.set).start()
-    began = time.perf_counter()
-    result = plan(net, LOWEST, SolveSettings(time_limit_s=30, workers=2), stop=stop)
+    stop, stopped_at = threading.Event(), []
+    handed_over = solve.improve  # the fixture's counting wrapper
+
+    def stop_soon_after(*args, **kwargs):
+        # The stop comes once the LNS runs, however long a busy machine took to get there.
+        def fire() -> None:
+            stopped_at.append(time.perf_counter())
+            stop.set()
+
+        threading.Timer(0.5, fire).start()
+        return handed_over(*args, **kwargs)
+
+    monkeypatch.setattr(solve, "improve", stop_soon_after)
+    limit = 120
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=limit, workers=2), stop=stop)
     assert stall_at_once, "the search did not hand over to the LNS"
-    # Both searches (the calling thread's and the other core's) end at the stop, not the limit.
-    assert time.perf_counter() - began < 5
+    # Both searches (the calling thread's and the other core's) end at the stop, not at the
+    # limit: well before it, with room for a machine busy with other work.
+    assert stopped_at and time.perf_counter() - stopped_at[0] < limit / 4
     assert result.stopped_by == "interrupted"
     assert check_plan(net, result) == []
     assert result.bound is not None and result.bound <= result.objective + 1e-6
 
 
 def test_beside_the_lns_a_cp_sat_worker_proves_its_plan_optimal(stall_at_once, tmp_path):
-    import time
 
     from orchestra.io.orlib import read_gap_file
 
     net = read_gap_file(tight_gap_instance(tmp_path / "small.txt", agents=5, jobs=20))[0]
-    began = time.perf_counter()
     progress = []
     result = plan(net, LOWEST, SolveSettings(time_limit_s=60, workers=2),
                   on_progress=progress.append)
@@ -133,7 +144,7 @@ def test_beside_the_lns_a_cp_sat_worker_proves_its_plan_optimal(stall_at_once, t
     # Every progress line's bound is a bound: the LNS's lines show the worker's once raised.
     assert progress and all(p.bound <= p.objective + 1e-6 for p in progress)
     # It ends at the proof, not at the limit, with the optimum proven by a search without LNS.
-    assert result.stopped_by == "proven optimal" and time.perf_counter() - began < 60
+    assert result.stopped_by == "proven optimal"
     alone = plan(net, LOWEST, SolveSettings(time_limit_s=60, deterministic=True))
     assert alone.status == "optimal"
     assert result.total_cost == pytest.approx(alone.total_cost)

@@ -172,8 +172,7 @@ def coerce(column: Column, value: object) -> object:
         if word not in column.choices:
             raise _Invalid(f"got {_shown(value)}")
         return word
-    if isinstance(value, str) and value.strip().endswith("%") and not column.unit.startswith(
-            "share"):
+    if isinstance(value, str) and value.strip().endswith("%") and "share" not in column.unit:
         unit = f" ({column.unit})" if column.unit else ""
         raise _Invalid(f"got {_shown(value)}: a percentage, where an amount{unit} is expected")
     number = _integer(value) if column.kind == INTEGER else _number(value)
