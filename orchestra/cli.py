@@ -271,6 +271,16 @@ def template(out: str | None, markdown: bool, force: bool) -> None:
     click.echo(f"wrote {out}")
 
 
+@main.command(name="profiles")
+def profiles_command() -> None:
+    """List the planning profiles --profile NAME finds: each one's purpose and where it was
+    found (./models first, then those bundled with orchestra)."""
+    from orchestra.io.profiles import list_profiles
+    from orchestra.report.text import profiles_lines
+
+    _echo(profiles_lines(list_profiles()))
+
+
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--name", type=click.Choice(["bank", "it-network"]), default="bank",

@@ -1,27 +1,70 @@
-"""Planning profiles: commented TOML files in ``models/``, read into ``Profile`` records."""
+"""Planning profiles: commented TOML files in ``models/``, read into ``Profile`` records.
+
+The project's ``models/`` folder ships inside the package as ``orchestra.models`` (the build
+maps the folder there: see ``pyproject.toml``), so an installed orchestra reads its profiles
+with ``importlib.resources`` from any folder; a user's own ``./models/NAME.toml`` comes first.
+"""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import fields
+from dataclasses import dataclass, fields
+from importlib import resources
 from pathlib import Path
 
 from orchestra.domain import Profile
 from orchestra.errors import ProfileError
 from orchestra.io.contract import MAX_SLOTS, MAX_WEIGHT
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DEFAULT_PROFILE = "balanced"
+
+
+def bundled_dir() -> Path | None:
+    """The profiles shipped with orchestra: the package's ``orchestra.models`` (the source
+    tree's ``models/`` in a checkout or an editable install)."""
+    try:
+        # A folder without __init__.py: a namespace package, whose files() is a multiplexed
+        # path; its entries are plain paths.
+        entries = list(resources.files("orchestra.models").iterdir())
+    except ModuleNotFoundError:  # run from a source tree that was never installed
+        entries = list((Path(__file__).resolve().parents[2] / "models").glob("*"))
+    tomls = [Path(str(e)) for e in entries if e.name.endswith(".toml")]
+    return tomls[0].parent if tomls else None
 
 
 def profile_dirs() -> list[Path]:
     """Where profiles are looked up: ./models first (a user's own), then the bundled ones."""
-    dirs = [Path.cwd() / "models", MODELS_DIR]
-    return list(dict.fromkeys(d.resolve() for d in dirs if d.is_dir()))
+    dirs = [Path.cwd() / "models", bundled_dir()]
+    return list(dict.fromkeys(d.resolve() for d in dirs if d is not None and d.is_dir()))
 
 
 def available_profiles() -> list[str]:
     return sorted({p.stem for d in profile_dirs() for p in d.glob("*.toml")})
+
+
+@dataclass(frozen=True)
+class ProfileEntry:
+    """One profile ``orchestra profiles`` lists: its name, purpose and where it was found."""
+
+    name: str
+    description: str
+    path: Path
+    bundled: bool
+
+
+def list_profiles() -> list[ProfileEntry]:
+    """Every profile that ``--profile NAME`` finds, the one found first for each name."""
+    bundled = bundled_dir()
+    out = []
+    for name in available_profiles():
+        path = _find(name)
+        try:
+            description = load_profile(name).description
+        except ProfileError as exc:
+            description = f"cannot be read: {exc}"
+        out.append(ProfileEntry(name, description, path,
+                                bundled is not None and path.parent.resolve() == bundled.resolve()))
+    return out
 
 
 def _find(name: str) -> Path:

@@ -211,3 +211,14 @@ def bid_lines(network: Network, plan: Plan) -> list[str]:
                 f"{network.role[a.role_id].capability} at its tier from {a.min_slots} slots")
     return [f"{network.who(pid)}: {'; '.join(sorted(what))}"
             for pid, what in sorted(found.items())]
+
+
+def profiles_lines(entries) -> list[str]:
+    """``orchestra profiles``: each profile's name, purpose and where it was found."""
+    width = max((len(e.name) for e in entries), default=4)
+    lines = []
+    for e in entries:
+        where = "bundled" if e.bundled else str(e.path)
+        lines.append(f"{e.name:<{width}}  {e.description}")
+        lines.append(f"{'':<{width}}  ({where})")
+    return lines or ["no profiles found"]
