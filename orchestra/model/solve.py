@@ -21,40 +21,30 @@ from orchestra.model.rules import PlanningModel, build_model
 from orchestra.signals import ctrl_c_sets
 
 DETERMINISTIC_WORKERS = 2
+# The figures behind each setting below are in docs/performance.md.
 # A search that has found a plan and then neither bettered it nor raised its bound by
 # STALL_PROGRESS of the objective for STALL_SHARE of its time (at least STALL_MIN_S) hands the
 # time left to our own large-neighbourhood search (``neighbourhood``), beside one CP-SAT worker
 # that raises the bound and so proves the LNS's plan optimal once they meet. Outside
-# --deterministic. Measured over OR-Library gapa-gapd (20 s / 30 s, 2 cores), two runs: with
-# that worker, 5 % hands over sooner and keeps the proofs (c10100 proven at 1.2-3.3 s, b10200 at
-# 18.0-19.7 s, c10200 and c20100 at 28 s and 17 s); 15 % left d10100 at +0.80 %. Without it,
-# 5 % lost c10100's proof (3.0 s with 15 %) for the rest of the 30 s.
+# --deterministic. 5 % hands over sooner and, with that worker, keeps the proofs 15 % kept.
 STALL_PROGRESS = 1e-4
 STALL_SHARE = 0.05
 STALL_MIN_S = 1.0
 # CP-SAT returns later than its time limit on large models, and reading the plan back takes a
-# moment more. Measured on XL (10,000 partners x 2,000 roles): 1.3 s past a 100 s limit and
-# 0.2 s to read back; L 0.1 s. This much per model variable is kept back from the last solve
-# so that the plan ends within its limit (XL at 3e-6: 98.3 s of 100, but 294.8 s of 294.3;
-# at 5e-6: 293.4 s of 293.6, and on a slower machine 287.7 s of 287.3).
+# moment more: this much per model variable is kept back from the last solve so that the plan
+# ends within its limit (XL overran by 1.3 s on 100 s without it).
 STOP_SECONDS_PER_VARIABLE = 1e-5
 # CP-SAT's search portfolio. Its LP-guided workers find this model's good plans and its bound:
 # `reduced_costs` (search guided by the LP's reduced costs) and `max_lp` (the strongest LP, cuts
-# included). Measured on 2 cores, balanced profile, one such worker per core against CP-SAT's
-# default portfolio of 8 workers (LP, core, local search and LNS sharing the two cores):
-# M (10 s) 197,404 with a 2.4 % gap against 203,955 (6.7 %); L (60 s) 732,316 against
-# 757,318-770,253; lowest_cost M proven optimal in 2.3-2.5 s against 5.6-8 s. With more cores, half
-# the workers run these full searches in this order, the others large-neighbourhood search
-# (not measured here: the benchmark machine has 2 cores).
+# included); on 2 cores they beat CP-SAT's default 8 workers on every benchmark network. With
+# more cores, half the workers run these full searches in this order, the others
+# large-neighbourhood search (not measured: the benchmark machine has 2 cores).
 FULL_SUBSOLVERS = ("reduced_costs", "max_lp", "pseudo_costs", "default_lp", "quick_restart",
                    "core", "lb_tree_search", "no_lp")
 # From NARROW_FIRST_PAIRS assignment variables the search starts with a narrower model: the
 # NARROW_CANDIDATES best-priced candidates per role (see ``ModelData.price``), for NARROW_SHARE of
 # the time limit; the full model then starts from its plan, searches on and proves the bound.
-# Measured on 2 cores, balanced, with the portfolio above: L (33,138 pairs, 60 s) 732,316 against
-# 997,423 for the full model alone; 1,000 partners and 200 roles (11,113 pairs, 60 s) 356,371
-# against 364,055. M (3,782 pairs) does better without: 196,709-197,404 against 197,792-198,847
-# in 10 s. Narrower (5-6) lost good plans; wider was no better on L (12: 730,688, 16: 748,511).
+# Below that size the full model alone does better; narrower lost good plans, wider was no better.
 NARROW_FIRST_PAIRS = 8_000
 NARROW_CANDIDATES = 8
 NARROW_SHARE = 0.6
@@ -62,23 +52,18 @@ NARROW_SHARE = 0.6
 # per role, its slots plus CORE_EXTRA candidates with the least reduced cost in the model's
 # linear relaxation (solved by GLOP in at most CORE_LP_SHARE of the time), for up to CORE_SHARE
 # of the time; the full model then starts from its plan, the variables the reduced costs
-# settle for every plan as good fixed (``relaxation``). Measured on OR-Library (2 cores): see
-# the README's benchmark.
+# settle for every plan as good fixed (``relaxation``).
 CORE_EXTRA = 2
 CORE_SHARE = 0.5
 CORE_LP_SHARE = 0.1
 # From NARROW_FIRST_PAIRS assignment variables CP-SAT presolves a model in one pass instead of
-# its default three: on L's full model (45,000 variables) each pass takes about 2.5 s of the
-# 24 s the full search has, and the later passes change little (measured on a 2-core machine,
-# balanced, 60 s: the proven gap 22.8-24.9 % with three passes, 12.8-14.8 % with one, the plan
-# the same).
+# its default three: on L each pass takes about a tenth of the full search's time, and the
+# later passes change little (the proven gap about halves, the plan the same).
 LARGE_PRESOLVE_ITERATIONS = 1
 # On such models the first full search (`reduced_costs`) gives its worker to CP-SAT's
 # large-neighbourhood search, `max_lp` keeps raising the bound: after the narrow search, the
 # full one never bettered the narrow plan on L, where LNS brings in candidates the narrow
-# model left out (2 cores, 60 s: balanced 734,150-734,468 against 735,334, gap 13.3 % against
-# 12.8 %; lowest_cost 460,853 against 461,553-462,141, gap 4.0 % against 4.4 %; XL 300 s
-# 3,980,158 against 4,274,391).
+# model left out.
 LARGE_GIVES_WAY = "reduced_costs"
 
 
@@ -399,7 +384,7 @@ def _core_first(pm: PlanningModel, settings: SolveSettings, seconds: float, watc
     slots plus CORE_EXTRA candidates with the least reduced cost in the linear relaxation, and
     every pair the relaxation or the hint uses; the other pairs are held at 0 meanwhile. None
     when the relaxation is not solved in time, nothing is left out, or the core has no plan.
-    Measured on OR-Library (2 cores): see CORE_SHARE."""
+    Figures: docs/performance.md."""
     began = time.perf_counter()
     relaxation = solve_relaxation(pm.model, CORE_LP_SHARE * seconds)
     if relaxation is None:
