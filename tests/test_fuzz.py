@@ -156,8 +156,21 @@ LOCATED = re.compile(r"^  (\[[^]]+\])?[a-z_]+(!|\.csv:)[A-Z]*[0-9:]+|^  (policy|
                      r"current|--set)|^  the |^  [^ ]+\.xlsx")
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def assert_located(result) -> None:
+    """Exit 0, or exit 2 with every problem located to its cell (or its rule's cells)."""
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        lines = [ln for ln in result.stderr.splitlines() if ln.startswith("  ")]
+        assert lines and all(LOCATED.match(ln) for ln in lines), result.stderr
+
+
+def mutations(count: int):
+    return settings(max_examples=count, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+
+@mutations(40)
 @given(data=st.data())
 def test_mutated_rules_current_and_policy_end_cleanly_and_located(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("sheets")
@@ -165,10 +178,7 @@ def test_mutated_rules_current_and_policy_end_cleanly_and_located(tmp_path_facto
     _edit_bank(source, data)
     runner = CliRunner()
     checked = runner.invoke(main, ["validate", str(source)])
-    assert checked.exit_code in (0, 2), checked.output
-    if checked.exit_code == 2:  # every problem located to its cell (or its rule's cells)
-        lines = [ln for ln in checked.stderr.splitlines() if ln.startswith("  ")]
-        assert lines and all(LOCATED.match(ln) for ln in lines), checked.stderr
+    assert_located(checked)
     report = folder / "report.xlsx"
     planned = runner.invoke(main, ["plan", str(source), "-o", str(report), "--time-limit", "2",
                                    "--deterministic"])
@@ -177,8 +187,7 @@ def test_mutated_rules_current_and_policy_end_cleanly_and_located(tmp_path_facto
     assert report.exists() == (planned.exit_code in (0, 1))
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@mutations(25)
 @given(data=st.data())
 def test_mutated_bids_end_cleanly_and_located_in_their_file(tmp_path_factory, data):
     import openpyxl
@@ -197,8 +206,4 @@ def test_mutated_bids_end_cleanly_and_located_in_their_file(tmp_path_factory, da
         col = data.draw(st.integers(1, ws.max_column), label="column")
         ws.cell(row=row, column=col, value=data.draw(VALUES, label="value"))
         wb.save(bids / name)
-    checked = runner.invoke(main, ["validate", str(EXAMPLES[0]), "--bids", str(bids)])
-    assert checked.exit_code in (0, 2), checked.output
-    if checked.exit_code == 2:
-        lines = [ln for ln in checked.stderr.splitlines() if ln.startswith("  ")]
-        assert lines and all(LOCATED.match(ln) for ln in lines), checked.stderr
+    assert_located(runner.invoke(main, ["validate", str(EXAMPLES[0]), "--bids", str(bids)]))
