@@ -100,6 +100,7 @@ class Standard:
     target: float | None = None
     promised: float | None = None
     measured: float | None = None
+    roles: tuple[str, ...] = ()  # the roles it covers; () means every role of the touchpoint
 
     @property
     def plannable(self) -> bool:
@@ -112,10 +113,66 @@ class Standard:
         whose response time is unknown never does, as in the scores)."""
         return hours is not None and hours > self.target + 1e-9
 
-    def on_time_margin(self, load: float, reliability: float) -> float:
-        """A slot's part in this ``on_time_rate`` standard: the touchpoint meets it while the
-        sum over its filled slots is not negative (load-weighted mean >= target)."""
-        return load * (reliability - self.target)
+    def over_target(self, hours: float | None) -> float:
+        """How far a partner answering in ``hours`` is over this response standard, as a share
+        of the target (0 within it, or when its time is unknown)."""
+        if hours is None or hours <= self.target:
+            return 0.0
+        return (hours - self.target) / self.target if self.target > 0 else hours - self.target
+
+
+@dataclass(frozen=True)
+class StandardFigures:
+    """What a plan delivers on one hard standard over the slots it covers.
+
+    ``on_time_rate``: achieved = (sum over covered slots that are filled of reliability x load)
+    / (sum over every covered slot, filled or open, of load): an open slot delivers nothing.
+    ``response_hours``: achieved = the slowest filled covered slot's time; met only when every
+    covered slot is filled and none is slower than the target. ``missed_by`` is in the metric's
+    units (0 when met); ``shortfall`` is what the objective prices: the share short of the
+    target (on-time), or each filled slot's hours over the target as a share of it plus 1 per
+    open covered slot (response).
+    """
+
+    achieved: float | None
+    open_slots: int
+    met: bool | None  # None when the standard covers no slot
+    missed_by: float
+    shortfall: float
+
+
+def judge(network: Network, standard: Standard, pairs: Iterable[tuple[str, str]]
+          ) -> StandardFigures:
+    """``standard``'s figures for the plan given as (role_id, partner_id) pairs.
+
+    >>> net = Network((Partner("A", "A", "supplier", 9, reliability=0.9),), (),
+    ...               (Touchpoint("T", "T", "utilization", "front"),),
+    ...               (Role("R", "R", "T", "x", slots=2, load=2.0),))
+    >>> judge(net, Standard("T", "on_time_rate", "higher", target=0.9), [("R", "A")])
+    StandardFigures(achieved=0.45, open_slots=1, met=False, missed_by=0.45, shortfall=0.45)
+    """
+    covered = network.covered(standard)
+    if not covered:
+        return StandardFigures(None, 0, None, 0.0, 0.0)
+    ids = {r.role_id for r in covered}
+    filled = [(network.role[r], p) for r, p in pairs if r in ids]
+    open_slots = sum(r.slots for r in covered) - len(filled)
+    target = standard.target
+    if standard.metric == "on_time_rate":
+        total = sum(r.slots * r.load for r in covered)
+        weight = (lambda r: r.load) if total > 0 else (lambda r: 1.0)
+        total = total if total > 0 else sum(r.slots for r in covered)
+        achieved = sum(weight(r) * network.reliability_of(p, r) for r, p in filled) / total
+        short = max(0.0, target - achieved)
+        return StandardFigures(achieved, open_slots, short <= 1e-9,
+                               0.0 if short <= 1e-9 else short, short if short > 1e-9 else 0.0)
+    hours = [h for r, p in filled if (h := network.response_of(p, r)) is not None]
+    achieved = max(hours) if hours else None
+    slow = any(standard.too_slow(h) for h in hours)
+    met = open_slots <= 0 and not slow
+    missed_by = 0.0 if met or achieved is None else max(0.0, achieved - target)
+    shortfall = sum(standard.over_target(h) for h in hours) + max(0, open_slots)
+    return StandardFigures(achieved, max(0, open_slots), met, missed_by, shortfall)
 
 
 # The hard-standard metrics a plan determines, and the direction in which each is better.
@@ -348,26 +405,45 @@ class Network:
     def slot_count(self) -> int:
         return sum(r.slots for r in self.roles)
 
-    def out_of_reach(self, standard: Standard) -> str:
-        """Why no plan that fills the critical slots can meet a plannable ``standard``, with
-        the best figure on offer; "" when one may. Response: a critical role of the touchpoint
-        every allowed qualified partner answers too slowly for. On-time: the touchpoint has a
-        critical role someone can fill, and no allowed qualified partner reaches the target."""
+    def covered(self, standard: Standard) -> tuple[Role, ...]:
+        """The roles a standard covers: those its ``roles`` name, else all of its touchpoint."""
         roles = self.roles_of(standard.touchpoint_id)
+        return tuple(r for r in roles if not standard.roles or r.role_id in standard.roles)
+
+    def out_of_reach(self, standard: Standard) -> str:
+        """Why no plan can meet a plannable ``standard``, with the best figure on offer; "" when
+        one may. Response: a covered role with fewer allowed qualified partners than slots, or
+        whose allowed qualified partners all answer too slowly. On-time: the most reliable
+        allowed partners on every covered slot still fall short."""
         excluded = set(self.policy.exclude)
+        covered = self.covered(standard)
         allowed = {role.role_id: [o.partner_id for o in self.qualified(role)
-                                  if o.partner_id not in excluded] for role in roles}
+                                  if o.partner_id not in excluded] for role in covered}
         if standard.metric == "response_hours":
-            for role in roles:
-                hours = [self.response_of(pid, role) for pid in allowed[role.role_id]]
-                if role.critical and hours and all(standard.too_slow(h) for h in hours):
+            for role in covered:
+                fast = [p for p in allowed[role.role_id]
+                        if not standard.too_slow(self.response_of(p, role))]
+                if len(fast) >= role.slots:
+                    continue
+                if not allowed[role.role_id]:
+                    return f"no partner can fill {role.role_id}, a slot it covers"
+                hours = [h for p in allowed[role.role_id]
+                         if (h := self.response_of(p, role)) is not None]
+                if not fast:
                     return (f"the fastest qualified partner for {role.role_id} answers in "
                             f"{min(hours):g} h")
+                return (f"{len(fast)} qualified partner(s) for {role.role_id} answer within "
+                        f"{standard.target:g} h, for its {role.slots} slots")
             return ""
-        rates = [self.reliability_of(pid, role) for role in roles for pid in allowed[role.role_id]]
-        if (any(role.critical and allowed[role.role_id] for role in roles)
-                and all(standard.on_time_margin(1, r) < -1e-9 for r in rates)):
-            return f"the most reliable qualified partner delivers {max(rates):g}"
+        best = {role.role_id: sorted((self.reliability_of(p, role) for p in allowed[role.role_id]),
+                                     reverse=True)[:role.slots] for role in covered}
+        total = sum(r.slots * r.load for r in covered)
+        if total <= 0:
+            return ""
+        ceiling = sum(role.load * rate for role in covered for rate in best[role.role_id])
+        if ceiling / total < standard.target - 1e-9:
+            return (f"the most reliable qualified partners on every slot it covers deliver "
+                    f"{ceiling / total:.4g}")
         return ""
 
     @cached_property
@@ -404,6 +480,9 @@ class Profile:
     fill_all_first: bool = False
     min_partners_per_touchpoint: int = 1
     protect_moments_of_truth: bool = False
+    # A missed hard standard also costs this many typical slots x its touchpoint's importance
+    # x how far it falls short (``StandardFigures.shortfall``); 0 prices money only.
+    standard_shortfall_weight: float = 0.0
 
 
 # Profile fields a policy sheet may override, by the same name.
@@ -413,6 +492,7 @@ WEIGHT_KEYS = (
     "moment_of_truth_factor",
     "reliability_weight",
     "cohesion_weight",
+    "standard_shortfall_weight",
 )
 
 

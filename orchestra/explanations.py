@@ -34,6 +34,8 @@ WEIGHT_MEANINGS = {
     "cohesion_weight": "each unit of tie strength inside the team, in typical slot costs "
                        "(friction counts against)",
     "moment_of_truth_factor": "a moment of truth weighs this many times its importance",
+    "standard_shortfall_weight": "a missed hard standard, in typical slot costs, times its "
+                                 "touchpoint's importance and how far it falls short",
 }
 
 
@@ -227,6 +229,9 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
     before, after = rank(network, base), rank(network, result)
     change = _rank_change(before, after)
     if after > before:
+        if after[0] == before[0] and after[1] > before[1]:  # a standard it would break
+            return why("cannot_win", _standards_lost(network, base, result, role_id,
+                                                     partner_id), exact=exact, gap=gap)
         return why("cannot_win", f"with {partner_id} on {role_id}: {change}", exact=exact,
                    gap=gap)
     if role.load <= 0:  # the slot costs nothing at any unit price: price cannot decide
@@ -261,6 +266,34 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
         return why("can_win", f"wins at least up to this price, where the budget binds "
                    f"(at most {price:,.2f})", headroom, False, gap)
     return why("can_win", "", max(price, 0.0), exact, gap)
+
+
+def _standards_lost(network: Network, base: Plan, result: Plan, role_id: str,
+                    partner_id: str) -> str:
+    """The standards the plan keeps and the re-solve with ``partner_id`` on ``role_id`` misses,
+    by touchpoint, metric and target, with the candidate's own figure where it works on a
+    covered slot: "T02 on_time_rate at least 0.995; AHT delivers 0.99"."""
+    kept = {(o.touchpoint_id, o.metric) for o in standard_outcomes(network, base) if o.met}
+    role = network.role[role_id]
+    said = []
+    for o in standard_outcomes(network, result):
+        if o.met is not False or (o.touchpoint_id, o.metric) not in kept:
+            continue
+        standard = next(s for s in network.standards
+                        if (s.touchpoint_id, s.metric) == (o.touchpoint_id, o.metric))
+        hours = o.metric == "response_hours"
+        head = (f"{o.touchpoint_id} {o.metric} {'within' if hours else 'at least'} "
+                f"{o.target:g}{' h' if hours else ''}")
+        if role in network.covered(standard):
+            figure = (network.response_of(partner_id, role) if hours
+                      else network.reliability_of(partner_id, role))
+            shown = "states no response time" if figure is None else (
+                f"answers in {figure:g} h" if hours else f"delivers {figure:g}")
+            said.append(f"{head}; {network.who(partner_id)} {shown}")
+        else:
+            said.append(f"{head}; the plan around it would deliver "
+                        f"{'-' if o.achieved is None else format(o.achieved, '.4g')}")
+    return "; ".join(said) or f"with {partner_id} on {role_id}: more hard standards missed"
 
 
 def _obstacle(network: Network, base: Plan, role_id: str, partner_id: str) -> str:

@@ -82,6 +82,7 @@ def test_bundled_examples_validate_and_match_their_generator(tmp_path, name):
     assert committed.partners == fresh.partners
     assert committed.roles == fresh.roles
     assert committed.capabilities == fresh.capabilities
+    assert committed.standards == fresh.standards
     assert len(committed.touchpoints) == 12
     assert {t.stage for t in committed.touchpoints if t.moment_of_truth} == {"front", "back"}
 
@@ -244,7 +245,8 @@ def test_policy_unknown_key_is_a_warning(tmp_path):
         "min_partners_per_touchpoint, must_include, exclude, forbid_below_strength, "
         "time_limit_s, profile, seed, max_changes, meet_standards, horizon_periods, currency, "
         "period, survey_scale, cost_weight, fill_weight, "
-        "moment_of_truth_factor, reliability_weight, cohesion_weight)"]
+        "moment_of_truth_factor, reliability_weight, cohesion_weight, "
+        "standard_shortfall_weight)"]
 
 
 def test_policy_values_are_checked(tmp_path):

@@ -28,6 +28,7 @@ from orchestra.domain import (
 )
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, plan
+from orchestra.score import score
 
 FAST = SolveSettings(time_limit_s=10, workers=2)
 LOWEST = load_profile("lowest_cost")
@@ -322,20 +323,26 @@ def priced_slots_cost(net: Network, pairs: list[tuple[str, str]]) -> float | Non
 
 
 def missed_standards(net: Network, pairs: set[tuple[str, str]]) -> float:
-    """Hard standards a plan misses, weighted by importance, counted from the pairs alone:
-    a known response time above the target; a load-weighted mean reliability below it."""
+    """Hard standards a plan misses, weighted by importance, counted from the pairs alone over
+    the roles each covers (its ``roles``, else all of its touchpoint's), an open covered slot
+    delivering nothing: a known response time above the target or a covered slot open; the
+    covered slots' reliability x load, filled ones only, below target x the covered load."""
     if net.policy.meet_standards is False:
         return 0.0
     total = 0.0
     for st_ in net.standards:
         if st_.target is None:
             continue
-        roles = {r.role_id: r for r in net.roles if r.touchpoint_id == st_.touchpoint_id}
+        roles = {r.role_id: r for r in net.roles if r.touchpoint_id == st_.touchpoint_id
+                 and (not st_.roles or r.role_id in st_.roles)}
+        if not roles:
+            continue
         mine = [(r, p) for r, p in pairs if r in roles]
         if st_.metric == "response_hours" and st_.direction == "lower":
-            miss = any((net.response_of(p, r) or 0) > st_.target for r, p in mine)
+            miss = (any((net.response_of(p, r) or 0) > st_.target for r, p in mine)
+                    or len(mine) < sum(r.slots for r in roles.values()))
         elif st_.metric == "on_time_rate" and st_.direction == "higher":
-            load = sum(roles[r].load for r, _ in mine)
+            load = sum(r.slots * r.load for r in roles.values())
             rate = sum(roles[r].load * net.reliability_of(p, r) for r, p in mine)
             miss = rate < st_.target * load - 1e-9
         else:
@@ -508,12 +515,19 @@ def small_networks_with_standards(draw):
         reliability=draw(st.sampled_from([None, None, 0.8, 0.99]))) for c in net.capabilities)
     standards = []
     for tid in ("T1", "T2"):
+        own = [r.role_id for r in roles if r.touchpoint_id == tid]
+
+        def covered(own=own) -> tuple[str, ...]:  # blank (every role), or some of them
+            return tuple(r for r in own if draw(st.booleans())) if draw(st.booleans()) else ()
+
         if draw(st.booleans()):
             standards.append(Standard(tid, "response_hours", "lower",
-                                      target=draw(st.sampled_from([1.0, 4.0, 8.0]))))
+                                      target=draw(st.sampled_from([1.0, 4.0, 8.0])),
+                                      roles=covered()))
         if draw(st.booleans()):
             standards.append(Standard(tid, "on_time_rate", "higher",
-                                      target=draw(st.sampled_from([0.8, 0.9, 0.97]))))
+                                      target=draw(st.sampled_from([0.8, 0.9, 0.97])),
+                                      roles=covered()))
     policy = dataclasses.replace(net.policy, meet_standards=draw(st.sampled_from([None, False])))
     return dataclasses.replace(net, touchpoints=touchpoints, roles=roles, partners=partners,
                                capabilities=offers, standards=tuple(standards), policy=policy)
@@ -923,22 +937,21 @@ def test_a_hard_standard_picks_the_partner_that_keeps_it(metric, target, meet, w
 
 
 def test_a_partner_the_other_slots_cannot_make_up_for_misses_the_on_time_standard_alone():
-    # Margins in whole units. The best any plan reaches: a's two best (5 + 3), b's best (1)
-    # and c's one positive offer (2), 11. A pair on a gives up a's second best: 11 - 3 = 8
-    # is left for the rest, so P3 (-7) fits and P4 (-9) is sunk. A pair on b gives up 1:
-    # P6 (-11) is sunk, P9 (-10) just fits. c's second slot had nothing positive to give
-    # up: P8 (-11) just fits.
+    # Units are reliability x load in whole numbers; the row needs 13. The best any plan
+    # reaches: a's two best (5 + 3), b's best (4), c's two (2 + 1): 15. A pair on a gives up
+    # a's second best (3): P3 (1) + 12 = 13 just fits. A pair on b gives up 4: P6 (0) + 11 is
+    # sunk. c has only two candidates for its two slots: each is on it in the best plan.
     from types import SimpleNamespace as N
 
     from orchestra.model.rules import _beyond_repair
 
-    units = {("a", "P1"): 5, ("a", "P2"): 3, ("a", "P3"): -7, ("a", "P4"): -9,
-             ("b", "P5"): 1, ("b", "P6"): -11, ("b", "P9"): -10,
-             ("c", "P7"): 2, ("c", "P8"): -11}
+    units = {("a", "P1"): 5, ("a", "P2"): 3, ("a", "P3"): 1,
+             ("b", "P5"): 4, ("b", "P6"): 0,
+             ("c", "P7"): 2, ("c", "P8"): 1}
     roles = [N(role_id="a", slots=2), N(role_id="b", slots=1), N(role_id="c", slots=2)]
     data = N(candidates={r.role_id: [N(key=k) for k in units if k[0] == r.role_id]
                          for r in roles})
-    assert _beyond_repair(roles, data, units) == [("a", "P4"), ("b", "P6")]
+    assert _beyond_repair(roles, data, units, 13) == [("b", "P6")]
 
 
 def test_a_standard_never_costs_a_critical_slot():
@@ -947,15 +960,30 @@ def test_a_standard_never_costs_a_critical_slot():
     assert pairs(result) == {("R", "A")}
 
 
-def test_an_optional_slot_left_open_by_a_standard_names_it():
-    # R2 (optional, T1) can only be done by A, who answers in 6 h; T1 promises 2 h. Filling
-    # R2 would miss the standard, which ranks before optional slots: it stays open.
+def phone_desk_with_web(covers=()):
+    """``phone_desk`` with a 2 h response standard and an optional R2 (web) on T1 that only A
+    (6 h) can do; the standard covers ``covers`` (blank: every role of T1)."""
     net = phone_desk("response_hours", 2.0)
-    net = dataclasses.replace(net, roles=net.roles + (
-        dataclasses.replace(net.roles[0], role_id="R2", capability="web", critical=False),),
-        capabilities=net.capabilities + (Capability("A", "web", 3, 1.0),))
-    result = solve(net)
-    assert pairs(result) == {("R", "B")}
-    [open_slot] = result.shortfalls
-    assert open_slot.reason_code == "standard"
-    assert "A answers in 6 h, over the T1 standard of 2 h" in open_slot.reason
+    return dataclasses.replace(
+        net, roles=net.roles + (dataclasses.replace(net.roles[0], role_id="R2",
+                                                    capability="web", critical=False),),
+        capabilities=net.capabilities + (Capability("A", "web", 3, 1.0),),
+        standards=(dataclasses.replace(net.standards[0], roles=tuple(covers)),))
+
+
+def test_an_open_slot_never_helps_a_standard():
+    # Covering R and R2, the standard is missed whatever the plan: R2 open counts against it
+    # as much as A's 6 h on it. So nothing is left open for it, and A (1) beats B (3) on R.
+    result = solve(phone_desk_with_web())
+    assert pairs(result) == {("R", "A"), ("R2", "A")}
+    [outcome] = score(phone_desk_with_web(), result).standards
+    assert (outcome.met, outcome.achieved, outcome.open_slots, outcome.missed_by) == (
+        False, 6.0, 0, 4.0)
+
+
+def test_a_standard_covers_the_roles_it_names():
+    # Covering R alone, B (1 h) keeps it on R, and A takes R2 outside it.
+    result = solve(phone_desk_with_web(covers=["R"]))
+    assert pairs(result) == {("R", "B"), ("R2", "A")}
+    [outcome] = score(phone_desk_with_web(covers=["R"]), result).standards
+    assert (outcome.met, outcome.achieved, outcome.roles) == (True, 1.0, ("R",))

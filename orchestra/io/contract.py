@@ -249,6 +249,9 @@ SHEETS: tuple[Sheet, ...] = (
                    low=-MAX_SCORE, high=MAX_SCORE, unit="the metric's own", example=8),
             Column("measured", NUMBER, BLANK, "What is measured today (blank: no data).",
                    low=-MAX_SCORE, high=MAX_SCORE, unit="the metric's own", example=18),
+            Column("roles", TEXT, "", help="The roles of the touchpoint the standard covers, "
+                   "role_ids separated by ; (blank: every role of the touchpoint). A covered "
+                   "slot left open counts against the standard.", example="R07;R08"),
         ),
         key=("touchpoint_id", "metric"),
     ),
@@ -459,7 +462,8 @@ def contract_markdown() -> str:
     out += ["## Policy keys", "", "Rows of the `policy` sheet: `key` and `value`. A blank "
             "value leaves the default in force. The profile weights (`cost_weight`, "
             "`fill_weight`, `moment_of_truth_factor`, `reliability_weight`, "
-            "`cohesion_weight`) may be set here too, overriding the profile's.", "",
+            "`cohesion_weight`, `standard_shortfall_weight`) may be set here too, overriding the "
+            "profile's.", "",
             "| key | meaning | unit | range | default | example |",
             "| --- | --- | --- | --- | --- | --- |"]
     out += [f"| `{r['column']}` | {cell(r['meaning'])} | {cell(r['unit'])} | "

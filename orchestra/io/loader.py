@@ -494,6 +494,28 @@ def _check_offers(reader: _Reader, network: Network, rows: list[_Row]) -> None:
                 "it qualifies for): no plan reaches it", f"min_slots of at most {most}"))
 
 
+def _check_covered_roles(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
+    """A standard's ``roles`` are roles of its own touchpoint; read into a tuple of ids."""
+    where = {str(r.values["role_id"]).lower(): (str(r.values["role_id"]),
+                                                str(r.values["touchpoint_id"]))
+             for r in sheets["roles"]}
+    for row in sheets["standards"]:
+        ids, tid = _ids(str(row.values["roles"] or "")), row.values["touchpoint_id"]
+        covered = []
+        for rid in ids:
+            known = where.get(rid.lower())
+            if known is None:
+                reader.problems.append(Problem(row.cells["roles"], f'unknown role_id "{rid}"',
+                                               f"roles of touchpoint {tid}, separated by ;"))
+            elif known[1] != tid:
+                reader.problems.append(Problem(
+                    row.cells["roles"], f"{known[0]} is a role of touchpoint {known[1]}, not "
+                    f"of {tid}", f"roles of touchpoint {tid}, separated by ;"))
+            else:
+                covered.append(known[0])
+        row.values["roles"] = tuple(covered)
+
+
 def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     partners = reader.ids.get("partners", set())
     touchpoints = reader.ids.get("touchpoints", set())
@@ -514,6 +536,7 @@ def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     for sheet in ("roles", "standards", "expectations"):
         sheets[sheet] = [r for r in sheets[sheet]
                          if reader.refers(r, "touchpoint_id", touchpoints, "touchpoint_id")]
+    _check_covered_roles(reader, sheets)
     for sheet in ("locks", "current"):
         sheets[sheet] = [r for r in sheets[sheet]
                          if reader.refers(r, "role_id", roles, "role_id")]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from orchestra.domain import Network, Plan, Profile, Rules
 from orchestra.model.data import ModelData
+from orchestra.model.rules import shortfall_units
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def objective_parts(data: ModelData, plan: Plan) -> list[Part]:
                 half = -typical(profile.cohesion_weight * rel.strength) / 2
                 parts += [Part("cohesion", half, rel.partner_a),
                           Part("cohesion", half, rel.partner_b)]
+    parts += _shortfall_parts(data, plan)
     if not profile.fill_all_first:
         filled: dict[str, int] = {}
         for a in plan.assignments:
@@ -62,6 +64,29 @@ def objective_parts(data: ModelData, plan: Plan) -> list[Part]:
                        * max(0, role.slots - filled.get(role.role_id, 0)),
                        touchpoint_id=role.touchpoint_id)
                   for role in network.roles if not role.critical and data.candidates[role.role_id]]
+    return parts
+
+
+def _shortfall_parts(data: ModelData, plan: Plan) -> list[Part]:
+    """Each standard's priced shortfall (``rules.shortfall_units``), on its touchpoint."""
+    pairs = {(a.role_id, a.partner_id) for a in plan.assignments}
+    filled: dict[str, int] = {}
+    for role_id, _ in pairs:
+        filled[role_id] = filled.get(role_id, 0) + 1
+    parts = []
+    for standard in data.network.standards:
+        units = shortfall_units(data, standard)
+        if units is None:
+            continue
+        delivered = sum(u for key, u in units.per_pair.items() if key in pairs)
+        if units.need is None:
+            opened = sum(role.slots - filled.get(role.role_id, 0)
+                         for role in data.network.covered(standard))
+            value = delivered + units.per_open_slot * opened
+        else:
+            value = max(0, units.need - delivered)
+        parts.append(Part("standard_shortfall", value / data.money_scale,
+                          touchpoint_id=standard.touchpoint_id))
     return parts
 
 
@@ -80,6 +105,8 @@ def objective_terms(data: ModelData, plan: Plan) -> dict[str, float]:
         terms.setdefault("cohesion", 0.0)
     if not profile.fill_all_first:
         terms.setdefault("open_optional_slots", 0.0)
+    if any(shortfall_units(data, s) is not None for s in data.network.standards):
+        terms.setdefault("standard_shortfall", 0.0)
     return terms
 
 

@@ -148,12 +148,12 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
         of partners each at the target keeps the load-weighted mean at it)."""
         pid, role = cand.offer.partner_id, cand.role
         for standard in kept:
-            if standard.touchpoint_id != role.touchpoint_id:
+            if role not in network.covered(standard):
                 continue
             if standard.metric == "response_hours":
                 if standard.too_slow(network.response_of(pid, role)):
                     return True
-            elif standard.on_time_margin(1, network.reliability_of(pid, role)) < -1e-9:
+            elif network.reliability_of(pid, role) < standard.target - 1e-9:
                 return True
         return False
 

@@ -55,20 +55,6 @@ def rule_obstacle(network: Network, role_id: str, pid: str, assigned: Mapping[st
     return None
 
 
-def _slower_than_standard(network: Network, rules: Rules, role: Role, pid: str) -> str | None:
-    """The response-time standard of the role's touchpoint that ``pid`` would break, when the
-    plan keeps standards."""
-    if not rules.meet_standards:
-        return None
-    hours = network.response_of(pid, role)
-    for standard in network.standards:
-        if (standard.touchpoint_id == role.touchpoint_id and standard.plannable
-                and standard.metric == "response_hours" and standard.too_slow(hours)):
-            return (f"{network.who(pid)} answers in {hours:g} h, over the "
-                    f"{standard.touchpoint_id} standard of {standard.target:g} h")
-    return None
-
-
 def _closed_prices(network: Network, role: Role, pid: str,
                    assigned: Mapping[str, set[str]]) -> str:
     """Why none of ``pid``'s prices for ``role`` is open to the plan."""
@@ -136,10 +122,6 @@ def explain_open_slot(
         blocked = rule_obstacle(network, role.role_id, pid, assigned, selected)
         if blocked:
             obstacles.append((RULE, f"{who}: {blocked}"))
-            continue
-        slow = _slower_than_standard(network, rules, role, pid)
-        if slow:
-            obstacles.append((STANDARD, slow))
             continue
         need = role.load * offer.effort
         free = partner.capacity - used.get(pid, 0.0)

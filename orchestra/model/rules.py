@@ -8,6 +8,7 @@ Numbering the slots is left to reading the solution.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -303,11 +304,12 @@ def add_max_share(pm: PlanningModel) -> None:
 
 
 def add_standards(pm: PlanningModel) -> None:
-    """With ``meet_standards``, each hard standard is met unless it is counted as missed:
-    ``response_hours`` (lower is better): no partner slower than the target works on the
-    touchpoint; ``on_time_rate`` (higher): the load-weighted mean reliability of the
-    touchpoint's assigned partners is at least the target, sum(load * (reliability - target) *
-    assign) >= 0, linear and exact. Misses are weighted by the touchpoint's importance."""
+    """With ``meet_standards``, each hard standard is met unless it is counted as missed, over
+    the slots it covers (``Network.covered``), where an open slot delivers nothing:
+    ``response_hours``: every covered slot is filled and no partner on one answers slower than
+    the target; ``on_time_rate``: sum over the filled covered slots of reliability x load is at
+    least target x the covered load (a constant: sum of slots x load), linear and exact.
+    Misses are weighted by the touchpoint's importance."""
     data = pm.data
     network = data.network
     if not data.rules.meet_standards:
@@ -317,27 +319,23 @@ def add_standards(pm: PlanningModel) -> None:
         if not standard.plannable:
             continue
         tid = standard.touchpoint_id
-        cands = [c for role in network.roles_of(tid) for c in data.candidates[role.role_id]]
-        if not cands:
+        covered = network.covered(standard)
+        if not covered:
             continue
+        cands = [c for role in covered for c in data.candidates[role.role_id]]
         missed = pm.model.new_bool_var(f"missed[{tid},{standard.metric}]")
         if standard.metric == "response_hours":
-            slow = [c for c in cands
-                    if standard.too_slow(network.response_of(c.offer.partner_id, c.role))]
-            if not slow:
-                continue
-            for c in slow:
-                pm.model.add_implication(pm.assign[c.key], missed)
+            for c in cands:
+                if standard.too_slow(network.response_of(c.offer.partner_id, c.role)):
+                    pm.model.add_implication(pm.assign[c.key], missed)
+            for role in covered:  # an open covered slot misses it
+                pm.model.add(_filled(pm, role.role_id) >= role.slots).only_enforce_if(
+                    missed.Not())
         else:
-            margins = [standard.on_time_margin(
-                c.role.load, network.reliability_of(c.offer.partner_id, c.role)) for c in cands]
-            if min(margins) >= 0:
-                continue
-            scale = decimal_scale(margins, max_decimals=6)
-            units = {c.key: round(m * scale) for m, c in zip(margins, cands, strict=True)}
-            pm.model.add(sum(u * pm.assign[key] for key, u in units.items()) >= 0
+            units, need = on_time_units(network, standard, cands)
+            pm.model.add(sum(u * pm.assign[key] for key, u in units.items()) >= need
                          ).only_enforce_if(missed.Not())
-            for key in _beyond_repair(network.roles_of(tid), data, units):
+            for key in _beyond_repair(covered, data, units, need):
                 pm.model.add_implication(pm.assign[key], missed)
         pm.missed[(tid, standard.metric)] = missed
         weights.append(network.touchpoint[tid].importance)
@@ -350,30 +348,42 @@ def add_standards(pm: PlanningModel) -> None:
         pm.standard_units = dict(zip(pm.missed, units, strict=True))
 
 
-def _beyond_repair(roles: Sequence[Role], data: ModelData, units: dict[tuple[str, str], int]
-                   ) -> list[tuple[str, str]]:
-    """The pairs whose on-time margin (``units``) the best partners on every other slot of the
-    touchpoint cannot make up: each misses the standard alone. The linear row implies it;
-    said outright, the search need not find it. On the benchmark's M networks with on-time
-    standards (lowest_cost, 30 s, three solver seeds on each of two) the proof came in 11-18 s,
-    one run of six unproven, instead of 20-29 s, two unproven.
+def on_time_units(network, standard, cands) -> tuple[dict[tuple[str, str], int], int]:
+    """An on-time standard's row in whole numbers: each candidate's reliability x load, and the
+    target x the covered load it must reach, scaled alike (exact for up to six decimals)."""
+    covered = network.covered(standard)
+    total = sum(r.slots * r.load for r in covered)
+    weight = (lambda r: r.load) if total > 0 else (lambda r: 1.0)
+    total = total if total > 0 else sum(r.slots for r in covered)
+    values = {c.key: weight(c.role) * network.reliability_of(c.offer.partner_id, c.role)
+              for c in cands}
+    need = standard.target * total
+    scale = decimal_scale([*values.values(), need], max_decimals=6)
+    return {k: round(v * scale) for k, v in values.items()}, math.ceil(need * scale - 1e-6)
+
+
+def _beyond_repair(roles: Sequence[Role], data: ModelData, units: dict[tuple[str, str], int],
+                   need: int) -> list[tuple[str, str]]:
+    """The pairs that sink an on-time standard alone: with the best partners on every other
+    covered slot the row still falls short of ``need``. The row implies it; said outright,
+    the search need not find it (see docs/performance.md).
 
     >>> from types import SimpleNamespace as N
     >>> a, b = N(role_id="a", slots=1), N(role_id="b", slots=1)
     >>> data = N(candidates={"a": [N(key=("a", "P1")), N(key=("a", "P2"))],
     ...                      "b": [N(key=("b", "P3"))]})
-    >>> _beyond_repair([a, b], data, {("a", "P1"): -3, ("a", "P2"): -1, ("b", "P3"): 2})
+    >>> _beyond_repair([a, b], data, {("a", "P1"): 3, ("a", "P2"): 9, ("b", "P3"): 9}, 15)
     [('a', 'P1')]
     """
-    best = {role.role_id: sorted((u for c in data.candidates[role.role_id]
-                                  if (u := units[c.key]) > 0), reverse=True) for role in roles}
+    best = {role.role_id: sorted((units[c.key] for c in data.candidates[role.role_id]),
+                                 reverse=True) for role in roles}
     ceiling = sum(sum(best[role.role_id][:role.slots]) for role in roles)
     out = []
     for role in roles:
-        top = best[role.role_id]
+        top = best[role.role_id][:role.slots]
         # Taking a slot of its role, a pair leaves the role's other slots to its best others.
-        others = ceiling - (top[role.slots - 1] if 0 < role.slots <= len(top) else 0)
-        out += [c.key for c in data.candidates[role.role_id] if units[c.key] + others < 0]
+        others = ceiling - (top[-1] if len(top) == role.slots else 0)
+        out += [c.key for c in data.candidates[role.role_id] if units[c.key] + others < need]
     return out
 
 
@@ -527,6 +537,65 @@ def add_cohesion_term(pm: PlanningModel) -> None:
         pm.terms["cohesion"] = sum(terms)
 
 
+@dataclass(frozen=True)
+class ShortfallUnits:
+    """A standard's shortfall in integer objective units (``standard_shortfall_weight`` x
+    touchpoint importance x the shortfall of ``StandardFigures``): on-time, ``need`` less the
+    sum of ``per_pair`` over the filled covered slots, at least 0; response, the sum of
+    ``per_pair`` (hours over the target) plus ``per_open_slot`` for each covered slot open."""
+
+    per_pair: dict[tuple[str, str], int]
+    per_open_slot: int = 0
+    need: int | None = None  # on-time only
+
+
+def shortfall_units(data: ModelData, standard) -> ShortfallUnits | None:
+    """``standard``'s shortfall coefficients, or None when the profile does not price it."""
+    network, rules = data.network, data.rules
+    weight = rules.profile.standard_shortfall_weight
+    covered = network.covered(standard)
+    if weight <= 0 or not rules.meet_standards or not standard.plannable or not covered:
+        return None
+    unit = weight * network.touchpoint[standard.touchpoint_id].importance
+    cands = [c for role in covered for c in data.candidates[role.role_id]]
+    if standard.metric == "response_hours":
+        return ShortfallUnits(
+            {c.key: data.in_typical_slots(unit * standard.over_target(
+                network.response_of(c.offer.partner_id, c.role))) for c in cands},
+            data.in_typical_slots(unit))
+    total = sum(r.slots * r.load for r in covered)
+    weight_of = (lambda r: r.load) if total > 0 else (lambda r: 1.0)
+    total = total if total > 0 else sum(r.slots for r in covered)
+    return ShortfallUnits(
+        {c.key: data.in_typical_slots(unit * weight_of(c.role) / total
+                                      * network.reliability_of(c.offer.partner_id, c.role))
+         for c in cands}, need=data.in_typical_slots(unit * standard.target))
+
+
+def add_standard_shortfall_term(pm: PlanningModel) -> None:
+    """Among plans that miss the same standards, prefer the smaller miss: each standard's
+    shortfall (see ``ShortfallUnits``), weighted by ``standard_shortfall_weight`` (typical slot
+    costs) and its touchpoint's importance. Zero for a standard that is met."""
+    data = pm.data
+    terms = []
+    for standard in data.network.standards:
+        units = shortfall_units(data, standard)
+        if units is None:
+            continue
+        delivered = sum(u * pm.assign[key] for key, u in units.per_pair.items())
+        if units.need is None:
+            opened = [units.per_open_slot * (role.slots - _filled(pm, role.role_id))
+                      for role in data.network.covered(standard)]
+            terms.append(delivered + sum(opened))
+        elif units.need > 0:
+            short = pm.model.new_int_var(
+                0, units.need, f"short[{standard.touchpoint_id},{standard.metric}]")
+            pm.model.add(short >= units.need - delivered)
+            terms.append(short)
+    if terms:
+        pm.terms["standard_shortfall"] = sum(terms)
+
+
 def add_open_slot_terms(pm: PlanningModel) -> None:
     """Count open slots, which are ranked before every other term (see ``solve``): critical
     slots and redundancy first, then, with ``fill_all_first``, optional slots. Without it, an
@@ -576,7 +645,8 @@ HARD_RULES = (
     add_moment_of_truth_standby,
     add_no_idle_partners,  # after the standbys, which are duties too
 )
-SOFT_TERMS = (add_cost_term, add_transition_term, add_reliability_term, add_cohesion_term)
+SOFT_TERMS = (add_cost_term, add_transition_term, add_reliability_term, add_cohesion_term,
+              add_standard_shortfall_term)
 
 
 def build_model(data: ModelData) -> PlanningModel:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from types import MappingProxyType
 
 from ortools.sat.python import cp_model
 
-from orchestra.domain import Network, Plan, Profile, Rules
-from orchestra.model.assemble import number_slots, shortfalls, total_cost
+from orchestra.domain import Network, Plan, Profile, Rules, judge
+from orchestra.model.assemble import capacity_used, number_slots, shortfalls, total_cost
 from orchestra.model.data import ModelData
 from orchestra.model.greedy import GreedyPlan, greedy_plan
 from orchestra.model.neighbourhood import Incumbent, fixed_solver, hint_values, improve, set_domains
+from orchestra.model.reasons import BUDGET, explain_open_slot
 from orchestra.model.relaxation import Relaxation, fixable, solve_relaxation
 from orchestra.model.rules import PlanningModel, build_model
 from orchestra.signals import ctrl_c_sets
@@ -234,20 +236,9 @@ def _open_counts(pm: PlanningModel, assigned: set[tuple[str, str]]) -> tuple[int
 def _missed_by(pm: PlanningModel, assigned: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The standards the model keeps that a plan, given as (role, partner) pairs, misses."""
     network = pm.data.network
-    missed = set()
-    for standard in network.standards:
-        key = (standard.touchpoint_id, standard.metric)
-        if key not in pm.missed:
-            continue
-        mine = [(network.role[r], p) for r, p in assigned
-                if network.role[r].touchpoint_id == standard.touchpoint_id]
-        if standard.metric == "response_hours":
-            if any(standard.too_slow(network.response_of(p, role)) for role, p in mine):
-                missed.add(key)
-        elif sum(standard.on_time_margin(role.load, network.reliability_of(p, role))
-                 for role, p in mine) < -1e-9:
-            missed.add(key)
-    return missed
+    return {(s.touchpoint_id, s.metric) for s in network.standards
+            if (s.touchpoint_id, s.metric) in pm.missed
+            and judge(network, s, assigned).met is False}
 
 
 def _certainly_missed(pm: PlanningModel) -> set[tuple[str, str]]:
@@ -561,8 +552,39 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
     data = ModelData(network, rules)
     if (settings.hint and warm_start is None and len(data.pairs) >= NARROW_FIRST_PAIRS
             and settings.time_limit_s > 0):
-        return _narrow_first(data, settings, on_progress, started, stop)
-    return _plan_data(data, settings, on_progress, warm_start, started, stop)
+        result = _narrow_first(data, settings, on_progress, started, stop)
+    else:
+        result = _plan_data(data, settings, on_progress, warm_start, started, stop)
+    return _budget_checked(network, profile, result, settings, stop)
+
+
+def _budget_checked(network: Network, profile: Profile, result: Plan,
+                    settings: SolveSettings, stop: threading.Event | None) -> Plan:
+    """A shortfall says ``budget`` only where the budget binds: the plan re-solved without a
+    budget fills that slot. Where it does not, the slot's reason is found again with the
+    budget out of the way (capacity, a rule, the profile's valuation...). Checked only on a
+    proven plan, against a proven re-solve."""
+    if (result.rules.budget is None or result.stopped_by != "proven optimal"
+            or not any(s.reason_code == BUDGET for s in result.shortfalls)):
+        return result
+    free = replace(network, policy=replace(network.policy, budget=None))
+    relaxed = plan(free, profile, settings, warm_start=result, stop=stop)
+    if relaxed.stopped_by != "proven optimal":
+        return result
+    filled = Counter(a.role_id for a in relaxed.assignments)
+    assigned: dict[str, set[str]] = {r.role_id: set() for r in network.roles}
+    for a in result.assignments:
+        assigned[a.role_id].add(a.partner_id)
+    used = capacity_used(result.assignments)
+    unbudgeted = replace(result.rules, budget=None)
+    rows = []
+    for short in result.shortfalls:
+        if short.reason_code == BUDGET and filled[short.role_id] < short.slot:
+            code, reason = explain_open_slot(network, unbudgeted, network.role[short.role_id],
+                                             assigned, used, result.total_cost, False)
+            short = replace(short, reason_code=code, reason=reason)
+        rows.append(short)
+    return replace(result, shortfalls=tuple(rows))
 
 
 def _narrow_first(data: ModelData, settings: SolveSettings,

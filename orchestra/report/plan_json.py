@@ -36,7 +36,7 @@ def plan_to_dict(plan: Plan, scores: Scores | None = None, today: Baseline | Non
         "rules": {
             "weights": {k: getattr(plan.profile, k) for k in (
                 "cost_weight", "fill_weight", "moment_of_truth_factor", "reliability_weight",
-                "cohesion_weight")},
+                "cohesion_weight", "standard_shortfall_weight")},
             "fill_all_first": plan.profile.fill_all_first,
             "budget": plan.rules.budget,
             "max_partners": plan.rules.max_partners,
@@ -111,7 +111,8 @@ def scores_to_dict(scores: Scores) -> dict:
                               for name, shares in scores.by_group.items()},
         "standards": [
             {"touchpoint_id": o.touchpoint_id, "metric": o.metric, "target": o.target,
-             "achieved": o.achieved, "met": o.met, "enforced": o.enforced,
+             "roles": list(o.roles), "achieved": o.achieved, "met": o.met,
+             "missed_by": o.missed_by, "open_slots": o.open_slots, "enforced": o.enforced,
              "unmeetable": o.unmeetable or None}
             for o in scores.standards
         ],

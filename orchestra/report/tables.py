@@ -121,12 +121,22 @@ def coverage_table(network: Network, scores: Scores) -> Table:
 def gaps_table(network: Network, scores: Scores) -> Table:
     # A gap on a standard the plan was made to keep is marked: the plan closes it where it can.
     enforced = {(o.touchpoint_id, o.metric) for o in scores.standards if o.enforced}
+    # The standard's own outcome beside its gaps: met, and by how much it is missed.
+    outcome = {(o.touchpoint_id, o.metric): o for o in scores.standards}
+
+    def judged(g) -> tuple:
+        o = outcome.get((g.touchpoint_id, g.subject))
+        if o is None or o.met is None:
+            return None, None
+        return _yes(o.met), o.missed_by
+
     rows = tuple((g.touchpoint_id, network.touchpoint[g.touchpoint_id].name, g.gap, g.subject,
                   g.value, g.reference, g.severity, g.note,
-                  _yes((g.touchpoint_id, g.subject) in enforced))
+                  _yes((g.touchpoint_id, g.subject) in enforced), *judged(g))
                  for g in sorted(scores.gaps, key=lambda g: _step(network)[g.touchpoint_id]))
     return Table("gaps", ("touchpoint_id", "touchpoint", "gap", "subject", "value", "reference",
-                          "severity", "note", "standard_enforced"), rows)
+                          "severity", "note", "standard_enforced", "standard_met", "missed_by"),
+                 rows)
 
 
 def shortfalls_table(network: Network, plan: Plan) -> Table:

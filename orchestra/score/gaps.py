@@ -32,9 +32,9 @@ lie in 0-1, such as an on-time rate) the shortfall is taken relative to the room
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from orchestra.domain import Expectation, Network, Plan, Standard
+from orchestra.domain import Expectation, Network, Plan, Standard, judge
 
 GAPS = ("knowledge", "specification", "delivery", "communication", "perception", "satisfaction")
 MINOR_UP_TO = 0.10
@@ -83,27 +83,22 @@ def severity(value: float | None, reference: float | None, direction: str = "hig
 
 def delivered(network: Network, plan: Plan, standard: Standard) -> tuple[float | None, str]:
     """What the plan delivers on the standard's metric, and where the figure came from."""
-    tid = standard.touchpoint_id
-    roles = {r.role_id: r for r in network.roles_of(tid)}
-    mine = [a for a in plan.assignments if a.role_id in roles]
+    if standard.metric not in ("on_time_rate", "response_hours"):
+        return standard.measured, "measured"
+    if standard.target is None:  # no target: the plan's figure over every role of it
+        standard = replace(standard, target=0.0, roles=())
+    figures = judge(network, standard, [(a.role_id, a.partner_id) for a in plan.assignments])
+    open_note = f", {figures.open_slots} covered slot(s) open" if figures.open_slots else ""
     if standard.metric == "on_time_rate":
-        if not mine:
-            return None, "no partner assigned"
-        weights = [roles[a.role_id].load for a in mine]
-        total = sum(weights)
-        rates = [network.reliability_of(a.partner_id, a.role_id) for a in mine]
-        if not total:
-            return sum(rates) / len(rates), "plan: mean reliability"
-        return sum(w * r for w, r in zip(weights, rates, strict=True)) / total, \
-            "plan: load-weighted reliability"
-    if standard.metric == "response_hours":
-        hours = [(network.response_of(a.partner_id, a.role_id), a.partner_id) for a in mine
-                 if network.response_of(a.partner_id, a.role_id) is not None]
-        if not hours:
-            return None, "no assigned partner states response_hours"
-        slowest, pid = max(hours)
-        return slowest, f"plan: slowest partner {network.who(pid)}"
-    return standard.measured, "measured"
+        if figures.achieved is None:
+            return None, "no slot covered"
+        return figures.achieved, f"plan: reliability x load over the covered load{open_note}"
+    if figures.achieved is None:
+        return None, f"no assigned partner states response_hours{open_note}"
+    covered = {r.role_id for r in network.covered(standard)}
+    slowest = max((network.response_of(a.partner_id, a.role_id) or 0, a.partner_id)
+                  for a in plan.assignments if a.role_id in covered)
+    return figures.achieved, f"plan: slowest partner {network.who(slowest[1])}{open_note}"
 
 
 def _is_share(standard: Standard) -> bool:
