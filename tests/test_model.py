@@ -228,9 +228,10 @@ def test_policy_weights_override_the_profile_and_are_recorded():
 # --- brute force on random small networks ------------------------------------------------------
 
 
-def brute_force(net: Network) -> tuple[int, int, float]:
+def brute_force(net: Network, extra=None) -> tuple[int, int, float]:
     """(open critical, open optional, cost) of the lexicographically best plan, by enumeration
-    (locks held, barred pairs left out, teams too close to ``other_than`` refused)."""
+    (locks held, barred pairs left out, teams too close to ``other_than`` refused); ``extra``
+    (the plan's pairs -> money) adds a priced term to the cost."""
     policy = net.policy
     options = []
     for role in net.roles:
@@ -292,6 +293,8 @@ def brute_force(net: Network) -> tuple[int, int, float]:
                       + sum(net.partner[p].exit_cost for p in incumbents - team)
                       ) if net.current else 0.0  # no today's network, no transition
         cost += transition / (policy.horizon_periods or 1)
+        if extra is not None:
+            cost += extra(kept)
         key = (open_critical, missed, open_optional, round(cost, 6))
         if best is None or key < best:
             best = key

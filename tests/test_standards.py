@@ -194,3 +194,39 @@ def test_an_open_slot_says_budget_only_where_the_budget_binds(web_cost, code):
     result = plan(net, load_profile("balanced"), SolveSettings(time_limit_s=10, workers=2))
     (short,) = result.shortfalls
     assert (short.role_id, short.reason_code) == ("R2", code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(net=small_networks_with_standards())
+def test_plans_priced_by_how_far_they_miss_equal_brute_force(net):
+    """With standard_shortfall_weight, among the plans with the fewest open critical slots,
+    missed standards and open optional slots, the least cost plus each standard's shortfall x
+    the weight x importance x the typical slot cost: the plan is the enumerated optimum."""
+    from test_model import brute_force, missed_standards
+
+    from orchestra.domain import Rules
+    from orchestra.model.data import ModelData
+
+    net = dataclasses.replace(net, policy=dataclasses.replace(net.policy, meet_standards=None))
+    profile = Profile("priced", cost_weight=1.0, fill_weight=0.0, reliability_weight=0.0,
+                      cohesion_weight=0.0, fill_all_first=True, standard_shortfall_weight=1.0)
+    unit = ModelData(net, Rules.of(net, profile)).typical_slot_cost
+
+    def priced(kept) -> float:
+        return sum(unit * net.touchpoint[s.touchpoint_id].importance
+                   * judge(net, s, kept).shortfall for s in net.standards)
+
+    best = brute_force(net, priced)
+    result = plan(net, profile, SolveSettings(time_limit_s=20, workers=2))
+    assert result.status == "optimal"
+    kept = pairs(result)
+    critical = sum(1 for s in result.shortfalls if s.critical)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    got = (critical, missed_standards(net, kept), optional, result.total_cost + priced(kept))
+    if best is None:
+        return
+    if not net.standards:
+        best = (best[0], 0.0, best[1], best[2])
+    assert got[:3] == (best[0], pytest.approx(best[1]), best[2])
+    # The model rounds each coefficient to the money unit: within a hair of the optimum.
+    assert got[3] == pytest.approx(best[3], abs=0.01 * (1 + len(net.standards)))

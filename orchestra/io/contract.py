@@ -233,7 +233,10 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "standards",
         False,
-        "Hard standards per touchpoint: customer expectation, target, promise and measure.",
+        "Hard standards per touchpoint: customer expectation, target, promise and measure. "
+        "An on_time_rate or response_hours standard is judged over the slots it covers, an open "
+        "one delivering nothing: with R (2 slots, load 1) and R2 (1 slot, load 2) covered, A "
+        "(0.9) and B (0.99) on R and R2 open, on time is (0.9 + 0.99) / 4 = 0.4725.",
         (
             Column("touchpoint_id", ID, help="A touchpoint_id.", example="T01"),
             Column("metric", ID, help="on_time_rate, response_hours or any name.",
