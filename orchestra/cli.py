@@ -512,7 +512,8 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
             from orchestra.report.plan_json import alternatives_to_dict
 
             data["alternatives"] = alternatives_to_dict(
-                [(a, row.scores) for a, row in zip(found, side.rows[1:], strict=True)])
+                list(zip(found, side.rows[1:], strict=True)))
+            data["dominated_by"] = list(side.rows[0].dominated_by)
         _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(data, indent=2))
     else:
@@ -598,7 +599,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
 
     from orchestra.model import check_plan, plan
     from orchestra.model.given import given_plan
-    from orchestra.procurement import SetResult
+    from orchestra.procurement import set_result
     from orchestra.report.plan_json import plan_to_dict
     from orchestra.score import score
     from orchestra.score.baseline import baseline
@@ -612,7 +613,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
     if against_plan:
         own = _load(input_path, bids=bids_path).network  # the input's own locks, if any
         planned = plan(own, profile, _settings(own, time_limit, None))
-        ours = SetResult(YOURS_VS_OURS[1], (), planned, score(own, planned))
+        ours = set_result(own, YOURS_VS_OURS[1], (), planned, score(own, planned))
     if as_json:
         data = plan_to_dict(result, scores, baseline(network, profile, result))
         data["rules_broken"] = broken
@@ -629,7 +630,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
             from orchestra.procurement import Comparison
             from orchestra.report.text import comparison_lines
 
-            yours = SetResult(YOURS_VS_OURS[0], (), result, scores)
+            yours = set_result(network, YOURS_VS_OURS[0], (), result, scores)
             click.echo("")
             for line in comparison_lines(Comparison(profile, (yours, ours))):
                 click.echo(line)

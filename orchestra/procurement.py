@@ -39,16 +39,45 @@ class Closing:
 
 @dataclass(frozen=True)
 class SetResult:
+    """One row of every table that sets plans side by side (candidate sets, profiles,
+    alternatives, today's network): the plan, its scores and the figures the dominance rule
+    weighs (``dominators``). An infeasible row (no plan keeps the rules) says why and has no
+    figures: it is never starred and never dominates."""
+
     set_id: str
     members: tuple[str, ...]
     plan: Plan
     scores: Scores
     closing: Closing | None = None
     dominated_by: tuple[str, ...] = ()
+    infeasible: str = ""  # why no plan keeps the rules for this row ("" when one does)
+    contracts_changed: int | None = None  # today's (role, partner) pairs it ends
+
+    @property
+    def feasible(self) -> bool:
+        return not self.infeasible
 
     @property
     def total_cost(self) -> float:
         return self.plan.total_cost
+
+    @property
+    def transition_cost(self) -> float:
+        return self.plan.transition_cost
+
+    @property
+    def horizon_cost(self) -> float:
+        """Total cost per period with the one-off transition spread over the horizon."""
+        return self.total_cost + self.transition_cost / (self.plan.rules.horizon_periods or 1)
+
+    @property
+    def standards_met(self) -> int:
+        return sum(1 for o in self.scores.standards if o.met)
+
+    @property
+    def standards_missed(self) -> tuple[str, ...]:
+        return tuple(f"{o.touchpoint_id} {o.metric}" for o in self.scores.standards
+                     if o.met is False)
 
     @property
     def filled_share(self) -> float:
@@ -147,34 +176,92 @@ def closing(network: Network, result: Plan, settings: SolveSettings,
                    closed.critical_shortfalls, closed)
 
 
+DOMINANCE_RULE = (
+    "rows are compared only when a plan keeps their rules (infeasible rows never are); a row "
+    "is dominated when another is no worse on every one of critical slots open, standards met, "
+    "total cost with the transition over the horizon, slots filled, expected delivered, "
+    "cohesion and single points of failure, and better on one; the best of a row is starred "
+    "among the rows with the fewest critical slots open and, among them, the most standards met")
+
+
+def dominance_key(row: SetResult) -> tuple[float, ...]:
+    """The figures the dominance rule weighs, each lower is better."""
+    return (row.critical_shortfalls, -row.standards_met, row.horizon_cost, -row.filled_share,
+            -row.expected_share, -row.cohesion, len(row.scores.single_points_of_failure))
+
+
 def dominators(rows: Sequence[SetResult], row: SetResult) -> tuple[str, ...]:
-    """The rows no worse than ``row`` on cost, filled share and cohesion, and better on one."""
+    """The feasible rows no worse than ``row`` on every figure of ``dominance_key`` and better
+    on one (``DOMINANCE_RULE``); none for an infeasible row."""
+    if not row.feasible:
+        return ()
     eps = 1e-9
+    mine = dominance_key(row)
     found = []
     for other in rows:
-        if other is row:
+        if other is row or not other.feasible:
             continue
-        no_worse = (other.total_cost <= row.total_cost + eps
-                    and other.filled_share >= row.filled_share - eps
-                    and other.cohesion >= row.cohesion - eps)
-        better = (other.total_cost < row.total_cost - eps
-                  or other.filled_share > row.filled_share + eps
-                  or other.cohesion > row.cohesion + eps)
-        if no_worse and better:
+        theirs = dominance_key(other)
+        if (all(t <= m + eps for t, m in zip(theirs, mine, strict=True))
+                and any(t < m - eps for t, m in zip(theirs, mine, strict=True))):
             found.append(other.set_id)
     return tuple(found)
 
 
 def _solve_set(stop: threading.Event, network: Network, set_id: str, members: tuple[str, ...],
-               profile: Profile, each: SolveSettings) -> tuple[Plan, Scores, Closing | None]:
+               profile: Profile, each: SolveSettings) -> SetResult:
     """One row of a comparison: the set's plan (today's network as it stands), its scores and
-    its closing."""
+    its closing; or, where no plan keeps the rules within the set, why."""
     if set_id == TODAY:
         net, result = network, given_plan(network, profile, network.current)
     else:
         net = network if set_id == YARDSTICK else restricted(network, members)
         result = plan(net, profile, each, stop=stop)
-    return result, score(net, result), closing(network, result, each, stop)
+    why = infeasibility(network, net, result)
+    return set_result(network, set_id, members, result, score(net, result),
+                      None if why else closing(network, result, each, stop), why)
+
+
+def set_result(network: Network, set_id: str, members: tuple[str, ...], result: Plan,
+               scores: Scores, closing_: Closing | None = None, infeasible: str = ""
+               ) -> SetResult:
+    """A row of a side-by-side table, with the contracts of today's network its plan ends."""
+    kept = {(a.role_id, a.partner_id) for a in result.assignments}
+    changed = (sum(1 for c in network.current if (c.role_id, c.partner_id) not in kept)
+               if network.current and not infeasible else None)
+    return SetResult(set_id, members, result, scores, closing_, infeasible=infeasible,
+                     contracts_changed=changed)
+
+
+def infeasibility(network: Network, restricted_net: Network, result: Plan) -> str:
+    """Why no plan keeps the rules for a row, in the words of the rules that conflict (the
+    exclusions that only make up a candidate set left out); "" when a plan does."""
+    from orchestra.model.conflicts import conflict, items, least
+
+    if result.stopped_by != "no solution (INFEASIBLE)":
+        return ""
+    own = set(network.policy.exclude)
+
+    def of_the_set(item) -> bool:  # an exclusion that only makes up the candidate set
+        return item.what.startswith("exclude ") and item.what[8:] not in own
+
+    # The rules are tried (and dropped) before the set's own exclusions, so that what is left
+    # names the rules the set cannot keep rather than the partners it leaves out.
+    every = sorted(items(restricted_net), key=of_the_set)
+    core = conflict(restricted_net, every)
+    if not core:
+        return "no plan keeps the rules"
+    named = [i.what for i in core if not of_the_set(i)]
+    if len(named) < len(core):
+        named.append("with only the set's partners")
+    if any(i.key == "max_changes" for i in core):
+        unlimited = replace(restricted_net, policy=replace(restricted_net.policy,
+                                                           max_changes=None))
+        ended = least(unlimited, "max_changes")
+        if ended is not None:
+            return (f"would end {ended:.0f} of today's {len(network.current)} contracts; "
+                    f"max_changes is {network.policy.max_changes}")
+    return "; ".join(named) or "no plan keeps the rules within the set"
 
 
 def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
@@ -199,10 +286,8 @@ def compare(network: Network, sets: Sequence[CandidateSet], profile: Profile,
     if network.current:
         targets.append((TODAY, tuple(sorted(network.incumbents))))
 
-    def assemble(solved: Sequence[object]) -> Comparison:
-        rows = [SetResult(set_id, tuple(members), *outcome)
-                for (set_id, members), outcome in zip(targets, solved, strict=True)
-                if outcome is not None]
+    def assemble(solved: Sequence[SetResult | None]) -> Comparison:
+        rows = [outcome for outcome in solved if outcome is not None]
         # The candidate sets, then today's network, then the yardstick.
         rows = ([r for r in rows if r.set_id not in (TODAY, YARDSTICK)]
                 + [r for r in rows if r.set_id == TODAY]

@@ -18,7 +18,7 @@ from orchestra.execution import Interrupted, Job, OnDone, parallel_settings, run
 from orchestra.explanations import rank
 from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
-from orchestra.procurement import Comparison, SetResult, dominators
+from orchestra.procurement import Comparison, SetResult, dominators, set_result
 from orchestra.score import score
 
 PLAN = "plan"
@@ -84,8 +84,8 @@ def alternatives(network: Network, profile: Profile, base: Plan, count: int,
 def side_by_side(network: Network, profile: Profile, base: Plan,
                  found: Sequence[Alternative]) -> Comparison:
     """The plan and its alternatives in the comparison layout (rows scored, dominated named)."""
-    rows = [SetResult(PLAN, (), base, score(network, base))]
-    rows += [SetResult(alternative_name(a.rank), (), a.plan, score(network, a.plan))
+    rows = [set_result(network, PLAN, (), base, score(network, base))]
+    rows += [set_result(network, alternative_name(a.rank), (), a.plan, score(network, a.plan))
              for a in found]
     return Comparison(profile, tuple(replace(r, dominated_by=dominators(rows, r)) for r in rows))
 
@@ -96,7 +96,7 @@ def side_by_side(network: Network, profile: Profile, base: Plan,
 def _plan_profile(stop: threading.Event, network: Network, profile: Profile,
                   each: SolveSettings) -> SetResult:
     result = plan(network, profile, each, stop=stop)
-    return SetResult(profile.name, (), result, score(network, result))
+    return set_result(network, profile.name, (), result, score(network, result))
 
 
 def compare_profiles(network: Network, profiles: Sequence[Profile],

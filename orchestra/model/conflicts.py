@@ -139,7 +139,7 @@ def conflict(network: Network, every: list[Item], seconds: float = CHECK_SECONDS
         chunk = max(1, chunk // 2)
 
 
-def _least(network: Network, measure: str) -> float | None:
+def least(network: Network, measure: str) -> float | None:
     """The least total cost, partner count or contracts ended of any plan of ``network``."""
     data, model, pm = _model(network)
     if measure == "budget":
@@ -174,17 +174,17 @@ def check_rules_agree(network: Network, seconds: float = CHECK_SECONDS) -> None:
     for item in core:
         what = item.what
         if item.key in ("budget", "max_partners", "max_changes"):
-            least = _least(item.drop(others), item.key)
-            if least is not None:
-                what += "; " + _need(item.key, least, network)
+            needed = least(item.drop(others), item.key)
+            if needed is not None:
+                what += "; " + _need(item.key, needed, network)
         problems.append(Problem(item.where, what))
     raise RulesConflict(problems)
 
 
-def _need(key: str, least: float, network: Network) -> str:
+def _need(key: str, needed: float, network: Network) -> str:
     if key == "budget":
-        return f"the other rules here cost at least {least:,.2f}"
+        return f"the other rules here cost at least {needed:,.2f}"
     if key == "max_partners":
-        return f"the other rules here need at least {least:.0f} partners"
-    return (f"the other rules here end at least {least:.0f} of today's "
+        return f"the other rules here need at least {needed:.0f} partners"
+    return (f"the other rules here end at least {needed:.0f} of today's "
             f"{len(network.current)} contracts")

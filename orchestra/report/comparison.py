@@ -39,37 +39,56 @@ def _per_filled_slot(result: SetResult) -> float | None:
 
 
 # (label, value of a row, "low" or "high" is better or None, number format, comparable only).
-# A "comparable only" row is starred only among the sets that leave the fewest critical slots
-# open and, among those, fill the most: a set that fills half the slots is not cheaper.
+# A "comparable only" row is starred only among the rows the dominance rule ranks first: the
+# fewest critical slots open and, among those, the most standards met (``DOMINANCE_RULE``).
+# An infeasible row shows its status and why, every figure blank, and is never starred.
 METRICS: tuple[tuple[str, Callable[[SetResult], object], str | None, str | None, bool], ...] = (
+    ("status", lambda r: "infeasible" if r.infeasible else r.plan.status, None, None, False),
+    ("why infeasible", lambda r: r.infeasible or "-", None, None, False),
+    ("critical slots open", lambda r: r.critical_shortfalls, "low", None, False),
+    ("standards met", lambda r: r.standards_met if r.scores.standards else None, "high", None,
+     False),
+    ("standards missed", lambda r: ", ".join(r.standards_missed) or "-", None, None, False),
     ("partners in the set", lambda r: len(r.members) if r.members else None, None, None, False),
     ("partners selected", lambda r: len(r.plan.selected), None, None, False),
     ("total cost", lambda r: r.total_cost, "low", MONEY, True),
+    ("transition cost (once)", lambda r: r.transition_cost if r.plan.transition_cost or
+     r.contracts_changed is not None else None, "low", MONEY, True),
+    ("cost with transition over the horizon", lambda r: r.horizon_cost, "low", MONEY, True),
+    ("contracts changed", lambda r: r.contracts_changed, "low", None, True),
     ("cost per filled slot", _per_filled_slot, "low", MONEY, True),
-    ("slots filled (share)", lambda r: r.filled_share, "high", SHARE, False),
-    ("expected delivered (share)", lambda r: r.expected_share, "high", SHARE, False),
-    ("critical shortfalls", lambda r: r.critical_shortfalls, "low", None, False),
-    ("front stage filled", lambda r: _share(r, "front"), "high", SHARE, False),
-    ("back stage filled", lambda r: _share(r, "back"), "high", SHARE, False),
-    ("acquisition filled", lambda r: _share(r, "acquisition"), "high", SHARE, False),
-    ("utilization filled", lambda r: _share(r, "utilization"), "high", SHARE, False),
-    ("moments of truth filled", lambda r: _share(r, "moments_of_truth"), "high", SHARE, False),
+    ("slots filled (share)", lambda r: r.filled_share, "high", SHARE, True),
+    ("expected delivered (share)", lambda r: r.expected_share, "high", SHARE, True),
+    ("front stage filled", lambda r: _share(r, "front"), "high", SHARE, True),
+    ("back stage filled", lambda r: _share(r, "back"), "high", SHARE, True),
+    ("acquisition filled", lambda r: _share(r, "acquisition"), "high", SHARE, True),
+    ("utilization filled", lambda r: _share(r, "utilization"), "high", SHARE, True),
+    ("moments of truth filled", lambda r: _share(r, "moments_of_truth"), "high", SHARE, True),
     ("cohesion index", lambda r: round(r.cohesion, 4), "high", "0.00", True),
     ("single points of failure", lambda r: len(r.scores.single_points_of_failure), "low", None,
      True),
     ("major value gaps", lambda r: r.gap_counts()["major"], "low", None, True),
     ("minor value gaps", lambda r: r.gap_counts()["minor"], "low", None, True),
+    ("objective", lambda r: r.plan.objective, None, MONEY, False),
     ("partners to add to close", lambda r: ", ".join(r.closing.added) if r.closing else "-",
      None, None, False),
     ("cost of closing", lambda r: r.closing.extra_cost if r.closing else None, None, MONEY,
      False),
     ("critical slots left open once closed",
-     lambda r: len(r.closing.still_open) if r.closing else 0, None, None, False),
+     lambda r: len(r.closing.still_open) if r.closing else None, None, None, False),
     ("total cost once closed",
      lambda r: r.closing.plan.total_cost if r.closing else r.total_cost, "low", MONEY, True),
-    ("plan status", lambda r: r.plan.status, None, None, False),
     ("dominated by", lambda r: ", ".join(r.dominated_by) or "-", None, None, False),
 )
+# The rows an infeasible row still shows: what it is, not figures it does not have.
+SHOWN_WHEN_INFEASIBLE = ("status", "why infeasible", "partners in the set")
+
+
+def metric_value(label: str, value: Callable[[SetResult], object], row: SetResult) -> object:
+    """A row's value of one metric; blank for an infeasible row's figures."""
+    if row.infeasible and label not in SHOWN_WHEN_INFEASIBLE:
+        return None
+    return value(row)
 
 
 def best_of(values: Sequence[object], better: str | None,
@@ -83,7 +102,7 @@ def best_of(values: Sequence[object], better: str | None,
     [2]
     """
     numbers = [(k, v) for k, v in enumerate(values) if isinstance(v, int | float)
-               and (eligible is None or k in eligible)]
+               and not isinstance(v, bool) and (eligible is None or k in eligible)]
     if better is None or not numbers:
         return set()
     pick = min if better == "low" else max
@@ -92,29 +111,34 @@ def best_of(values: Sequence[object], better: str | None,
 
 
 def comparable(rows: Sequence[SetResult]) -> set[int]:
-    """The rows whose cost and scores can be set against each other: fewest critical slots
-    open, then the largest share of slots filled."""
-    if not rows:
+    """The rows the dominance rule ranks first: feasible, the fewest critical slots open, then
+    the most standards met."""
+    feasible = [(k, r) for k, r in enumerate(rows) if r.feasible]
+    if not feasible:
         return set()
-    fewest = min(r.critical_shortfalls for r in rows)
-    fill = max(r.filled_share for r in rows if r.critical_shortfalls == fewest)
-    return {k for k, r in enumerate(rows)
-            if r.critical_shortfalls == fewest and abs(r.filled_share - fill) <= 1e-9}
+    fewest = min(r.critical_shortfalls for _, r in feasible)
+    most = max(r.standards_met for _, r in feasible if r.critical_shortfalls == fewest)
+    return {k for k, r in feasible
+            if r.critical_shortfalls == fewest and r.standards_met == most}
 
 
 def stars(comparison: Comparison) -> list[set[int]]:
-    """Per metric, the rows to mark best (none when only one set is compared)."""
+    """Per metric, the rows to mark best (none when only one set is compared); infeasible rows
+    never."""
     rows = comparison.rows
     if len(rows) < 2:
         return [set() for _ in METRICS]
     alike = comparable(rows)
-    return [best_of([value(r) for r in rows], better, alike if only_comparable else None)
-            for _, value, better, _, only_comparable in METRICS]
+    feasible = {k for k, r in enumerate(rows) if r.feasible}
+    return [best_of([metric_value(label, value, r) for r in rows], better,
+                    alike if only_comparable else feasible)
+            for label, value, better, _, only_comparable in METRICS]
 
 
 def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[object]]]:
     header = ["metric", *(r.set_id for r in comparison.rows)]
-    rows = [[label, *(value(r) for r in comparison.rows)] for label, value, *_ in METRICS]
+    rows = [[label, *(metric_value(label, value, r) for r in comparison.rows)]
+            for label, value, *_ in METRICS]
     return header, rows
 
 

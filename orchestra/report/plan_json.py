@@ -4,7 +4,7 @@ programs."""
 from __future__ import annotations
 
 from orchestra.domain import Plan
-from orchestra.procurement import Comparison, Impact
+from orchestra.procurement import DOMINANCE_RULE, Comparison, Impact, SetResult
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline
 
@@ -125,18 +125,36 @@ def scores_to_dict(scores: Scores) -> dict:
     }
 
 
+def comparison_record(r: SetResult) -> dict:
+    """One row of any side-by-side table as JSON: the record every table shares. An infeasible
+    row says why, its figures null."""
+    if r.infeasible:
+        return {"set_id": r.set_id, "status": "infeasible", "infeasible": r.infeasible,
+                "critical_shortfalls": None, "standards_met": None, "standards_total": None,
+                "standards_missed": None, "total_cost": None, "transition_cost": None,
+                "horizon_cost": None, "contracts_changed": None, "filled_share": None,
+                "expected_share": None, "cohesion": None, "single_points_of_failure": None,
+                "major_gaps": None, "objective": None, "selected": [], "dominated_by": [],
+                "closing": None}
+    return {"set_id": r.set_id, "status": r.plan.status, "infeasible": None,
+            "critical_shortfalls": r.critical_shortfalls, "standards_met": r.standards_met,
+            "standards_total": len(r.scores.standards),
+            "standards_missed": list(r.standards_missed), "total_cost": r.total_cost,
+            "transition_cost": r.transition_cost, "horizon_cost": r.horizon_cost,
+            "contracts_changed": r.contracts_changed, "filled_share": r.filled_share,
+            "expected_share": r.expected_share, "cohesion": r.cohesion,
+            "single_points_of_failure": len(r.scores.single_points_of_failure),
+            "major_gaps": r.gap_counts()["major"], "objective": r.plan.objective,
+            "selected": list(r.plan.selected), "dominated_by": list(r.dominated_by),
+            "closing": None if r.closing is None else {
+                "added": list(r.closing.added), "extra_cost": r.closing.extra_cost,
+                "closed": r.closing.closed,
+                "still_open": [s.role_id for s in r.closing.still_open]}}
+
+
 def comparison_to_dict(comparison: Comparison) -> dict:
-    return {"profile": comparison.profile.name, "sets": [
-        {"set_id": r.set_id, "total_cost": r.total_cost, "filled_share": r.filled_share,
-         "expected_share": r.expected_share, "critical_shortfalls": r.critical_shortfalls,
-         "cohesion": r.cohesion, "dominated_by": list(r.dominated_by),
-         "single_points_of_failure": len(r.scores.single_points_of_failure),
-         "selected": list(r.plan.selected), "status": r.plan.status,
-         "closing": None if r.closing is None else {
-             "added": list(r.closing.added), "extra_cost": r.closing.extra_cost,
-             "closed": r.closing.closed,
-             "still_open": [s.role_id for s in r.closing.still_open]}}
-        for r in comparison.rows]}
+    return {"profile": comparison.profile.name, "dominance_rule": DOMINANCE_RULE,
+            "sets": [comparison_record(r) for r in comparison.rows]}
 
 
 def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
@@ -151,25 +169,21 @@ def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
         for i in impacts]}
 
 
-def alternatives_to_dict(network_scores: list[tuple[object, Scores]]) -> list[dict]:
-    """``alternatives``: each alternative's plan (with ``rank``, ``added``, ``removed``) and the
-    scores' summary, from (Alternative, its scores) pairs."""
+def alternatives_to_dict(found: list[tuple[object, SetResult]]) -> list[dict]:
+    """``alternatives``: each alternative's plan (with ``rank``, ``added``, ``removed``) and its
+    comparison record (standards met and missed, cost with the transition, dominated by...),
+    from (Alternative, its row of the side-by-side table) pairs."""
     out = []
-    for alt, scores in network_scores:
+    for alt, row in found:
         p = alt.plan
-        group = scores.by_group["all"]
         out.append({
-            "rank": alt.rank, "objective": p.objective, "bound": p.bound, "gap": p.gap,
-            "status": p.status, "total_cost": p.total_cost, "selected": list(p.selected),
+            **comparison_record(row),
+            "rank": alt.rank, "bound": p.bound, "gap": p.gap,
             "assignments": [{"role_id": a.role_id, "slot": a.slot, "partner_id": a.partner_id,
                              "cost": a.cost} for a in p.assignments],
             "shortfalls": [{"role_id": s.role_id or None, "critical": s.critical,
                             "reason_code": s.reason_code} for s in p.shortfalls],
             "added": list(alt.added), "removed": list(alt.removed),
-            "scores": {"filled_share": group["filled_share"],
-                       "expected_share": group["expected_share"],
-                       "cohesion_index": scores.cohesion.index,
-                       "single_points_of_failure": len(scores.single_points_of_failure)},
         })
     return out
 

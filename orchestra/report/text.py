@@ -7,8 +7,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 from orchestra.domain import Network, Plan, Shortfall
-from orchestra.procurement import YARDSTICK, Impact
-from orchestra.report.comparison import METRICS, frontier_moves, stars, stress_rows
+from orchestra.procurement import DOMINANCE_RULE, YARDSTICK, Impact
+from orchestra.report.comparison import (
+    METRICS,
+    frontier_moves,
+    metric_value,
+    stars,
+    stress_rows,
+)
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline
 
@@ -31,12 +37,11 @@ def comparison_lines(comparison) -> list[str]:
     width = max(14, *(len(r.set_id) + 2 for r in rows))
     lines = [f"{'':<36}" + "".join(f"{r.set_id:>{width}}" for r in rows)]
     for (label, value, _, fmt, _), best in zip(METRICS, stars(comparison), strict=True):
-        values = [value(r) for r in rows]
+        values = [metric_value(label, value, r) for r in rows]
         cells = [f"{_cell(v, fmt) + ('*' if k in best else ' '):>{width}}"
                  for k, v in enumerate(values)]
         lines.append(f"{label:<36}" + "".join(cells))
-    lines.append("* best of the row; cost, cohesion, failure points and gaps only among the sets "
-                 "that leave the fewest critical slots open and fill the most")
+    lines.append(f"* best of the row. The rule: {DOMINANCE_RULE}")
     return lines
 
 
@@ -51,6 +56,9 @@ def comparison_story(comparison, network: Network) -> list[str]:
              f" partners, {yardstick.filled_share:.0%} of slots filled, "
              f"{yardstick.critical_shortfalls} critical open, cohesion {yardstick.cohesion:.2f}."]
     for r in sets:
+        if r.infeasible:
+            lines.append(f"{r.set_id}: infeasible: {r.infeasible}.")
+            continue
         said = [f"{r.set_id}: {r.total_cost:,.2f} "
                 f"({r.total_cost - yardstick.total_cost:+,.2f} against orchestra's choice), "
                 f"{r.filled_share:.0%} of slots filled, cohesion {r.cohesion:.2f}"]
