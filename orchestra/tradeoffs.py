@@ -18,7 +18,13 @@ from orchestra.execution import Interrupted, Job, OnDone, parallel_settings, run
 from orchestra.explanations import rank
 from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
-from orchestra.procurement import Comparison, SetResult, dominators, set_result
+from orchestra.procurement import (
+    Comparison,
+    SetResult,
+    dominators,
+    infeasibility,
+    set_result,
+)
 from orchestra.score import score
 
 PLAN = "plan"
@@ -149,6 +155,10 @@ class FrontierPoint:
     added: tuple[str, ...] = ()  # against the previous point
     removed: tuple[str, ...] = ()
     kept_from: float | None = None  # the value whose plan was kept (see ``frontier``)
+    critical_open: int = 0
+    standards_met: int = 0
+    standards_total: int = 0
+    infeasible: str = ""  # why no plan keeps the rules at this value ("" when one does)
 
 
 def with_limit(network: Network, vary: str, value: float) -> Network:
@@ -191,6 +201,11 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
         for value, result in zip(values, solved, strict=True):
             if result is None:
                 continue
+            if result.stopped_by == "no solution (INFEASIBLE)":
+                why = infeasibility(network, with_limit(network, vary, value), result)
+                points.append(FrontierPoint(value, result, 0.0, 0.0, 0.0, None,
+                                            infeasible=why))
+                continue
             kept = None
             if result.objective is not None and vary in LOOSER_UPWARDS:
                 key = (*rank(network, result), objective_of(network, profile, result))
@@ -200,7 +215,8 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
                 if best is None or key <= best[0]:
                     best = (key, value if kept is None else best[1], result)
             scores = score(network, result)
-            previous = set(points[-1].plan.selected) if points else set(result.selected)
+            planned = [q for q in points if not q.infeasible]
+            previous = set(planned[-1].plan.selected) if planned else set(result.selected)
             team = set(result.selected)
             group = scores.by_group["all"]
             points.append(FrontierPoint(
@@ -208,7 +224,8 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
                 scores.cohesion.index,
                 objective_of(network, profile, result) if result.objective is not None
                 else None, tuple(sorted(team - previous)), tuple(sorted(previous - team)),
-                kept))
+                kept, len(result.critical_shortfalls),
+                sum(1 for o in scores.standards if o.met), len(scores.standards)))
         return points
 
     try:

@@ -83,3 +83,18 @@ def test_compare_json_names_the_rule_it_applies():
     json.dumps(table)  # every figure serialisable
     [a] = [r for r in table["sets"] if r["set_id"] == "a"]
     assert (a["standards_met"], a["standards_total"], a["standards_missed"]) == (1, 1, [])
+
+
+def test_a_frontier_point_no_plan_can_keep_says_why_and_shows_no_figures(tmp_path):
+    from test_hostile import bank_with, run
+
+    source = bank_with(tmp_path, {"max_changes": 3})
+    result = run("frontier", source, "--budgets", "300000,700000", "--time-limit", "5",
+                 "--deterministic", "--json")
+    assert result.exit_code == 0, result.output
+    low, high = json.loads(result.stdout)["points"]
+    # Within 300,000 a plan must end more of today's contracts than max_changes allows.
+    assert low["status"] == "infeasible" and "total_cost" not in low
+    assert low["infeasible"].endswith("of today's 27 contracts; max_changes is 3")
+    assert high["status"] == "optimal" and high["critical_open"] == 0
+    assert high["standards_total"] == 4 and 0 <= high["standards_met"] <= 4

@@ -578,3 +578,11 @@ def test_validate_warns_of_offers_no_plan_can_use(tmp_path):
             "and up): no plan can use it") in result.output
     assert ("capabilities!J5: A's tier of call needs 3 slots; it can hold at most 1 (one per role "
             "it qualifies for): no plan reaches it") in result.output
+
+
+def test_deterministic_solves_of_rules_no_plan_keeps_end_cleanly(tmp_path):
+    # OR-Tools 9.15's interleaved search aborted the process on such a model with a hint.
+    source = bank_with(tmp_path, {"max_changes": 3, "budget": 300000})
+    result = run("plan", source, "--deterministic", "--time-limit", "5")
+    assert result.exit_code == 2
+    assert "the rules contradict each other" in result.output

@@ -287,6 +287,8 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     top = standard * (pm.standards_most + 1)
     began = time.perf_counter()
     spent = 0.0  # deterministic time used by phase one
+    if settings.deterministic and (checked := _infeasibility_check(pm)) is not None:
+        return _Outcome(cp_model.INFEASIBLE, False, checked, weighted=False)
     # The greedy's counts are a plan's only if it keeps every rule.
     valid = start is not None and start.keeps_every_rule(pm.data)
     greedy_open = _open_counts(pm, start.assigned) if valid else None
@@ -358,6 +360,22 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
 class _Core:
     outcome: _Outcome  # the core's search: its plan is the full model's, its bound the LP's
     relaxation: Relaxation
+
+
+def _infeasibility_check(pm: PlanningModel, seconds: float = 10.0) -> cp_model.CpSolver | None:
+    """The solver that proved no plan keeps the model's rules, by a plain feasibility solve
+    (no hint, no objective, no interleaved search); None when a plan may. OR-Tools 9.15's
+    interleaved (--deterministic) search aborts the process on an infeasible model with a hint
+    ("Check failed: heuristics.fixed_search != nullptr", google/or-tools#5025): this check comes
+    first."""
+    copy = pm.model.clone()
+    copy.clear_hints()
+    copy.clear_objective()
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = 2
+    solver.parameters.catch_sigint_signal = False
+    return solver if solver.solve(copy) == cp_model.INFEASIBLE else None
 
 
 def _core_applies(pm: PlanningModel, settings: SolveSettings) -> bool:

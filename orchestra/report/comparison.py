@@ -261,9 +261,9 @@ def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, 
 
 
 def frontier_header(vary: str) -> list[str]:
-    return ["budget" if vary == "budget" else vary, "status", "gap", "total_cost",
-            "filled_share", "expected_share", "cohesion_index", "objective", "partners",
-            "changes"]
+    return ["budget" if vary == "budget" else vary, "status", "critical_open", "standards_met",
+            "gap", "total_cost", "filled_share", "expected_share", "cohesion_index",
+            "objective", "partners", "changes"]
 
 
 def frontier_moves(network: Network, point) -> list[str]:
@@ -279,19 +279,23 @@ def frontier_moves(network: Network, point) -> list[str]:
 def frontier_rows(network: Network, vary: str, points) -> list[list[object]]:
     rows = []
     for p in points:
+        if p.infeasible:  # no figures: the status and why
+            rows.append([p.value, "infeasible", *([None] * 9), p.infeasible])
+            continue
         changes = frontier_moves(network, p)
         if p.kept_from is not None:
             changes.append(f"plan of {p.kept_from:g} kept")
-        rows.append([p.value, p.plan.status, p.plan.gap, p.plan.total_cost, p.filled_share,
-                     p.expected_share, p.cohesion_index, p.objective, len(p.plan.selected),
-                     "; ".join(changes) or "-"])
+        met = f"{p.standards_met} of {p.standards_total}" if p.standards_total else "-"
+        rows.append([p.value, p.plan.status, p.critical_open, met, p.plan.gap,
+                     p.plan.total_cost, p.filled_share, p.expected_share, p.cohesion_index,
+                     p.objective, len(p.plan.selected), "; ".join(changes) or "-"])
     return rows
 
 
 def write_frontier(network: Network, vary: str, points, path: str | Path, *,
                    force: bool = False) -> Path:
     """The frontier's table, and on a sheet of its own a line chart of expected coverage,
-    filled share and cohesion against total cost (one marker per point)."""
+    filled share and cohesion against the value varied (one marker per point)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "frontier"
@@ -302,17 +306,17 @@ def write_frontier(network: Network, vary: str, points, path: str | Path, *,
                                 "filled_share": SHARE, "expected_share": SHARE,
                                 "cohesion_index": "0.00", "objective": MONEY})
     chart = ScatterChart()
-    chart.title = f"Cost against coverage and cohesion as the {head} moves"
+    chart.title = f"Coverage and cohesion as the {head} moves"
     chart.style = 13
     chart.scatterStyle = "lineMarker"
-    chart.x_axis.title = "total cost"
-    chart.y_axis.title = "shares of slots; cohesion index (0 to 1)"
+    chart.x_axis.title = head
+    chart.y_axis.title = "shares of slots (%); cohesion index (0 to 1)"
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 1
-    chart.y_axis.number_format = "0.00"
+    chart.y_axis.number_format = "0%"
     chart.x_axis.number_format = "#,##0"
-    xs = Reference(ws, min_col=4, min_row=2, max_row=last)
-    for col, colour in ((6, PALETTE[0]), (5, PALETTE[1]), (7, PALETTE[2])):
+    xs = Reference(ws, min_col=1, min_row=2, max_row=last)
+    for col, colour in ((8, PALETTE[0]), (7, PALETTE[1]), (9, PALETTE[2])):
         series = Series(Reference(ws, min_col=col, min_row=1, max_row=last), xs,
                         title_from_data=True)
         series.marker.symbol = "circle"

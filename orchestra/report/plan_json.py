@@ -192,7 +192,11 @@ def frontier_to_dict(vary: str, points: list) -> dict:
     """``points`` of a frontier, ascending in the varied limit."""
     key = "budget" if vary == "budget" else vary
     return {"vary": vary, "points": [
-        {key: p.value, "status": p.plan.status, "gap": p.plan.gap,
+        {key: p.value, "status": "infeasible", "infeasible": p.infeasible}
+        if p.infeasible else
+        {key: p.value, "status": p.plan.status, "infeasible": None,
+         "critical_open": p.critical_open, "standards_met": p.standards_met,
+         "standards_total": p.standards_total, "gap": p.plan.gap,
          "total_cost": p.plan.total_cost, "filled_share": p.filled_share,
          "expected_share": p.expected_share, "cohesion_index": p.cohesion_index,
          "objective": p.objective, "selected": list(p.plan.selected),

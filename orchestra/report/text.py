@@ -193,15 +193,19 @@ def profile_lines(network: Network, comparison, differing: dict) -> list[str]:
 def frontier_lines(network: Network, vary: str, points) -> list[str]:
     """One line per point: the limit, status, cost, shares, cohesion, and what changed."""
     head = "budget" if vary == "budget" else vary
-    lines = [f"{head:>16} {'status':>9} {'total cost':>14} {'filled':>7} {'expected':>9} "
-             f"{'cohesion':>9}  changes from the previous point"]
+    lines = [f"{head:>16} {'status':>10} {'critical':>8} {'standards':>9} {'total cost':>14} "
+             f"{'filled':>7} {'expected':>9} {'cohesion':>9}  changes from the previous point"]
     for p in points:
         value = f"{p.value:,.2f}" if vary == "budget" else f"{p.value:g}"
+        if p.infeasible:
+            lines.append(f"{value:>16} {'infeasible':>10}  {p.infeasible}")
+            continue
+        met = f"{p.standards_met}/{p.standards_total}" if p.standards_total else "-"
         changes = frontier_moves(network, p)
         if p.kept_from is not None:
             changes.append(f"the plan of {p.kept_from:,.2f} kept (its own search ended worse)")
-        lines.append(f"{value:>16} {p.plan.status:>9} {p.plan.total_cost:>14,.2f} "
-                     f"{p.filled_share:>7.0%} {p.expected_share:>9.0%} "
+        lines.append(f"{value:>16} {p.plan.status:>10} {p.critical_open:>8} {met:>9} "
+                     f"{p.plan.total_cost:>14,.2f} {p.filled_share:>7.0%} {p.expected_share:>9.0%} "
                      f"{p.cohesion_index:>9.2f}  {'; '.join(changes) or '-'}")
     return lines
 
