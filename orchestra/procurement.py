@@ -21,6 +21,7 @@ from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
 from orchestra.model.given import given_plan
 from orchestra.score import Scores, score
+from orchestra.score.standards import standard_outcomes
 
 # --- compare -----------------------------------------------------------------------------------
 
@@ -321,10 +322,17 @@ class Impact:
     critical_unfilled: int  # more open critical slots than before
     lost_coverage: tuple[tuple[str, float], ...]  # (touchpoint, fall in filled share)
     takeover: tuple[tuple[str, str], ...] = ()  # (role, partner) taking the dropped slots
+    standards_lost: tuple[str, ...] = ()  # standards the plan met and the re-plan misses
+    over_budget: float = 0.0  # a backfill of critical slots the budget could not hold
+    infeasible: str = ""  # why no re-plan keeps the rules without the partner
 
     @property
     def severity_key(self) -> tuple:
-        return (self.critical_unfilled, len(self.unfilled),
+        """Worst first: no re-plan at all, then critical slots lost, standards lost, roles left
+        unfilled, coverage lost, and the cost last."""
+        if self.infeasible:
+            return (1, 0, 0, 0, 0.0, 0.0)
+        return (0, self.critical_unfilled, len(self.standards_lost), len(self.unfilled),
                 sum(loss for _, loss in self.lost_coverage), self.cost_increase)
 
 
@@ -377,7 +385,10 @@ def leaned_on(network: Network, base: Plan, scores: Scores) -> list[str]:
 
 
 def impact(network: Network, profile: Profile, base: Plan, dropped: tuple[str, ...],
-           result: Plan) -> Impact:
+           result: Plan, infeasible: str = "") -> Impact:
+    if infeasible:
+        return Impact(dropped, result, 0.0, None, (), 0, (), infeasible=infeasible)
+
     def open_by_role(p: Plan) -> dict[str, int]:
         counts: dict[str, int] = {}
         for s in p.shortfalls:
@@ -411,16 +422,27 @@ def impact(network: Network, profile: Profile, base: Plan, dropped: tuple[str, .
     had = {(a.role_id, a.partner_id) for a in base.assignments}
     takeover = tuple(sorted((a.role_id, a.partner_id) for a in result.assignments
                             if a.role_id in roles_left and (a.role_id, a.partner_id) not in had))
+    met_before = {(o.touchpoint_id, o.metric) for o in standard_outcomes(network, base) if o.met}
+    standards_lost = tuple(f"{o.touchpoint_id} {o.metric}"
+                           for o in standard_outcomes(network, result)
+                           if o.met is False and (o.touchpoint_id, o.metric) in met_before)
+    budget = base.rules.budget
+    over = result.total_cost - budget if budget is not None else 0.0
     return Impact(dropped, result, result.total_cost - base.total_cost, change, tuple(unfilled),
-                  max(0, critical), tuple(lost), takeover)
+                  max(0, critical), tuple(lost), takeover, standards_lost, max(0.0, over))
 
 
 def _replan_without(stop: threading.Event, network: Network, profile: Profile, base: Plan,
                     drop: tuple[str, ...], each: SolveSettings, replan: str) -> Impact:
-    """One drop-out: the plan re-made without ``drop`` (the rest held with "backfill")."""
-    net = without(network, drop, keep=base if replan == "backfill" else None)
+    """One drop-out: the plan re-made without ``drop``. With "backfill" the rest is held and
+    the budget does not stop the dropped critical slots from being filled again (a manager
+    covers them on the day: the row says by how much it goes over)."""
+    backfill = replan == "backfill"
+    net = without(network, drop, keep=base if backfill else None)
+    if backfill:
+        net = replace(net, policy=replace(net.policy, budget=None))
     result = plan(net, profile, each, warm_start=base, stop=stop)
-    return impact(network, profile, base, drop, result)
+    return impact(network, profile, base, drop, result, infeasibility(network, net, result))
 
 
 def stress(network: Network, profile: Profile, base: Plan, scores: Scores,

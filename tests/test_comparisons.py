@@ -98,3 +98,59 @@ def test_a_frontier_point_no_plan_can_keep_says_why_and_shows_no_figures(tmp_pat
     assert low["infeasible"].endswith("of today's 27 contracts; max_changes is 3")
     assert high["status"] == "optimal" and high["critical_open"] == 0
     assert high["standards_total"] == 4 and 0 <= high["standards_met"] <= 4
+
+
+# --- stress says what happened -------------------------------------------------------------------
+
+def test_a_backfill_changes_only_the_dropped_partners_slots():
+    import orchestra
+    from orchestra.procurement import stress
+
+    net = orchestra.load_workbook(
+        __import__("conftest").ROOT / "inputs" / "bank.xlsx")
+    quick = SolveSettings(time_limit_s=10, deterministic=True)
+    base = orchestra.plan(net, LOWEST, quick)
+    for i in stress(net, LOWEST, base, score(net, base), top=3, settings=quick):
+        gone = set(i.dropped)
+        held = {(a.role_id, a.partner_id) for a in base.assignments if a.partner_id not in gone}
+        after = {(a.role_id, a.partner_id) for a in i.plan.assignments}
+        assert held <= after  # nothing else moved
+        their_roles = {a.role_id for a in base.assignments if a.partner_id in gone}
+        assert {r for r, _ in after - held} <= their_roles
+
+
+def test_a_critical_backfill_is_covered_over_budget_and_said_so():
+    from orchestra.procurement import stress
+
+    # A holds the critical R at 1 within a budget of 5; without A only B (10) can take it.
+    net = network([("A", 0, 5), ("B", 0, 5)], [("A", "call", 3, 1), ("B", "call", 3, 10)],
+                  [("R", "call")], policy=Policy(budget=5))
+    quick = SolveSettings(time_limit_s=10, workers=1)
+    base = plan_of(net, quick)
+    (drop,) = stress(net, LOWEST, base, score(net, base), partners=["A"], settings=quick)
+    assert drop.critical_unfilled == 0 and drop.takeover == (("R", "B"),)
+    assert drop.over_budget == 5.0 and drop.cost_increase == 9.0
+
+
+def test_a_drop_out_no_plan_survives_says_why():
+    from orchestra.domain import Lock as Pair
+    from orchestra.procurement import stress
+
+    # Today A holds R and C holds R2; max_changes 0 keeps both. Dropping A ends its contract.
+    net = network([("A", 0, 5), ("B", 0, 5), ("C", 0, 5)],
+                  [("A", "call", 3, 1), ("B", "call", 3, 2), ("C", "web", 3, 1)],
+                  [("R", "call"), ("R2", "web")], policy=Policy(max_changes=0))
+    net = dataclasses.replace(net, current=(Pair("R", "A"), Pair("R2", "C")))
+    quick = SolveSettings(time_limit_s=10, workers=1)
+    base = plan_of(net, quick)
+    drops = stress(net, LOWEST, base, score(net, base), partners=["C", "A"], settings=quick)
+    assert [d.infeasible for d in drops] == [
+        "would end 1 of today's 2 contracts; max_changes is 0",
+        "would end 1 of today's 2 contracts; max_changes is 0"]
+    assert all(d.objective_change is None for d in drops)
+
+
+def plan_of(net, settings):
+    from orchestra.model import plan
+
+    return plan(net, LOWEST, settings)

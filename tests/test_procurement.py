@@ -168,7 +168,8 @@ def test_stress_command_json_and_workbook(tmp_path):
     assert len(data["drops"]) == 2 and data["base_total_cost"] > 0
     ws = openpyxl.load_workbook(out)["stress"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:3] == ("rank", "dropped", "cost_increase") and len(rows) == 3
+    assert rows[0][:5] == ("rank", "dropped", "critical_unfilled", "standards_lost",
+                          "cost_increase") and len(rows) == 3
     # Worst first, as in the JSON: the first row names the first drop's partner.
     assert rows[1][1].startswith(data["drops"][0]["dropped"][0])
 

@@ -233,18 +233,30 @@ def write_comparison(network: Network, comparison: Comparison, path: str | Path,
     return save_atomic(build_comparison(network, comparison), path, force=force, inputs=sources)
 
 
-STRESS_HEADER = ("rank", "dropped", "cost_increase", "new_total_cost", "critical_unfilled",
-                 "taken_over_by", "roles_unfilled", "touchpoints_losing_coverage", "status")
+STRESS_HEADER = ("rank", "dropped", "critical_unfilled", "standards_lost", "cost_increase",
+                 "new_total_cost", "taken_over_by", "roles_unfilled",
+                 "touchpoints_losing_coverage", "status")
 
 
 def stress_rows(network: Network, impacts: Sequence[Impact]) -> list[list[object]]:
+    """One row per drop-out, worst first. Critical slots and standards lost come before any
+    cost; a re-plan that loses critical slots shows no cost change (a saving made by leaving
+    slots open is no good news), and one with no plan at all says why."""
     rows = []
     for rank, i in enumerate(impacts, start=1):
         names = " + ".join(f"{p} {network.partner[p].name}" for p in i.dropped)
+        if i.infeasible:
+            rows.append([rank, names, None, None, None, None, "-", "-", "-",
+                         f"infeasible: {i.infeasible}"])
+            continue
         lost = ", ".join(f"{t} -{share:.0%}" for t, share in i.lost_coverage)
         taken = ", ".join(f"{r}: {p}" for r, p in i.takeover)
-        rows.append([rank, names, i.cost_increase, i.plan.total_cost, i.critical_unfilled,
-                     taken or "-", ", ".join(i.unfilled) or "-", lost or "-", i.plan.status])
+        if i.over_budget > 1e-9:
+            taken = f"{taken or '-'} (covered over budget by {i.over_budget:,.2f})"
+        increase = None if i.critical_unfilled else i.cost_increase
+        rows.append([rank, names, i.critical_unfilled, ", ".join(i.standards_lost) or "-",
+                     increase, i.plan.total_cost, taken or "-", ", ".join(i.unfilled) or "-",
+                     lost or "-", i.plan.status])
     return rows
 
 

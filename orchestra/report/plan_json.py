@@ -158,11 +158,14 @@ def comparison_to_dict(comparison: Comparison) -> dict:
 
 
 def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
-    return {"base_total_cost": base.total_cost, "drops": [
-        {"dropped": list(i.dropped), "cost_increase": i.cost_increase,
-         "objective_change": i.objective_change,
-         "total_cost": i.plan.total_cost, "critical_unfilled": i.critical_unfilled,
-         "roles_unfilled": list(i.unfilled),
+    return {"base_total_cost": base.total_cost, "base_status": base.stopped_by, "drops": [
+        {"dropped": list(i.dropped), "status": "infeasible", "infeasible": i.infeasible}
+        if i.infeasible else
+        {"dropped": list(i.dropped), "infeasible": None,
+         "critical_unfilled": i.critical_unfilled, "standards_lost": list(i.standards_lost),
+         "cost_increase": None if i.critical_unfilled else i.cost_increase,
+         "objective_change": i.objective_change, "over_budget": i.over_budget,
+         "total_cost": i.plan.total_cost, "roles_unfilled": list(i.unfilled),
          "lost_coverage": [{"touchpoint_id": t, "filled_share_lost": share}
                            for t, share in i.lost_coverage], "status": i.plan.status,
          "taken_over_by": [{"role_id": r, "partner_id": p} for r, p in i.takeover]}

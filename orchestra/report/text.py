@@ -95,16 +95,20 @@ def stress_lines(network: Network, base: Plan, impacts: Sequence[Impact], replan
            else "everything re-planned")
     lines = [f"plan: {len(base.selected)} partners, total cost {base.total_cost:,.2f} "
              f"({base.status}); each drop-out: {how}",
-             f"{'rank':>4}  {'dropped':<34} {'cost +':>12} {'crit. open':>10}  taken over by / "
-             "roles unfilled / touchpoints losing coverage"]
+             f"{'rank':>4}  {'dropped':<34} {'crit. lost':>10} {'cost +':>12}  standards lost / "
+             "taken over by / roles unfilled / touchpoints losing coverage"]
     # The stress workbook's rows, printed.
-    for rank, names, increase, _, critical, taken, unfilled, lost, _ in stress_rows(network,
-                                                                                   impacts):
-        lines.append(f"{rank:>4}  {names[:34]:<34} {increase:>12,.2f} {critical:>10}  "
-                     f"{taken} / {unfilled} / {lost}")
+    for (rank, names, critical, standards, increase, _, taken, unfilled, lost,
+         status) in stress_rows(network, impacts):
+        if critical is None:  # no re-plan keeps the rules
+            lines.append(f"{rank:>4}  {names[:34]:<34} {status}")
+            continue
+        cost = "-" if increase is None else f"{increase:+,.2f}"
+        lines.append(f"{rank:>4}  {names[:34]:<34} {critical:>10} {cost:>12}  "
+                     f"{standards} / {taken} / {unfilled} / {lost}")
     better = [i for i in impacts if not i.critical_unfilled and i.objective_change is not None
-              and i.objective_change < -1e-6]
-    if better:
+              and i.objective_change < -1e-6 and not i.infeasible]
+    if better and base.stopped_by != "proven optimal":
         lines.append(
             f"note: {len(better)} re-plan(s) without a partner score better on the profile's "
             f"objective (priced alike, no critical slot lost) than the plan itself, which was "
