@@ -568,10 +568,8 @@ def _explain(network: Network, profile, result, settings, quiet: bool, roles=(),
 
 
 def _profile(network: Network, name: str | None):
-    from orchestra.io.profiles import DEFAULT_PROFILE, load_profile
-
     try:
-        return load_profile(name or network.policy.profile or DEFAULT_PROFILE)
+        return _profile_or_error(network, name)
     except OrchestraError as exc:
         raise _fail(exc) from None
 
@@ -695,6 +693,11 @@ def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
 @click.option("--profiles", "profile_names", default=None, metavar="A,B,...",
               help="Instead of sets: plan the whole network once per profile and set the "
                    "plans side by side.")
+@click.option("--scenarios", "all_scenarios", is_flag=True,
+              help="Instead of sets: plan every row of the scenarios sheet and set the plans "
+                   "side by side, beside today's network.")
+@click.option("--scenario", "scenario_names", multiple=True, metavar="NAME",
+              help="Only this scenario of the scenarios sheet (repeatable).")
 @DETERMINISTIC_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
@@ -702,9 +705,9 @@ def _set_option(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
 @cluster_option
 def compare_command(input_path: str, set_values: tuple[str, ...], output: str | None,
                     profile_name: str | None, time_limit: float | None, seed: int | None,
-                    sets_from_bids: bool, profile_names: str | None, deterministic: bool,
-                    as_json: bool, force: bool,
-                    bids_path: str | None = None) -> None:
+                    sets_from_bids: bool, profile_names: str | None, all_scenarios: bool,
+                    scenario_names: tuple[str, ...], deterministic: bool, as_json: bool,
+                    force: bool, bids_path: str | None = None) -> None:
     """Compare candidate partner sets side by side, with orchestra's own choice as yardstick;
     or, with --profiles, the plans of several profiles."""
     import json
@@ -717,6 +720,11 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
     network = _load(input_path, bids=bids_path).network
     _outputs(network, force, (output, ".xlsx"))
     _rules_agree(network)
+    if all_scenarios or scenario_names:
+        _compare_scenarios(network, scenario_names, profile_name, set_values, output,
+                           _settings(network, time_limit, seed, deterministic=deterministic),
+                           as_json, force)
+        return
     if profile_names is not None:
         _compare_profiles(network, profile_names, set_values, output,
                           _settings(network, time_limit, seed, deterministic=deterministic),
@@ -756,6 +764,65 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
             lines += [""] + comparison_story(comparison, network)
         _echo(lines, output)
     _end_interrupted(stopped)
+
+
+def _compare_scenarios(network: Network, names: tuple[str, ...], profile_name: str | None,
+                       set_values: tuple[str, ...], output: str | None, settings,
+                       as_json: bool, force: bool) -> None:
+    """``compare --scenarios``: each scenario of the sheet planned, side by side."""
+    import json
+
+    from orchestra.errors import InputError, Problem
+    from orchestra.execution import Interrupted
+    from orchestra.report.plan_json import comparison_to_dict
+    from orchestra.report.text import comparison_lines
+    from orchestra.tradeoffs import compare_scenarios, scenario_network
+
+    if set_values:
+        raise OrchestraCommandError("--scenarios compares the scenarios sheet; leave out --set")
+    by_name = {s.name.lower(): s for s in network.scenarios}
+    if not by_name:
+        raise OrchestraCommandError("--scenarios: the input has no scenarios sheet (or it is "
+                                    "empty): add one, a row per scenario")
+    unknown = [n for n in names if n.lower() not in by_name]
+    if unknown:
+        names_known = ", ".join(s.name for s in network.scenarios)
+        raise OrchestraCommandError(f"--scenario: unknown scenario(s) {', '.join(unknown)} "
+                                    f"(expected one of {names_known})")
+    chosen = ([by_name[n.lower()] for n in dict.fromkeys(names)] if names
+              else list(network.scenarios))
+    planned = []
+    for scenario in chosen:
+        try:
+            profile = _profile_or_error(network, scenario.profile or profile_name)
+        except OrchestraError as exc:
+            raise InputError([Problem(scenario.where, f"scenario {scenario.name}: {exc}")]
+                             ) from None
+        planned.append((scenario.name, scenario_network(network, scenario), profile))
+    bar = _progress_bar("planning scenarios", not as_json and sys.stderr.isatty())
+    stopped = None
+    try:
+        comparison = compare_scenarios(network, planned, settings, on_done=bar)
+    except Interrupted as exc:
+        comparison, stopped = exc.partial, exc
+    if output:
+        from orchestra.report.comparison import write_comparison
+
+        _write(write_comparison, network, comparison, output, force=force)
+    if as_json:
+        data = comparison_to_dict(comparison)
+        data["scenarios"] = [s.name for s in chosen]
+        _finished()  # the output is complete: SIGTERM no longer changes it
+        click.echo(json.dumps(data, indent=2))
+    else:
+        _echo(comparison_lines(comparison), output)
+    _end_interrupted(stopped)
+
+
+def _profile_or_error(network: Network, name: str | None):
+    from orchestra.io.profiles import DEFAULT_PROFILE, load_profile
+
+    return load_profile(name or network.policy.profile or DEFAULT_PROFILE)
 
 
 def _compare_profiles(network: Network, profile_names: str, set_values: tuple[str, ...],

@@ -237,6 +237,22 @@ class CandidateSet:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A named what-if of the ``scenarios`` sheet: None (or empty) keeps the input's value."""
+
+    name: str
+    profile: str = ""
+    budget: float | None = None
+    max_partners: int | None = None
+    max_changes: int | None = None
+    meet_standards: bool | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    locks_from: str = ""
+    where: str = field(default="", compare=False)  # the cell of its name
+
+
+@dataclass(frozen=True)
 class PlanRule:
     """A rule of the ``rules`` sheet that ties roles or partners together.
 
@@ -278,6 +294,7 @@ class Network:
     expectations: tuple[Expectation, ...] = ()
     policy: Policy = Policy()
     sets: tuple[CandidateSet, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
     locks: tuple[Lock, ...] = ()
     current: tuple[Lock, ...] = ()  # today's network: one (role, partner) per slot held today
     rules: tuple[PlanRule, ...] = ()  # the rules sheet

@@ -69,7 +69,8 @@ def _tables(partners, offers, touchpoints, roles, relationships, standards, expe
             policy: Mapping[str, object], sets: Mapping[str, Sequence[str]],
             locks: Sequence[tuple[str, str]], current: Sequence[tuple[str, str]] = (),
             exits: Mapping[str, float] | None = None,
-            rules: Sequence[tuple[str, str, str, float | None]] = ()) -> Tables:
+            rules: Sequence[tuple[str, str, str, float | None]] = (),
+            scenarios: Sequence[Mapping[str, object]] = ()) -> Tables:
     capabilities = [
         {"partner_id": pid, "capability": cap, "level": level, "unit_cost": cost, "effort": effort}
         for pid, caps in offers.items() for cap, level, cost, effort in caps
@@ -90,6 +91,7 @@ def _tables(partners, offers, touchpoints, roles, relationships, standards, expe
         "current": [{"role_id": r, "partner_id": p} for r, p in current],
         "rules": [{"rule": kind, "roles": roles, "partners": partners, "limit": limit}
                   for kind, roles, partners, limit in rules],
+        "scenarios": [dict(row) for row in scenarios],
     }
 
 
@@ -250,8 +252,16 @@ def bank() -> Tables:
     # more than a fifth of the filled slots (concentration risk).
     rules = [("same_partner", "R04;R17", "", None), ("single_source", "R12;R13;R16", "", 2),
              ("requires", "", "P03;P04", None), ("max_share", "", "", 0.2)]
+    # What-ifs for compare --scenarios: a tighter budget, the resilient profile, a switch that
+    # keeps most of today's contracts, and the cheap call centre ruled out.
+    scenarios = [
+        {"scenario": "tight_budget", "budget": 470000},
+        {"scenario": "resilient", "profile": "resilient"},
+        {"scenario": "few_changes", "max_changes": 4},
+        {"scenario": "no_budgetcall", "exclude": "P16"},
+    ]
     return _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
-                   policy, sets, locks, current, exits, rules)
+                   policy, sets, locks, current, exits, rules, scenarios)
 
 
 def it_network() -> Tables:

@@ -12,13 +12,16 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from orchestra.domain import Network, Plan, Profile
+from orchestra.domain import Network, Plan, Profile, Scenario
 from orchestra.execution import Interrupted, Job, OnDone, parallel_settings, run_all
 from orchestra.explanations import rank
 from orchestra.model import SolveSettings, plan
 from orchestra.model.evaluate import objective_of
+from orchestra.model.given import given_plan
 from orchestra.procurement import (
+    TODAY,
     Comparison,
     SetResult,
     dominators,
@@ -129,6 +132,74 @@ def compare_profiles(network: Network, profiles: Sequence[Profile],
     try:
         return assemble(run_all([Job(_plan_profile, (network, p, each), f"profile {p.name}")
                                  for p in profiles], settings, on_done))
+    except Interrupted as stopped:
+        raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
+
+
+# --- scenarios side by side ----------------------------------------------------------------------
+
+
+def scenario_network(network: Network, scenario: Scenario) -> Network:
+    """``network`` as ``scenario`` sets it: its limits and standards where given, its partners
+    forced in and kept out, its locks (from ``locks_from``, beside the input) in place of the
+    input's. A problem is an ``InputError`` at the scenario's cell."""
+    from orchestra.errors import InputError, Problem
+
+    net = network
+    if scenario.locks_from:
+        from orchestra.io.loader import load_with_locks
+
+        folder = Path(network.source).parent if network.source else Path.cwd()
+        try:
+            net = load_with_locks(network.source, folder / scenario.locks_from).network
+        except InputError as exc:
+            raise InputError([Problem(scenario.where, f"locks_from {scenario.locks_from}: "
+                                      f"{p}") for p in exc.problems]) from None
+        net = replace(net, bids_sources=network.bids_sources, bidders=network.bidders,
+                      capabilities=network.capabilities, partners=network.partners)
+    policy = net.policy
+    changes = {key: value for key in ("budget", "max_partners", "max_changes", "meet_standards")
+               if (value := getattr(scenario, key)) is not None}
+    if scenario.include:
+        changes["must_include"] = tuple(dict.fromkeys((*policy.must_include, *scenario.include)))
+        changes["exclude"] = tuple(p for p in policy.exclude if p not in scenario.include)
+    if scenario.exclude:
+        changes["exclude"] = tuple(dict.fromkeys((*changes.get("exclude", policy.exclude),
+                                                  *scenario.exclude)))
+        changes["must_include"] = tuple(p for p in changes.get("must_include",
+                                                               policy.must_include)
+                                        if p not in scenario.exclude)
+    return replace(net, policy=replace(policy, **changes))
+
+
+def _plan_scenario(stop: threading.Event, network: Network, name: str, scenario_net: Network,
+                   profile: Profile, each: SolveSettings) -> SetResult:
+    result = plan(scenario_net, profile, each, stop=stop)
+    return set_result(network, name, (), result, score(scenario_net, result),
+                      infeasible=infeasibility(network, scenario_net, result))
+
+
+def compare_scenarios(network: Network, planned: Sequence[tuple[str, Network, Profile]],
+                      settings: SolveSettings | None = None,
+                      on_done: OnDone | None = None) -> Comparison:
+    """Each scenario (name, its network, its profile) planned, side by side in the comparison
+    layout, with today's network beside them when the input has one. Ctrl-C: ``Interrupted``
+    with what finished."""
+    settings = settings or SolveSettings()
+    _, each = parallel_settings(settings, len(planned))
+
+    def assemble(done: Sequence[SetResult | None]) -> Comparison:
+        rows = [r for r in done if r is not None]
+        if network.current:
+            today = given_plan(network, planned[0][2], network.current)
+            rows.append(set_result(network, TODAY, (), today, score(network, today)))
+        return Comparison(planned[0][2], tuple(replace(r, dominated_by=dominators(rows, r))
+                                               for r in rows))
+
+    try:
+        return assemble(run_all([Job(_plan_scenario, (network, name, net, profile, each),
+                                     f"scenario {name}") for name, net, profile in planned],
+                                settings, on_done))
     except Interrupted as stopped:
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None
 

@@ -154,3 +154,59 @@ def plan_of(net, settings):
     from orchestra.model import plan
 
     return plan(net, LOWEST, settings)
+
+
+# --- scenarios side by side ----------------------------------------------------------------------
+
+def test_the_bank_scenarios_side_by_side_keep_their_own_rules(tmp_path):
+    from test_hostile import BANK, run
+
+    out = tmp_path / "scenarios.xlsx"
+    result = run("compare", BANK, "--scenarios", "--json", "--time-limit", "10",
+                 "--deterministic", "-o", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    rows = {r["set_id"]: r for r in data["sets"]}
+    assert list(rows) == ["tight_budget", "resilient", "few_changes", "no_budgetcall", "today"]
+    assert rows["tight_budget"]["total_cost"] <= 470000
+    assert rows["few_changes"]["contracts_changed"] <= 4
+    assert "P16" not in rows["no_budgetcall"]["selected"]
+    assert rows["today"]["contracts_changed"] == 0
+    for row in rows.values():  # every claim recomputable from the rows shown
+        assert set(row["dominated_by"]) == {o for o, r in rows.items()
+                                            if o != row["set_id"] and dominates(r, row)}
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out)
+    assert {"comparison", "tight_budget", "today"} <= set(wb.sheetnames)
+    header = [c.value for c in wb["few_changes"][1]]
+    assert header[-2:] == ["today_partner_ids", "change"]
+
+
+def test_one_scenario_by_name_and_unknown_ones_refused():
+    from test_hostile import BANK, run
+
+    result = run("compare", BANK, "--scenario", "Tight_Budget", "--json", "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+    assert [r["set_id"] for r in json.loads(result.stdout)["sets"]] == ["tight_budget", "today"]
+    result = run("compare", BANK, "--scenario", "nope")
+    assert result.exit_code == 2 and "--scenario: unknown scenario(s) nope" in result.output
+
+
+def test_a_scenario_sheet_is_checked_to_the_cell(tmp_path):
+    from conftest import tiny_tables, write_xlsx
+    from test_hostile import run
+
+    tables = tiny_tables()
+    tables["scenarios"] = [{"scenario": "today", "budget": 5},
+                           {"scenario": "s2", "exclude": "A;Z9"},
+                           {"scenario": "s3", "profile": "nosuchprofile"}]
+    source = write_xlsx(tmp_path / "t.xlsx", tables)
+    result = run("validate", source)
+    assert result.exit_code == 2
+    assert 'scenarios!A2: scenario name "today" is taken by a column' in result.output
+    assert "scenarios!H3: unknown partner_id(s) Z9" in result.output
+    tables["scenarios"] = tables["scenarios"][2:]
+    result = run("compare", write_xlsx(tmp_path / "u.xlsx", tables), "--scenarios")
+    assert result.exit_code == 2
+    assert 'scenarios!A2: scenario s3: profile "nosuchprofile" not found' in result.output

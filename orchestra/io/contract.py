@@ -299,6 +299,34 @@ SHEETS: tuple[Sheet, ...] = (
         key=("set_id", "partner_id"),
     ),
     Sheet(
+        "scenarios",
+        False,
+        "Named what-ifs for orchestra compare --scenarios, one per row: each planned with its "
+        "own profile, limits and partners, side by side with today's network. A blank cell "
+        "keeps the input's own value.",
+        (
+            Column("scenario", ID, help="Name of the scenario.", example="no_incumbent"),
+            Column("profile", TEXT, "", help="A profile name (blank: the input's).",
+                   example="resilient"),
+            Column("budget", NUMBER, BLANK, "The budget in this scenario.", low=0,
+                   high=MAX_BUDGET, unit="money per period", example=650000),
+            Column("max_partners", INTEGER, BLANK, "Most partners in this scenario.", low=0,
+                   high=MAX_SLOTS, unit="partners", example=12),
+            Column("max_changes", INTEGER, BLANK, "Most of today's pairs it may end.", low=0,
+                   high=MAX_SLOTS * MAX_SLOTS, unit="pairs", example=6),
+            Column("meet_standards", BOOL, BLANK, "yes or no: keep the hard standards.",
+                   example="yes"),
+            Column("include", TEXT, "", help="partner_ids that must join, separated by ;.",
+                   example="P03"),
+            Column("exclude", TEXT, "", help="partner_ids that may not join, separated by ;.",
+                   example="P08;P09"),
+            Column("locks_from", TEXT, "", help="A workbook or folder (beside the input) whose "
+                   "locks sheet, or report assignments with locked = yes, hold in this scenario.",
+                   example="report.xlsx"),
+        ),
+        key=("scenario",),
+    ),
+    Sheet(
         "rules",
         False,
         "Rules that tie roles or partners together, one per row; lists separated by ;.",

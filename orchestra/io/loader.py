@@ -28,6 +28,7 @@ from orchestra.domain import (
     Policy,
     Relationship,
     Role,
+    Scenario,
     Standard,
     Touchpoint,
 )
@@ -494,6 +495,35 @@ def _check_offers(reader: _Reader, network: Network, rows: list[_Row]) -> None:
                 "it qualifies for): no plan reaches it", f"min_slots of at most {most}"))
 
 
+def _scenarios(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Scenario, ...]:
+    """The scenarios sheet: names clear of the columns every comparison shows and of the
+    candidate sets, partner lists of known ids (case-insensitive), each problem at its cell."""
+    known = {p.lower(): p for p in partners}
+    out = []
+    for row in rows:
+        name = str(row.values["scenario"])
+        if name.lower() in RESERVED_SET_NAMES:
+            reader.problems.append(Problem(
+                row.cells["scenario"], f'scenario name "{name}" is taken by a column every '
+                "comparison shows", f"another name than {' or '.join(RESERVED_SET_NAMES)}"))
+            continue
+        lists = {}
+        for column in ("include", "exclude"):
+            ids = _ids(str(row.values[column] or ""))
+            unknown = [p for p in ids if p.lower() not in known]
+            if unknown:
+                reader.problems.append(Problem(row.cells[column], "unknown partner_id(s) "
+                                               + ", ".join(unknown),
+                                               "partner_ids of the partners sheet, separated "
+                                               "by ;"))
+            lists[column] = tuple(known[p.lower()] for p in ids if p.lower() in known)
+        out.append(Scenario(name, str(row.values["profile"] or ""), row.values["budget"],
+                            row.values["max_partners"], row.values["max_changes"],
+                            row.values["meet_standards"], lists["include"], lists["exclude"],
+                            str(row.values["locks_from"] or ""), row.cells["scenario"]))
+    return tuple(out)
+
+
 def _check_covered_roles(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     """A standard's ``roles`` are roles of its own touchpoint; read into a tuple of ids."""
     where = {str(r.values["role_id"]).lower(): (str(r.values["role_id"]),
@@ -827,6 +857,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
                 "every comparison shows", f"another name than {' or '.join(RESERVED_SET_NAMES)}"))
             continue
         sets.setdefault(row.values["set_id"], []).append(row.values["partner_id"])
+    scenarios = _scenarios(reader, sheets["scenarios"], partners)
     lock_rows = [r for r in sheets["locks"] if r.values["locked"]]
     role_slots = {str(r.values["role_id"]): int(r.values["slots"]) for r in sheets["roles"]}
     plan_rules = _plan_rules(reader, sheets["rules"], partners, role_slots, policy)
@@ -842,6 +873,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
         expectations=tuple(_records(sheets["expectations"], Expectation)),
         policy=policy,
         sets=tuple(CandidateSet(k, tuple(v)) for k, v in sets.items()),
+        scenarios=scenarios,
         locks=tuple(Lock(r.values["role_id"], r.values["partner_id"], r.cells["partner_id"])
                     for r in lock_rows),
         current=tuple(Lock(r.values["role_id"], r.values["partner_id"], r.cells["partner_id"])

@@ -180,7 +180,7 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
     ws = wb.create_sheet("chart")
     start = CHART_ROWS
     points = [[r.set_id, r.total_cost, r.filled_share, r.expected_share]
-              for r in comparison.rows]
+              for r in comparison.rows if r.feasible]
     end = write_table(ws, ["set_id", "total_cost", "filled_share", "expected_share"], points,
                       name="cost_vs_coverage", start_row=start,
                       formats={"total_cost": MONEY, "filled_share": SHARE,
@@ -210,18 +210,32 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
     chart.width, chart.height = 18, 9
     ws.add_chart(chart, "A1")
     taken = {"comparison", "chart"}
+    # With today's network, each row's assignments say what changes against it.
+    today: dict[str, list[str]] = {}
+    for c in network.current:
+        today.setdefault(c.role_id, []).append(c.partner_id)
     for result in comparison.rows:
         sheet = wb.create_sheet(sheet_title(result.set_id, taken))
+        if result.infeasible:
+            write_table(sheet, ["infeasible"], [[result.infeasible]], name=f"set_{len(taken)}")
+            continue
         rows = []
         for a in result.plan.assignments:
             role = network.role[a.role_id]
+            was = today.get(a.role_id, [])
             rows.append([a.role_id, role.name, role.touchpoint_id, a.slot, a.partner_id,
-                         network.partner[a.partner_id].name, a.cost])
+                         network.partner[a.partner_id].name, a.cost,
+                         *([", ".join(was) or "-", "kept" if a.partner_id in was else "new"]
+                           if network.current else [])])
         rows += [[s.role_id or None, network.role[s.role_id].name if s.role_id else None,
-                  s.touchpoint_id, s.slot or None, None, f"(open: {s.reason_code})", None]
+                  s.touchpoint_id, s.slot or None, None, f"(open: {s.reason_code})", None,
+                  *([", ".join(today.get(s.role_id, [])) or "-", "open"]
+                    if network.current else [])]
                  for s in result.plan.shortfalls]
-        write_table(sheet, ["role_id", "role", "touchpoint_id", "slot", "partner_id", "partner",
-                            "cost"], rows, name=f"set_{len(taken)}", formats={"cost": MONEY})
+        header = ["role_id", "role", "touchpoint_id", "slot", "partner_id", "partner", "cost"]
+        if network.current:
+            header += ["today_partner_ids", "change"]
+        write_table(sheet, header, rows, name=f"set_{len(taken)}", formats={"cost": MONEY})
     print_ready(wb, "orchestra comparison", network, one_page=("chart",),
                 label_columns={"comparison": "A:A"})
     return wb
