@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -28,6 +29,13 @@ from orchestra.signals import ctrl_c_sets
 OnDone = Callable[[int, int], None]
 # A task whose worker dies is run again by the scheduler; one that raises is retried this often.
 RETRIES = 2
+# A cluster with no worker for this long runs nothing more: its tasks left are reported failed
+# rather than waited for without end (a nanny that could not restart its worker, say).
+WORKERLESS_S = 60.0
+
+
+class _NoWorkers(Exception):
+    """The cluster has had no worker for ``WORKERLESS_S``."""
 
 
 @dataclass(frozen=True)
@@ -259,10 +267,19 @@ class DaskCluster:
         results: list[object] = [None] * len(jobs)
         futures: dict = {}
 
+        seen = {"worker": time.monotonic(), "asked": 0.0}
+
         def wait_some(pending: set) -> tuple[set, set]:
             try:
                 done, left = dask_wait(list(pending), timeout=0.1, return_when="FIRST_COMPLETED")
-            except TimeoutError:  # nothing finished within the timeout
+            except TimeoutError:  # nothing finished within the timeout: is anyone working?
+                now = time.monotonic()
+                if now - seen["asked"] >= 2.0:
+                    seen["asked"] = now
+                    if self.client.nthreads():
+                        seen["worker"] = now
+                    elif now - seen["worker"] > WORKERLESS_S:
+                        raise _NoWorkers from None
                 return set(), pending
             return set(done), set(left)
 
@@ -298,6 +315,15 @@ class DaskCluster:
         except KeyboardInterrupt:
             self.client.cancel([f for f in futures if f.status == "pending"])
             raise Interrupted(results, sum(r is not None for r in results), len(jobs)) from None
+        except _NoWorkers:
+            left = [f for f, k in futures.items() if results[k] is None]
+            self.client.cancel(left)
+            for future in left:
+                k = futures[future]
+                if not any(f.label == (jobs[k].label or f"job {k + 1}") for f in self.failed):
+                    self.failed.append(Failure(jobs[k].label or f"job {k + 1}",
+                                               f"no worker left in the cluster for "
+                                               f"{WORKERLESS_S:g} s"))
         finally:
             self.client.cancel(list(shipped.values()))
         return results

@@ -26,11 +26,20 @@ BANK = ROOT / "inputs" / "bank.xlsx"
 QUICK = ["--time-limit", "3", "--deterministic", "--json"]
 
 
+# Beside CPU-heavy work, a worker the tests kill can take longer than Dask's 30 s to come back
+# and reconnect: generous timeouts keep the cluster whole on a busy machine.
+PATIENT = {"distributed.comm.timeouts.connect": "180s", "distributed.comm.timeouts.tcp": "180s",
+           "distributed.deploy.lost-worker-timeout": "180s"}
+
+
 @pytest.fixture(scope="module")
 def cluster():
     """A local cluster of two worker processes, one thread each."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local:
+    import dask
+
+    with dask.config.set(PATIENT), distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True,
+            dashboard_address=None) as local:
         yield local.scheduler_address
 
 
@@ -95,6 +104,20 @@ def test_a_task_that_keeps_killing_its_worker_is_reported_and_the_rest_complete(
     assert results == [9, None] + [x * x for x in range(4, 10)], executor.failed
     assert [f.label for f in executor.failed] == ["set S3"]
     assert "KilledWorker" in executor.failed[0].reason
+
+
+def test_a_cluster_left_without_workers_reports_its_tasks_instead_of_waiting(monkeypatch):
+    import orchestra.execution as execution
+
+    monkeypatch.setattr(execution, "WORKERLESS_S", 3.0)
+    with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None) as empty:
+        with on_cluster(empty.scheduler_address) as executor:
+            results = run_all([Job(_square, (3,), "set A"), Job(_square, (4,), "set B")],
+                              SolveSettings())
+    assert results == [None, None]
+    assert [(f.label, f.reason) for f in executor.failed] == [
+        ("set A", "no worker left in the cluster for 3 s"),
+        ("set B", "no worker left in the cluster for 3 s")]
 
 
 def test_an_unreachable_scheduler_is_a_usage_error_naming_it():
