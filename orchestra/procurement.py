@@ -325,6 +325,7 @@ class Impact:
     standards_lost: tuple[str, ...] = ()  # standards the plan met and the re-plan misses
     over_budget: float = 0.0  # a backfill of critical slots the budget could not hold
     infeasible: str = ""  # why no re-plan keeps the rules without the partner
+    record: SetResult | None = None  # the re-plan's comparison record
 
     @property
     def severity_key(self) -> tuple:
@@ -428,8 +429,10 @@ def impact(network: Network, profile: Profile, base: Plan, dropped: tuple[str, .
                            if o.met is False and (o.touchpoint_id, o.metric) in met_before)
     budget = base.rules.budget
     over = result.total_cost - budget if budget is not None else 0.0
+    record = set_result(network, " + ".join(dropped), (), result, score(network, result))
     return Impact(dropped, result, result.total_cost - base.total_cost, change, tuple(unfilled),
-                  max(0, critical), tuple(lost), takeover, standards_lost, max(0.0, over))
+                  max(0, critical), tuple(lost), takeover, standards_lost, max(0.0, over),
+                  record=record)
 
 
 def _replan_without(stop: threading.Event, network: Network, profile: Profile, base: Plan,

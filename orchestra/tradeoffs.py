@@ -230,6 +230,7 @@ class FrontierPoint:
     standards_met: int = 0
     standards_total: int = 0
     infeasible: str = ""  # why no plan keeps the rules at this value ("" when one does)
+    record: SetResult | None = None  # the comparison record every side-by-side table shares
 
 
 def with_limit(network: Network, vary: str, value: float) -> Network:
@@ -296,7 +297,8 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
                 objective_of(network, profile, result) if result.objective is not None
                 else None, tuple(sorted(team - previous)), tuple(sorted(previous - team)),
                 kept, len(result.critical_shortfalls),
-                sum(1 for o in scores.standards if o.met), len(scores.standards)))
+                sum(1 for o in scores.standards if o.met), len(scores.standards),
+                record=set_result(network, f"{value:g}", (), result, scores)))
         return points
 
     try:

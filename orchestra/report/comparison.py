@@ -10,16 +10,17 @@ from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Alignment, PatternFill
 
 from orchestra.domain import Network
-from orchestra.procurement import Comparison, Impact, SetResult
+from orchestra.procurement import DOMINANCE_RULE, Comparison, Impact, SetResult
 from orchestra.report.xlsx import (
     MONEY,
     SHARE,
     inputs_of,
     print_ready,
     save_atomic,
+    set_value,
     write_table,
 )
 
@@ -175,6 +176,13 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
             if col - 2 in best:
                 cell.fill = BEST
     ws.freeze_panes = "B2"
+    # The rule behind the shading and "dominated by", beside the table as under the terminal's.
+    note = ws.cell(row=len(METRICS) + 3, column=1)
+    set_value(note, f"Shaded: the best of a row. The rule: {DOMINANCE_RULE}.")
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=len(METRICS) + 3, start_column=1, end_row=len(METRICS) + 3,
+                   end_column=1 + width)
+    ws.row_dimensions[len(METRICS) + 3].height = 15 * 4
     # The scatter chart's data: one row per set, one series per set so the legend names them.
     # The chart on a sheet of its own, at the top, so that it prints whole; its points below.
     ws = wb.create_sheet("chart")
@@ -249,7 +257,9 @@ def write_comparison(network: Network, comparison: Comparison, path: str | Path,
 
 STRESS_HEADER = ("rank", "dropped", "critical_unfilled", "standards_lost", "cost_increase",
                  "new_total_cost", "taken_over_by", "roles_unfilled",
-                 "touchpoints_losing_coverage", "status")
+                 "touchpoints_losing_coverage", "status", "filled_share", "expected_share",
+                 "cohesion_index", "single_points_of_failure", "transition_cost",
+                 "contracts_changed")
 
 
 def stress_rows(network: Network, impacts: Sequence[Impact]) -> list[list[object]]:
@@ -261,7 +271,7 @@ def stress_rows(network: Network, impacts: Sequence[Impact]) -> list[list[object
         names = " + ".join(f"{p} {network.partner[p].name}" for p in i.dropped)
         if i.infeasible:
             rows.append([rank, names, None, None, None, None, "-", "-", "-",
-                         f"infeasible: {i.infeasible}"])
+                         f"infeasible: {i.infeasible}", *([None] * 6)])
             continue
         lost = ", ".join(f"{t} -{share:.0%}" for t, share in i.lost_coverage)
         taken = ", ".join(f"{r}: {p}" for r, p in i.takeover)
@@ -270,8 +280,16 @@ def stress_rows(network: Network, impacts: Sequence[Impact]) -> list[list[object
         increase = None if i.critical_unfilled else i.cost_increase
         rows.append([rank, names, i.critical_unfilled, ", ".join(i.standards_lost) or "-",
                      increase, i.plan.total_cost, taken or "-", ", ".join(i.unfilled) or "-",
-                     lost or "-", i.plan.status])
+                     lost or "-", i.plan.status, *_record_columns(i.record)])
     return rows
+
+
+def _record_columns(r: SetResult | None) -> list[object]:
+    """Shares, cohesion, failure points, transition and contracts of a comparison record."""
+    if r is None:
+        return [None] * 6
+    return [r.filled_share, r.expected_share, round(r.cohesion, 4),
+            len(r.scores.single_points_of_failure), r.transition_cost, r.contracts_changed]
 
 
 def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, *,
@@ -280,7 +298,9 @@ def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, 
     ws = wb.active
     ws.title = "stress"
     write_table(ws, STRESS_HEADER, stress_rows(network, impacts), name="stress",
-                formats={"cost_increase": MONEY, "new_total_cost": MONEY})
+                formats={"cost_increase": MONEY, "new_total_cost": MONEY,
+                         "filled_share": SHARE, "expected_share": SHARE,
+                         "transition_cost": MONEY})
     print_ready(wb, "orchestra stress", network)
     sources = inputs_of(network)
     return save_atomic(wb, path, force=force, inputs=sources)
@@ -289,7 +309,8 @@ def write_stress(network: Network, impacts: Sequence[Impact], path: str | Path, 
 def frontier_header(vary: str) -> list[str]:
     return ["budget" if vary == "budget" else vary, "status", "critical_open", "standards_met",
             "gap", "total_cost", "filled_share", "expected_share", "cohesion_index",
-            "objective", "partners", "changes"]
+            "objective", "partners", "changes", "single_points_of_failure", "transition_cost",
+            "contracts_changed"]
 
 
 def frontier_moves(network: Network, point) -> list[str]:
@@ -306,7 +327,7 @@ def frontier_rows(network: Network, vary: str, points) -> list[list[object]]:
     rows = []
     for p in points:
         if p.infeasible:  # no figures: the status and why
-            rows.append([p.value, "infeasible", *([None] * 9), p.infeasible])
+            rows.append([p.value, "infeasible", *([None] * 9), p.infeasible, None, None, None])
             continue
         changes = frontier_moves(network, p)
         if p.kept_from is not None:
@@ -314,7 +335,8 @@ def frontier_rows(network: Network, vary: str, points) -> list[list[object]]:
         met = f"{p.standards_met} of {p.standards_total}" if p.standards_total else "-"
         rows.append([p.value, p.plan.status, p.critical_open, met, p.plan.gap,
                      p.plan.total_cost, p.filled_share, p.expected_share, p.cohesion_index,
-                     p.objective, len(p.plan.selected), "; ".join(changes) or "-"])
+                     p.objective, len(p.plan.selected), "; ".join(changes) or "-",
+                     *_record_columns(p.record)[3:]])
     return rows
 
 

@@ -152,6 +152,16 @@ def comparison_record(r: SetResult) -> dict:
                 "still_open": [s.role_id for s in r.closing.still_open]}}
 
 
+def _record_fields(record: SetResult | None) -> dict:
+    """The comparison record's figures for a frontier point or a stress re-plan."""
+    if record is None:
+        return {}
+    fields = comparison_record(record)
+    return {k: fields[k] for k in ("standards_met", "standards_total", "standards_missed",
+                                   "transition_cost", "horizon_cost", "contracts_changed",
+                                   "cohesion", "single_points_of_failure", "major_gaps")}
+
+
 def comparison_to_dict(comparison: Comparison) -> dict:
     return {"profile": comparison.profile.name, "dominance_rule": DOMINANCE_RULE,
             "sets": [comparison_record(r) for r in comparison.rows]}
@@ -161,7 +171,7 @@ def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
     return {"base_total_cost": base.total_cost, "base_status": base.stopped_by, "drops": [
         {"dropped": list(i.dropped), "status": "infeasible", "infeasible": i.infeasible}
         if i.infeasible else
-        {"dropped": list(i.dropped), "infeasible": None,
+        {**_record_fields(i.record), "dropped": list(i.dropped), "infeasible": None,
          "critical_unfilled": i.critical_unfilled, "standards_lost": list(i.standards_lost),
          "cost_increase": None if i.critical_unfilled else i.cost_increase,
          "objective_change": i.objective_change, "over_budget": i.over_budget,
@@ -197,7 +207,7 @@ def frontier_to_dict(vary: str, points: list) -> dict:
     return {"vary": vary, "points": [
         {key: p.value, "status": "infeasible", "infeasible": p.infeasible}
         if p.infeasible else
-        {key: p.value, "status": p.plan.status, "infeasible": None,
+        {**_record_fields(p.record), key: p.value, "status": p.plan.status, "infeasible": None,
          "critical_open": p.critical_open, "standards_met": p.standards_met,
          "standards_total": p.standards_total, "gap": p.plan.gap,
          "total_cost": p.plan.total_cost, "filled_share": p.filled_share,

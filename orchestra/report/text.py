@@ -99,7 +99,7 @@ def stress_lines(network: Network, base: Plan, impacts: Sequence[Impact], replan
              "taken over by / roles unfilled / touchpoints losing coverage"]
     # The stress workbook's rows, printed.
     for (rank, names, critical, standards, increase, _, taken, unfilled, lost,
-         status) in stress_rows(network, impacts):
+         status, *_) in stress_rows(network, impacts):
         if critical is None:  # no re-plan keeps the rules
             lines.append(f"{rank:>4}  {names[:34]:<34} {status}")
             continue
