@@ -143,6 +143,20 @@ def comparison_table(comparison: Comparison) -> tuple[list[str], list[list[objec
     return header, rows
 
 
+def format_metrics(ws, comparison: Comparison, start_row: int = 2) -> None:
+    """Each metric row of a written ``comparison_table`` in its number format (money, shares
+    as %), the best of each row shaded as the terminal stars it."""
+    width = len(comparison.rows)
+    for k, ((_, _, _, fmt, _), best) in enumerate(zip(METRICS, stars(comparison), strict=True),
+                                                   start=start_row):
+        for col in range(2, 2 + width):
+            cell = ws.cell(row=k, column=col)
+            if fmt:
+                cell.number_format = fmt
+            if col - 2 in best:
+                cell.fill = BEST
+
+
 def sheet_title(name: str, taken: set[str]) -> str:
     """A valid, unique sheet name: 31 characters, none of []:*?/\\, no apostrophe at either
     end, not Excel's reserved "History".
@@ -167,14 +181,7 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
     header, rows = comparison_table(comparison)
     write_table(ws, header, rows, name="comparison")
     width = len(comparison.rows)
-    for k, ((_, _, _, fmt, _), best) in enumerate(zip(METRICS, stars(comparison), strict=True),
-                                                   start=2):
-        for col in range(2, 2 + width):
-            cell = ws.cell(row=k, column=col)
-            if fmt:
-                cell.number_format = fmt
-            if col - 2 in best:
-                cell.fill = BEST
+    format_metrics(ws, comparison)
     ws.freeze_panes = "B2"
     # The rule behind the shading and "dominated by", beside the table as under the terminal's.
     note = ws.cell(row=len(METRICS) + 3, column=1)

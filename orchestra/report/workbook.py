@@ -25,7 +25,7 @@ from orchestra.domain import Network, Plan
 from orchestra.explanations import WEIGHT_MEANINGS, Explanations
 from orchestra.procurement import Comparison
 from orchestra.report.blueprint import blueprint, write_blueprint_sheet
-from orchestra.report.comparison import comparison_table
+from orchestra.report.comparison import comparison_table, format_metrics
 from orchestra.report.explain import write_why
 from orchestra.report.tables import (
     Table,
@@ -178,6 +178,7 @@ def write_alternatives(ws: Worksheet, network: Network, side: Comparison) -> Non
     alternative's partners in and out."""
     header, rows = comparison_table(side)
     last = write_table(ws, header, rows, name="alternatives")
+    format_metrics(ws, side)
     base = set(side.rows[0].plan.selected)
     moves = [[r.set_id, ", ".join(network.who(p) for p in r.plan.selected if p not in base),
               ", ".join(network.who(p) for p in base if p not in r.plan.selected)]
