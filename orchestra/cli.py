@@ -64,18 +64,19 @@ INFEASIBLE = "no solution (INFEASIBLE)"
 
 
 def _load(path: str, locks: str | None = None, every_row: bool = False,
-          bids: str | None = None) -> Loaded:
+          bids: str | None = None, every_warning: bool = False) -> Loaded:
     from orchestra.io.loader import load_with_locks
+    from orchestra.report.text import warning_lines
 
     try:
         loaded = (load(path, bids) if locks is None
                   else load_with_locks(path, locks, every_row, bids))
     except InputError as exc:
-        for warning in exc.warnings:
-            click.echo(f"warning: {warning}", err=True)
+        for line in warning_lines(exc.warnings, every_warning):
+            click.echo(line, err=True)
         raise _fail(exc) from None
-    for warning in loaded.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    for line in warning_lines(loaded.warnings, every_warning):
+        click.echo(line, err=True)
     return loaded
 
 
@@ -239,7 +240,7 @@ def validate(input_path: str, bids_path: str | None = None) -> None:
     from orchestra.domain import Rules
     from orchestra.model.data import ModelData
 
-    loaded = _load(input_path, bids=bids_path)
+    loaded = _load(input_path, bids=bids_path, every_warning=True)
     # The sums of the figures must fit the model's exact arithmetic: found here, not by a solve.
     data = ModelData(loaded.network, Rules.of(loaded.network, _profile(loaded.network, None)))
     data.money_scale, data.capacity_scale  # noqa: B018 (computed for their checks)

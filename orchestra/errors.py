@@ -20,6 +20,10 @@ class Problem:
     where: str
     what: str
     expected: str = ""
+    # Warnings of one kind that recur row after row share a ``kind`` (in words: "standards have
+    # targets looser than customers expect"), so that commands other than validate can print
+    # them as one line.
+    kind: str = ""
 
     def __str__(self) -> str:
         tail = f" (expected {self.expected})" if self.expected else ""

@@ -586,3 +586,14 @@ def test_deterministic_solves_of_rules_no_plan_keeps_end_cleanly(tmp_path):
     result = run("plan", source, "--deterministic", "--time-limit", "5")
     assert result.exit_code == 2
     assert "the rules contradict each other" in result.output
+
+
+def test_warnings_of_one_kind_print_once_outside_validate(tmp_path):
+    # The bank's five looser targets: one line on plan, every one on validate.
+    planned = run("plan", BANK, "--time-limit", "3")
+    lines = [ln for ln in planned.stderr.splitlines() if "looser than customers" in ln]
+    assert lines == ["warning: 5 standards have targets looser than customers expect "
+                     "(standards!E2, E5, E6, E7, ...): orchestra validate lists them"]
+    checked = run("validate", BANK)
+    assert sum("is looser than what customers expect" in ln
+               for ln in checked.stderr.splitlines()) == 5

@@ -368,7 +368,8 @@ def _check_scores(reader: _Reader, sheets: dict[str, list[_Row]], policy: Policy
                 reader.warnings.append(Problem(
                     row.cells["target"], f"target {target:g} is looser than what customers "
                     f"expect ({expects:g}): the specification gap is built into the standard",
-                    f"a target at least as demanding as {expects:g}"))
+                    f"a target at least as demanding as {expects:g}",
+                    kind="standards have targets looser than customers expect"))
     low, high = policy.survey_scale
     # A survey_scale that could not be read is reported already: no score is judged by a guess.
     unreadable = any(p.what.startswith("survey_scale got") for p in reader.problems)
@@ -389,7 +390,8 @@ def _check_scores(reader: _Reader, sheets: dict[str, list[_Row]], policy: Policy
                 row.cells["customer_perceived"], f"no perception gap for {tid} {dimension}: "
                 "it needs a soft standard", f'a standards row: touchpoint_id {tid}, metric '
                 f'{dimension}, direction higher, measured = the company\'s own score on the '
-                f"survey scale"))
+                f"survey scale", kind="surveyed dimensions have no soft standard (no "
+                "perception gap)"))
 
 
 def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
@@ -486,13 +488,15 @@ def _check_offers(reader: _Reader, network: Network, rows: list[_Row]) -> None:
             reader.warnings.append(Problem(
                 row.cells["level"], f"{pid} offers {capability} at level {level:g}, below "
                 f"every role that needs it (level {least} and up): no plan can use it",
-                f"a level of at least {least}, or no row"))
+                f"a level of at least {least}, or no row",
+                kind="offers are below every role that needs them"))
         most = reach[(pid, capability)]
         if roles and row.values["min_slots"] > max(1, most):
             reader.warnings.append(Problem(
                 row.cells["min_slots"], f"{pid}'s tier of {capability} needs "
                 f"{row.values['min_slots']:g} slots; it can hold at most {most} (one per role "
-                "it qualifies for): no plan reaches it", f"min_slots of at most {most}"))
+                "it qualifies for): no plan reaches it", f"min_slots of at most {most}",
+                kind="volume tiers are beyond reach"))
 
 
 def _scenarios(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Scenario, ...]:

@@ -238,3 +238,36 @@ def profiles_lines(entries) -> list[str]:
         lines.append(f"{e.name:<{width}}  {e.description}")
         lines.append(f"{'':<{width}}  ({where})")
     return lines or ["no profiles found"]
+
+
+GROUPED_FROM = 3  # warnings of one kind from this many on print as one line (validate: all)
+
+
+def warning_lines(warnings, every: bool = False) -> list[str]:
+    """Warnings as printed: one line each, except that warnings of one ``kind`` that recur
+    (``GROUPED_FROM`` or more) print once, with their count and first cells, pointing to
+    ``orchestra validate``, which lists them all (``every``).
+
+    >>> from orchestra.errors import Problem
+    >>> w = [Problem(f"standards!E{k}", "loose", kind="standards are loose") for k in (2, 5, 6)]
+    >>> warning_lines(w)
+    ['warning: 3 standards are loose (standards!E2, E5, E6): orchestra validate lists them']
+    """
+    groups: dict[str, list] = {}
+    for w in warnings:
+        if w.kind:
+            groups.setdefault(w.kind, []).append(w)
+    lines, said = [], set()
+    for w in warnings:
+        group = groups.get(w.kind, [])
+        if every or len(group) < GROUPED_FROM:
+            lines.append(f"warning: {w}")
+        elif w.kind not in said:
+            said.add(w.kind)
+            cells = [g.where for g in group]
+            sheet = cells[0].split("!")[0] + "!" if "!" in cells[0] else ""
+            shown = [cells[0], *(c.removeprefix(sheet) if sheet else c for c in cells[1:4])]
+            more = ", ..." if len(cells) > 4 else ""
+            lines.append(f"warning: {len(group)} {w.kind} ({', '.join(shown)}{more}): "
+                         "orchestra validate lists them")
+    return lines
