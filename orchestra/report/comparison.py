@@ -34,6 +34,15 @@ def _share(result: SetResult, group: str) -> float | None:
     return result.scores.by_group[group]["filled_share"]
 
 
+SHORT_METRICS = {"on_time_rate": "on-time", "response_hours": "response"}
+
+
+def _missed(result: SetResult) -> str:
+    """The standards a row misses, short enough for a table cell: "T08 on-time, T10 response"."""
+    return ", ".join(f"{o.touchpoint_id} {SHORT_METRICS.get(o.metric, o.metric)}"
+                     for o in result.scores.standards if o.met is False)
+
+
 def _per_filled_slot(result: SetResult) -> float | None:
     filled = len(result.plan.assignments)
     return result.total_cost / filled if filled else None
@@ -49,7 +58,7 @@ METRICS: tuple[tuple[str, Callable[[SetResult], object], str | None, str | None,
     ("critical slots open", lambda r: r.critical_shortfalls, "low", None, False),
     ("standards met", lambda r: r.standards_met if r.scores.standards else None, "high", None,
      False),
-    ("standards missed", lambda r: ", ".join(r.standards_missed) or "-", None, None, False),
+    ("standards missed", lambda r: _missed(r) or "-", None, None, False),
     ("partners in the set", lambda r: len(r.members) if r.members else None, None, None, False),
     ("partners selected", lambda r: len(r.plan.selected), None, None, False),
     ("total cost", lambda r: r.total_cost, "low", MONEY, True),

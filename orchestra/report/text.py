@@ -3,6 +3,7 @@ results to lines, tested without click; the CLI only prints them."""
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 
@@ -38,10 +39,12 @@ def comparison_lines(comparison) -> list[str]:
     lines = [f"{'':<36}" + "".join(f"{r.set_id:>{width}}" for r in rows)]
     for (label, value, _, fmt, _), best in zip(METRICS, stars(comparison), strict=True):
         values = [metric_value(label, value, r) for r in rows]
-        cells = [f"{_cell(v, fmt) + ('*' if k in best else ' '):>{width}}"
-                 for k, v in enumerate(values)]
+        # A text longer than its column is cut to fit (the JSON and workbook hold it whole).
+        texts = [_cell(v, fmt) for v in values]
+        texts = [t if len(t) < width else t[:width - 3] + "…" for t in texts]
+        cells = [f"{t + ('*' if k in best else ' '):>{width}}" for k, t in enumerate(texts)]
         lines.append(f"{label:<36}" + "".join(cells))
-    lines.append(f"* best of the row. The rule: {DOMINANCE_RULE}")
+    lines += textwrap.wrap(f"* best of the row. The rule: {DOMINANCE_RULE}.", 100)
     return lines
 
 
@@ -76,7 +79,7 @@ def comparison_story(comparison, network: Network) -> list[str]:
                             f"{open_causes(r.closing.still_open)}")
         if r.dominated_by:
             said.append(f"dominated by {', '.join(r.dominated_by)}")
-        lines.append("; ".join(said) + ".")
+        lines += textwrap.wrap("; ".join(said) + ".", 100, subsequent_indent="  ")
     return lines
 
 
