@@ -413,7 +413,7 @@ def candidates_of(network: Network, base: Plan, role_id: str, every: bool = Fals
 def _replan(stop: threading.Event, network: Network, profile: Profile, each: SolveSettings,
             base: Plan) -> Plan:
     """One re-solve of a changed network, warm-started from the plan it explains."""
-    return plan(network, profile, each, warm_start=base, stop=stop)
+    return plan(network, profile, each, warm_start=base, stop=stop, check_reasons=False)
 
 
 def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str] = (),

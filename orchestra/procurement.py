@@ -444,7 +444,7 @@ def _replan_without(stop: threading.Event, network: Network, profile: Profile, b
     net = without(network, drop, keep=base if backfill else None)
     if backfill:
         net = replace(net, policy=replace(net.policy, budget=None))
-    result = plan(net, profile, each, warm_start=base, stop=stop)
+    result = plan(net, profile, each, warm_start=base, stop=stop, check_reasons=False)
     return impact(network, profile, base, drop, result, infeasibility(network, net, result))
 
 

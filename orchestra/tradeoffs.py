@@ -75,7 +75,8 @@ def alternatives(network: Network, profile: Profile, base: Plan, count: int,
     for k in range(1, count + 1):
         policy = replace(network.policy, other_than=tuple(teams), min_difference=min_difference)
         result = plan(replace(network, policy=policy), profile, settings,
-                      warm_start=found[-1].plan if found else base, stop=stop)
+                      warm_start=found[-1].plan if found else base, stop=stop,
+                      check_reasons=False)
         if result.objective is None or rank(network, result)[0] > rank(network, base)[0]:
             break
         if within is not None and target is not None and (
@@ -243,7 +244,8 @@ def with_limit(network: Network, vary: str, value: float) -> Network:
 
 def _plan_at(stop: threading.Event, network: Network, vary: str, value: float,
              profile: Profile, each: SolveSettings) -> Plan:
-    return plan(with_limit(network, vary, value), profile, each, stop=stop)
+    return plan(with_limit(network, vary, value), profile, each, stop=stop,
+                check_reasons=False)
 
 
 def frontier(network: Network, profile: Profile, values: Sequence[float],

@@ -550,13 +550,16 @@ def _complete_hint(pm: PlanningModel, settings: SolveSettings) -> None:
 
 def plan(network: Network, profile: Profile, settings: SolveSettings | None = None,
          on_progress: Callable[[Progress], None] | None = None,
-         warm_start: Plan | None = None, stop: threading.Event | None = None) -> Plan:
+         warm_start: Plan | None = None, stop: threading.Event | None = None,
+         check_reasons: bool = True) -> Plan:
     """The best plan for ``network`` under ``profile`` (overridden by the policy sheet).
 
     Never raises for an unfillable role: every open slot comes back as a ``Shortfall`` with its
     reason. Stops at the time limit or on Ctrl-C with the best plan found so far. The solver
     starts from the weighted greedy plan, or from ``warm_start`` (a plan of a similar network,
-    e.g. before a partner dropped out) where it still applies.
+    e.g. before a partner dropped out) where it still applies. ``check_reasons``: an open
+    slot's ``budget`` reason is checked by a re-solve without the budget (``_budget_checked``);
+    the many re-solves behind explanations, alternatives, frontiers and stress leave it out.
 
     >>> import orchestra
     >>> net = orchestra.load_workbook("inputs/bank.xlsx")
@@ -573,6 +576,8 @@ def plan(network: Network, profile: Profile, settings: SolveSettings | None = No
         result = _narrow_first(data, settings, on_progress, started, stop)
     else:
         result = _plan_data(data, settings, on_progress, warm_start, started, stop)
+    if not check_reasons:
+        return result
     return _budget_checked(network, profile, result, settings, stop)
 
 
@@ -586,7 +591,7 @@ def _budget_checked(network: Network, profile: Profile, result: Plan,
             or not any(s.reason_code == BUDGET for s in result.shortfalls)):
         return result
     free = replace(network, policy=replace(network.policy, budget=None))
-    relaxed = plan(free, profile, settings, warm_start=result, stop=stop)
+    relaxed = plan(free, profile, settings, warm_start=result, stop=stop, check_reasons=False)
     if relaxed.stopped_by != "proven optimal":
         return result
     filled = Counter(a.role_id for a in relaxed.assignments)
