@@ -228,6 +228,11 @@ def summarize(network: Network) -> list[str]:
         elif len(qualified) == 1 and role.critical:
             lines.append(f"only {qualified[0].partner_id} qualifies for critical role "
                          f"{role.role_id} ({role.capability} at level {role.min_level}+)")
+    if network.claims:
+        how = ("planned with the claims (accept_claims)" if network.policy.accept_claims
+               else "planned with the assessment; accept_claims: yes plans with the claims")
+        lines.append(f"claims of returned bids, beside the buyer's assessment ({how}):")
+        lines += [f"  {claim}" for claim in network.claims]
     return lines
 
 

@@ -213,6 +213,8 @@ class Policy:
     currency: str | None = None  # e.g. EUR: every money figure is in it
     period: str | None = None  # e.g. month: every recurring figure is per one of them
     survey_scale: tuple[float, float] = (1.0, 7.0)  # the expectations sheet's scores lie on it
+    accept_claims: bool | None = None  # plan with returned bids' claims, not the assessment
+    default_onboarding_cost: float | None = None  # a new bidder's onboarding cost
     # (role, partner) pairs the plan may not use, though the partner qualifies: set by
     # ``orchestra explain`` to ask who would serve the role otherwise; never read from a sheet.
     barred: tuple[tuple[str, str], ...] = ()
@@ -282,6 +284,23 @@ class Lock:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A service level a returned bid claims, beside the buyer's assessment of it."""
+
+    partner_id: str
+    capability: str  # "" for the partner's own figure
+    metric: str  # reliability or response_hours
+    claimed: float
+    assessed: float | None
+    where: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        what = f"{self.partner_id} {self.capability + ' ' if self.capability else ''}"
+        assessed = "not assessed" if self.assessed is None else f"assessed {self.assessed:g}"
+        return f"{self.where}: {what}{self.metric} claimed {self.claimed:g} ({assessed})"
+
+
+@dataclass(frozen=True)
 class Network:
     """Everything read from one input: the facts a plan is made from."""
 
@@ -302,6 +321,7 @@ class Network:
     locks_source: str = ""  # the file the locks came from, when not the input itself
     bids_sources: tuple[str, ...] = ()  # returned bid files merged in (``--bids``)
     bidders: tuple[str, ...] = ()  # the partners those bids speak for, in file order
+    claims: tuple[Claim, ...] = ()  # what returned bids claim, beside the buyer's assessment
 
     # Lookups: built once on first use. The records are frozen, so the caches never go stale.
     @cached_property

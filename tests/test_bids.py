@@ -186,3 +186,79 @@ def test_a_price_row_that_changes_more_than_the_price_is_refused_at_its_cell(tmp
     assert result.exit_code == 2
     assert (f"[P09.xlsx]offers!C{ws.max_row}: level {level - 1} differs from {level} at "
             f"[P09.xlsx]offers!C{first}") in result.output, result.output
+
+
+# --- who owns which figure -------------------------------------------------------------------
+
+def _bid_of(tmp_path, pid="P09"):
+    write_bid_workbooks(load_network(BANK), tmp_path, [pid])
+    return tmp_path / f"{pid}.xlsx"
+
+
+def test_a_bidder_cannot_rewrite_the_buyers_assessment(tmp_path):
+    # The cheat: a reliability and onboarding cost of its own written onto its partner sheet.
+    bid = _bid_of(tmp_path)
+    wb = openpyxl.load_workbook(bid)
+    ws = wb["partner"]
+    ws.protection.sheet = False
+    ws.cell(row=1, column=ws.max_column + 1, value="reliability")
+    ws.cell(row=2, column=ws.max_column, value=0.9995)
+    ws.cell(row=1, column=ws.max_column + 1, value="onboarding_cost")
+    ws.cell(row=2, column=ws.max_column, value=0)
+    wb.save(bid)
+    assessed = load_network(BANK).partner["P09"]
+    loaded = load(BANK, tmp_path)
+    assert loaded.network.partner["P09"] == assessed  # read without the buyer's figures
+    warned = [str(w) for w in loaded.warnings if "buyer's assessment" in str(w)]
+    assert warned == [
+        "[P09.xlsx]partner!G2: reliability is the buyer's assessment, not the bidder's: read "
+        "without it; state a claim in claimed_reliability (expected a bid of offers, capacity, "
+        "fee and claims)",
+        "[P09.xlsx]partner!H2: onboarding_cost is the buyer's assessment, not the bidder's: "
+        "read without it (expected a bid of offers, capacity, fee and claims)"]
+
+
+@pytest.mark.parametrize("accept, planned", [("no", None), ("yes", 0.9995)])
+def test_a_claim_is_shown_beside_the_assessment_and_planned_only_when_accepted(
+        tmp_path, accept, planned):
+    bid = _bid_of(tmp_path / "bids")
+    _set(bid, "partner", 2, "claimed_reliability", 0.9995)
+    source = tmp_path / "bank.xlsx"
+    wb = openpyxl.load_workbook(BANK)
+    wb["policy"].append(["accept_claims", accept])
+    wb.save(source)
+    assessed = load_network(BANK).partner["P09"].reliability
+    network = load(source, tmp_path / "bids").network
+    assert network.partner["P09"].reliability == (planned or assessed)
+    (claim,) = network.claims
+    assert (claim.partner_id, claim.metric, claim.claimed, claim.assessed) == (
+        "P09", "reliability", 0.9995, assessed)
+    result = run("validate", source, "--bids", tmp_path / "bids")
+    assert f"[P09.xlsx]partner!E2: P09 reliability claimed 0.9995 (assessed {assessed:g})" in (
+        result.output)
+
+
+def test_a_new_bidder_joins_at_the_policys_onboarding_cost(tmp_path):
+    write_bid_workbooks(load_network(BANK), tmp_path / "bids", blank=True, partners=["P09"])
+    blank = tmp_path / "bids" / "new.xlsx"
+    wb = openpyxl.load_workbook(blank)
+    ws = wb["partner"]
+    header = [c.value for c in ws[1]]
+    for name, value in (("partner_id", "N1"), ("name", "Newco"), ("capacity", 5),
+                        ("fixed_cost", 1000)):
+        ws.cell(row=2, column=header.index(name) + 1, value=value)
+    offers = wb["offers"]
+    oh = [c.value for c in offers[1]]
+    offers.cell(row=2, column=oh.index("partner_id") + 1, value="N1")
+    offers.cell(row=2, column=oh.index("level") + 1, value=5)
+    offers.cell(row=2, column=oh.index("unit_cost") + 1, value=10)
+    wb.save(blank)
+    loaded = load(BANK, tmp_path / "bids")
+    assert loaded.network.partner["N1"].onboarding_cost == 0.0
+    assert any("N1 is new to the network and the policy has no default_onboarding_cost" in
+               str(w) for w in loaded.warnings)
+    source = tmp_path / "bank.xlsx"
+    wb = openpyxl.load_workbook(BANK)
+    wb["policy"].append(["default_onboarding_cost", 15000])
+    wb.save(source)
+    assert load(source, tmp_path / "bids").network.partner["N1"].onboarding_cost == 15000

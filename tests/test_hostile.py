@@ -539,14 +539,14 @@ def test_a_typo_on_a_bids_partner_sheet_is_reported_at_its_cell_only(tmp_path):
     assert run("bids", BANK, "-o", bids, "--partner", "P09").exit_code == 0
     wb = openpyxl.load_workbook(bids / "P09.xlsx")
     ws = wb["partner"]
-    col = [c.value for c in ws[1]].index("reliability") + 1
+    col = [c.value for c in ws[1]].index("claimed_reliability") + 1
     ws.cell(row=2, column=col, value=95)
     wb.save(bids / "P09.xlsx")
     result = run("validate", BANK, "--bids", bids)
     assert result.exit_code == 2
     letter = openpyxl.utils.get_column_letter(col)
-    assert (f'[P09.xlsx]partner!{letter}2: reliability got 95: looks like a percentage: write '
-            '0.95 for 95 %') in result.output
+    assert (f'[P09.xlsx]partner!{letter}2: claimed_reliability got 95: looks like a percentage: '
+            'write 0.95 for 95 %') in result.output
     assert "partner rows" not in result.output
 
 

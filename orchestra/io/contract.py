@@ -425,6 +425,44 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
               example="month"),
     PolicyKey("survey_scale", TEXT, "The scale of the expectations sheet's survey scores, "
               "LOW-HIGH; every score must lie on it.", default="1-7", example="1-7"),
+    PolicyKey("accept_claims", BOOL, "yes: returned bids' claimed reliability and response "
+              "hours are planned with; no: the buyer's assessment on the partners and "
+              "capabilities sheets is (claims are shown beside it).", default="no",
+              example="no"),
+    PolicyKey("default_onboarding_cost", NUMBER, "The onboarding cost of a bidder new to the "
+              "network, which has no partners row of its own.", low=0, high=MAX_MONEY,
+              default="none: a warning, and 0", unit="money, once", example=15000),
+)
+
+# What a bidder owns in its returned bid (``orchestra bids``): its price and capacity, its
+# offers, and its claims on service levels, named as claims. The rest of a partner's row (kind,
+# region, reliability and response hours as assessed, one-off costs) is the buyer's assessment:
+# a returned bid that carries it is read without it.
+BID_PARTNER = Sheet(
+    "partner", True, "The bidder's own row.",
+    (
+        Column("partner_id", ID, help="The bidder's id.", example="P09"),
+        Column("name", TEXT, "", help="The bidder's name.", example="CardWorks"),
+        Column("capacity", NUMBER, BLANK, "Units of work it can take per period.", low=0,
+               high=MAX_CAPACITY, unit="units of work per period", example=10),
+        Column("fixed_cost", NUMBER, BLANK, "Its fee for being engaged at all, per period.",
+               low=0, high=MAX_MONEY, unit="money per period", example=12000),
+        Column("claimed_reliability", NUMBER, BLANK, "The share it claims to deliver to "
+               "standard.", low=0, high=1, unit="share, 0.98 = 98 %", example=0.98),
+        Column("claimed_response_hours", NUMBER, BLANK, "The response time it claims.", low=0,
+               high=MAX_HOURS, unit="hours", example=4),
+    ),
+    key=("partner_id",),
+)
+BUYER_OWNED = ("kind", "region", "reliability", "response_hours", "onboarding_cost",
+               "exit_cost")  # on a bid's partner sheet; reliability, response_hours on offers
+BID_OFFERS = Sheet(
+    "offers", True, "The bidder's offers.",
+    (*(c for c in SHEET["capabilities"].columns if c.name not in ("reliability", "response_hours")),
+     Column("claimed_reliability", NUMBER, BLANK, "The share it claims for this offer.", low=0,
+            high=1, unit="share, 0.98 = 98 %", example=0.98),
+     Column("claimed_response_hours", NUMBER, BLANK, "The response time it claims for this "
+            "offer.", low=0, high=MAX_HOURS, unit="hours", example=4)),
 )
 POLICY_KEY = {k.key: k for k in POLICY_KEYS}
 

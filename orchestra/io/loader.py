@@ -20,6 +20,7 @@ from orchestra.domain import (
     WEIGHT_KEYS,
     CandidateSet,
     Capability,
+    Claim,
     Expectation,
     Lock,
     Network,
@@ -34,7 +35,10 @@ from orchestra.domain import (
 )
 from orchestra.errors import InputError, Problem
 from orchestra.io.contract import (
+    BID_OFFERS,
+    BID_PARTNER,
     BOOL,
+    BUYER_OWNED,
     CHOICE,
     ID,
     INTEGER,
@@ -223,6 +227,7 @@ class _Reader:
     ids: dict[str, set[str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)  # what returned bids claim
 
     def rows(self, sheet: Sheet, unique: bool = True) -> list[_Row]:
         table = self.tables.get(sheet.name)
@@ -768,6 +773,7 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
     on its partner sheet, every offer for that partner, one bid per partner; every problem is
     located in the bid's own file. An offer of a capability no role needs is a warning."""
     needed = {str(r.values["capability"]) for r in sheets["roles"]}
+    policy = _early_policy(sheets["policy"])
     known = {str(r.values["partner_id"]).lower(): str(r.values["partner_id"])
              for r in sheets["partners"]}
     seen: dict[str, str] = {}
@@ -779,8 +785,8 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
             reader.problems.append(Problem(name, f"has no {missing} sheet",
                                            "a bid workbook as orchestra bids writes it"))
             continue
-        partner_sheet = replace(SHEET["partners"], name=f"bid{k}:partner", required=True)
-        offer_sheet = replace(SHEET["capabilities"], name=f"bid{k}:offers", required=True)
+        partner_sheet = replace(BID_PARTNER, name=f"bid{k}:partner")
+        offer_sheet = replace(BID_OFFERS, name=f"bid{k}:offers")
         reader.tables[partner_sheet.name] = bid.partner
         reader.tables[offer_sheet.name] = bid.offers
         partner_rows = reader.rows(partner_sheet)
@@ -820,10 +826,125 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
                                                f"{row.values['capability']} is not sourced: "
                                                "no role needs it", "a capability of the roles"))
         own = [r for r in offer_rows if str(r.values["partner_id"]) == pid]
-        sheets["partners"] = _replaced(sheets["partners"], pid, partner_rows)
-        sheets["capabilities"] = _replaced(sheets["capabilities"], pid, own)
+        _buyer_figures(reader, bid.partner, BUYER_OWNED)
+        _buyer_figures(reader, bid.offers, ("reliability", "response_hours"))
+        merged = _assessed_partner(reader, sheets, partner_rows[0], policy)
+        if merged is None:
+            continue
+        sheets["partners"] = _replaced(sheets["partners"], pid, [merged])
+        sheets["capabilities"] = _replaced(sheets["capabilities"], pid,
+                                           [_assessed_offer(reader, sheets, r, policy)
+                                            for r in own])
         reader.ids.setdefault("partners", set()).add(pid)
     return seen
+
+
+def _early_policy(rows: list[_Row]) -> dict[str, object]:
+    """accept_claims and default_onboarding_cost as the bids need them, before the policy
+    sheet is read in full (which reports a bad value at its cell)."""
+    out: dict[str, object] = {}
+    for row in rows:
+        key = str(row.values.get("key") or "").strip().lower()
+        try:
+            if key == "accept_claims":
+                out[key] = _bool(row.values["value"])
+            elif key == "default_onboarding_cost":
+                out[key] = _number(row.values["value"])
+        except _Invalid:
+            pass
+    return out
+
+
+def _buyer_figures(reader: _Reader, table: RawTable, columns: Sequence[str]) -> None:
+    """A returned bid that carries a figure of the buyer's assessment is read without it."""
+    for col, name in enumerate(table.header):
+        if name.replace(" ", "_") not in columns:
+            continue
+        for number, values in table.rows:
+            if col < len(values) and not _blank(values[col]):
+                claim = (f"; state a claim in claimed_{name}" if name in ("reliability",
+                                                                         "response_hours")
+                         else "")
+                reader.warnings.append(Problem(
+                    table.where(number, col), f"{name} is the buyer's assessment, not the "
+                    f"bidder's: read without it{claim}", "a bid of offers, capacity, fee and "
+                    "claims"))
+
+
+def _claim(reader: _Reader, row: _Row, pid: str, capability: str, metric: str,
+           assessed: float | None, accept: bool) -> float | None:
+    """The figure planned with: the claim where claims are accepted (or nothing is assessed),
+    else the assessment; every claim recorded beside it."""
+    claimed = row.values.get(f"claimed_{metric}")
+    if claimed is None:
+        return assessed
+    reader.claims.append(Claim(pid, capability, metric, claimed, assessed,
+                               row.cells[f"claimed_{metric}"]))
+    return claimed if accept or assessed is None else assessed
+
+
+def _assessed_partner(reader: _Reader, sheets: dict[str, list[_Row]], bid_row: _Row,
+                      policy: dict[str, object]) -> _Row | None:
+    """The bidder's partners row: the buyer's row with the bid's capacity and fee, or, for a
+    bidder new to the network, one made from the bid (its claims stand in for an assessment,
+    and its onboarding cost is the policy's ``default_onboarding_cost``)."""
+    pid = str(bid_row.values["partner_id"])
+    accept = bool(policy.get("accept_claims"))
+    base = next((r for r in sheets["partners"] if str(r.values["partner_id"]) == pid), None)
+    if base is None:
+        if bid_row.values["capacity"] is None:
+            reader.problems.append(Problem(bid_row.cells["capacity"], "capacity is blank",
+                                           "the capacity of a bidder new to the network"))
+            return None
+        onboarding = policy.get("default_onboarding_cost")
+        if onboarding is None:
+            reader.warnings.append(Problem(
+                bid_row.cells["partner_id"], f"{pid} is new to the network and the policy has "
+                "no default_onboarding_cost: it joins at no one-off cost",
+                "a default_onboarding_cost policy key, or a partners row for it"))
+        for metric in ("reliability", "response_hours"):
+            if bid_row.values.get(f"claimed_{metric}") is not None:
+                reader.warnings.append(Problem(
+                    bid_row.cells[f"claimed_{metric}"], f"{pid} is not assessed: its claimed "
+                    f"{metric} is planned with", f"a partners row for {pid} with your "
+                    "assessment"))
+        values = {"partner_id": pid, "name": bid_row.values["name"] or pid, "kind": "supplier",
+                  "region": "", "fixed_cost": bid_row.values["fixed_cost"] or 0.0,
+                  "capacity": bid_row.values["capacity"],
+                  "reliability": _claim(reader, bid_row, pid, "", "reliability", None, True)
+                  or 1.0,
+                  "response_hours": _claim(reader, bid_row, pid, "", "response_hours", None,
+                                           True),
+                  "onboarding_cost": onboarding or 0.0, "exit_cost": 0.0}
+        cells = {name: bid_row.cells.get(name, bid_row.cells["partner_id"]) for name in values}
+        return _Row(bid_row.number, values, cells)
+    values, cells = dict(base.values), dict(base.cells)
+    for name in ("capacity", "fixed_cost"):
+        if bid_row.values[name] is not None:
+            values[name], cells[name] = bid_row.values[name], bid_row.cells[name]
+    for metric in ("reliability", "response_hours"):
+        values[metric] = _claim(reader, bid_row, pid, "", metric, base.values[metric], accept)
+    return _Row(base.number, values, cells)
+
+
+def _assessed_offer(reader: _Reader, sheets: dict[str, list[_Row]], bid_row: _Row,
+                    policy: dict[str, object]) -> _Row:
+    """An offer of a returned bid with the buyer's assessment of its service levels (the
+    input's offer of that partner, capability and role, if there is one)."""
+    key = tuple(bid_row.values[k] for k in ("partner_id", "capability", "role_id"))
+    base = next((r for r in sheets["capabilities"]
+                 if tuple(r.values[k] for k in ("partner_id", "capability", "role_id")) == key),
+                None)
+    values, cells = dict(bid_row.values), dict(bid_row.cells)
+    for metric in ("reliability", "response_hours"):
+        assessed = base.values[metric] if base is not None else None
+        values[metric] = _claim(reader, bid_row, key[0], key[1], metric, assessed,
+                                bool(policy.get("accept_claims")))
+        cells[metric] = cells.get(f"claimed_{metric}", bid_row.cells["partner_id"])
+    for name in ("claimed_reliability", "claimed_response_hours"):
+        values.pop(name, None)
+        cells.pop(name, None)
+    return _Row(bid_row.number, values, cells)
 
 
 def _replaced(rows: list[_Row], pid: str, new: list[_Row]) -> list[_Row]:
@@ -885,6 +1006,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
         rules=plan_rules,
         source=source,
         bidders=tuple(bidders),
+        claims=tuple(reader.claims),
         bids_sources=tuple(str(b.path) for b in bids),
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}

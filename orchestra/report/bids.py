@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestra.domain import Network
 from orchestra.errors import OutputError
-from orchestra.io.contract import SHEET
+from orchestra.io.contract import BID_OFFERS, BID_PARTNER
 from orchestra.report.xlsx import (
     check_target,
     inputs_of,
@@ -34,8 +34,8 @@ from orchestra.report.xlsx import (
 
 CONTEXT = ("sourced_for_roles", "min_level_needed", "total_load_sourced")  # read-only, ignored
 SPARE_ROWS = 20  # empty offer rows for capabilities the bidder adds
-EDITABLE = ("level", "unit_cost", "effort", "role_id", "response_hours", "reliability", "bid_id",
-            "min_slots")
+EDITABLE = ("level", "unit_cost", "effort", "role_id", "claimed_response_hours",
+            "claimed_reliability", "bid_id", "min_slots")
 NEW = "new"  # the file of a blank bid, for a bidder not in the network yet
 
 
@@ -59,12 +59,13 @@ def _instructions(network: Network, partner_name: str) -> list[str]:
         f"Money: in {money}; recurring figures {period}. unit_cost is {money} per unit of load "
         f"{period}; capacity is units of work {period}; effort is the capacity one unit of "
         "load takes (1 = one unit).",
-        "How to fill: on the partner sheet, your figures (capacity, fixed_cost, reliability as a "
-        "share, 0.98 for 98 %, response_hours). On the offers sheet, one row per capability: "
-        "level 1 (basic) to 5 (best), unit_cost, and optionally effort, response_hours, "
-        "reliability for that offer, and role_id for an offer for one role only. Leave level "
-        "and unit_cost blank to make no offer for a row. New rows go below, with your "
-        "partner_id.",
+        "How to fill: on the partner sheet, your capacity and fixed_cost, and what you claim: "
+        "claimed_reliability as a share (0.98 for 98 %) and claimed_response_hours. On the "
+        "offers sheet, one row per capability: level 1 (basic) to 5 (best), unit_cost, and "
+        "optionally effort, the reliability and response time you claim for that offer, and "
+        "role_id for an offer for one role only. Leave level and unit_cost blank to make no "
+        "offer for a row. New rows go below, with your partner_id. Claims are set beside the "
+        "buyer's own assessment of your service.",
         "Alternate bids: copy an offer's row and name it in bid_id (say B2) with its price; "
         "rows sharing a bid_id form one package, and the buyer accepts at most one of your "
         "packages (rows without a bid_id hold in every case). Volume tiers: copy the row, put "
@@ -104,22 +105,24 @@ def bid_workbook(network: Network, partner_id: str | None) -> Workbook:
     wrap_column(ws, "A", 100)
     ws["A1"].font = Font(bold=True, size=14)
 
-    columns = [c.name for c in SHEET["partners"].columns]
+    # The bidder's own figures only: the buyer's assessment (kind, reliability and response
+    # time as assessed, one-off costs) stays with the buyer; service levels are claims.
+    columns = [c.name for c in BID_PARTNER.columns]
     ps = wb.create_sheet("partner")
     row = [getattr(partner, c, None) if partner else None for c in columns]
     write_table(ps, columns, [row], name="partner")
     ps.protection.sheet = True
     for col, name in enumerate(columns, start=1):
-        if name != "partner_id" or partner is None:
+        if name not in ("partner_id", "name") or partner is None:
             ps.cell(row=2, column=col).protection = Protection(locked=False)
 
-    columns = [c.name for c in SHEET["capabilities"].columns]
+    columns = [c.name for c in BID_OFFERS.columns]
     sourced = _sourced(network)
     offers = [c for c in network.capabilities if partner and c.partner_id == partner_id]
     rows = []
     for offer in offers:
         roles = sourced.get(offer.capability, [])
-        rows.append([getattr(offer, c) if c not in ("role_id", "bid_id")
+        rows.append([getattr(offer, c, None) if c not in ("role_id", "bid_id")
                      else getattr(offer, c) or None for c in columns] + _context(roles))
     offered = {o.capability for o in offers}
     for capability, roles in sorted(sourced.items()):
@@ -142,8 +145,8 @@ def bid_workbook(network: Network, partner_id: str | None) -> Workbook:
     _validate(os_, position["level"], "whole", 1, 5, total)
     _validate(os_, position["unit_cost"], "decimal", 0, None, total)
     _validate(os_, position["effort"], "decimal", 0, None, total)
-    _validate(os_, position["reliability"], "decimal", 0, 1, total)
-    _validate(os_, position["response_hours"], "decimal", 0, None, total)
+    _validate(os_, position["claimed_reliability"], "decimal", 0, 1, total)
+    _validate(os_, position["claimed_response_hours"], "decimal", 0, None, total)
     _validate(os_, position["min_slots"], "whole", 1, None, total)
     print_ready(wb, f"orchestra bid of {partner.name if partner else 'a new partner'}", network)
     return wb
