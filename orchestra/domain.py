@@ -159,10 +159,9 @@ def judge(network: Network, standard: Standard, pairs: Iterable[tuple[str, str]]
     open_slots = sum(r.slots for r in covered) - len(filled)
     target = standard.target
     if standard.metric == "on_time_rate":
-        total = sum(r.slots * r.load for r in covered)
-        weight = (lambda r: r.load) if total > 0 else (lambda r: 1.0)
-        total = total if total > 0 else sum(r.slots for r in covered)
-        achieved = sum(weight(r) * network.reliability_of(p, r) for r, p in filled) / total
+        weight, total = network.on_time_weights(standard)
+        achieved = sum(weight[r.role_id] * network.reliability_of(p, r)
+                       for r, p in filled) / total
         short = max(0.0, target - achieved)
         return StandardFigures(achieved, open_slots, short <= 1e-9,
                                0.0 if short <= 1e-9 else short, short if short > 1e-9 else 0.0)
@@ -446,6 +445,15 @@ class Network:
         """The roles a standard covers: those its ``roles`` name, else all of its touchpoint."""
         roles = self.roles_of(standard.touchpoint_id)
         return tuple(r for r in roles if not standard.roles or r.role_id in standard.roles)
+
+    def on_time_weights(self, standard: Standard) -> tuple[dict[str, float], float]:
+        """Each covered role's weight in an on-time standard (its load; every slot alike when
+        no covered role has a load) and the covered total the delivered sum is divided by."""
+        covered = self.covered(standard)
+        total = sum(r.slots * r.load for r in covered)
+        if total > 0:
+            return {r.role_id: r.load for r in covered}, total
+        return {r.role_id: 1.0 for r in covered}, float(sum(r.slots for r in covered))
 
     def out_of_reach(self, standard: Standard) -> str:
         """Why no plan can meet a plannable ``standard``, with the best figure on offer; "" when

@@ -351,11 +351,8 @@ def add_standards(pm: PlanningModel) -> None:
 def on_time_units(network, standard, cands) -> tuple[dict[tuple[str, str], int], int]:
     """An on-time standard's row in whole numbers: each candidate's reliability x load, and the
     target x the covered load it must reach, scaled alike (exact for up to six decimals)."""
-    covered = network.covered(standard)
-    total = sum(r.slots * r.load for r in covered)
-    weight = (lambda r: r.load) if total > 0 else (lambda r: 1.0)
-    total = total if total > 0 else sum(r.slots for r in covered)
-    values = {c.key: weight(c.role) * network.reliability_of(c.offer.partner_id, c.role)
+    weight, total = network.on_time_weights(standard)
+    values = {c.key: weight[c.role.role_id] * network.reliability_of(c.offer.partner_id, c.role)
               for c in cands}
     need = standard.target * total
     scale = decimal_scale([*values.values(), need], max_decimals=6)
@@ -563,11 +560,9 @@ def shortfall_units(data: ModelData, standard) -> ShortfallUnits | None:
             {c.key: data.in_typical_slots(unit * standard.over_target(
                 network.response_of(c.offer.partner_id, c.role))) for c in cands},
             data.in_typical_slots(unit))
-    total = sum(r.slots * r.load for r in covered)
-    weight_of = (lambda r: r.load) if total > 0 else (lambda r: 1.0)
-    total = total if total > 0 else sum(r.slots for r in covered)
+    weight, total = network.on_time_weights(standard)
     return ShortfallUnits(
-        {c.key: data.in_typical_slots(unit * weight_of(c.role) / total
+        {c.key: data.in_typical_slots(unit * weight[c.role.role_id] / total
                                       * network.reliability_of(c.offer.partner_id, c.role))
          for c in cands}, need=data.in_typical_slots(unit * standard.target))
 
