@@ -99,15 +99,22 @@ def _model(network: Network) -> tuple[ModelData, cp_model.CpModel, object]:
     return data, pm.model, pm
 
 
-def feasible(network: Network, seconds: float = CHECK_SECONDS) -> bool | None:
-    """True when a plan keeps every hard rule, False when none can, None when the solver could
-    not tell within ``seconds``."""
-    _, model, _ = _model(network)
+def quick_solver(seconds: float = CHECK_SECONDS) -> cp_model.CpSolver:
+    """A solver for a quick question about a model (is there a plan? the least of a measure?):
+    two workers, no interleaved search (see ``solve._infeasibility_check``), Ctrl-C left to
+    Python."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 2
     solver.parameters.catch_sigint_signal = False
-    status = solver.solve(model)
+    return solver
+
+
+def feasible(network: Network, seconds: float = CHECK_SECONDS) -> bool | None:
+    """True when a plan keeps every hard rule, False when none can, None when the solver could
+    not tell within ``seconds``."""
+    _, model, _ = _model(network)
+    status = quick_solver(seconds).solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
     return False if status == cp_model.INFEASIBLE else None
@@ -153,10 +160,7 @@ def least(network: Network, measure: str) -> float | None:
                            if (c.role_id, c.partner_id) in pm.assign else 1
                            for c in network.current))
         scale = 1
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = CHECK_SECONDS
-    solver.parameters.num_workers = 2
-    solver.parameters.catch_sigint_signal = False
+    solver = quick_solver()
     if solver.solve(model) != cp_model.OPTIMAL:
         return None
     return solver.objective_value / scale

@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 
 from orchestra.domain import Network, Plan, Profile, Rules, judge
 from orchestra.model.assemble import capacity_used, number_slots, shortfalls, total_cost
+from orchestra.model.conflicts import quick_solver
 from orchestra.model.data import ModelData
 from orchestra.model.greedy import GreedyPlan, greedy_plan
 from orchestra.model.neighbourhood import Incumbent, fixed_solver, hint_values, improve, set_domains
@@ -371,10 +372,7 @@ def _infeasibility_check(pm: PlanningModel, seconds: float = 10.0) -> cp_model.C
     copy = pm.model.clone()
     copy.clear_hints()
     copy.clear_objective()
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = 2
-    solver.parameters.catch_sigint_signal = False
+    solver = quick_solver(seconds)
     return solver if solver.solve(copy) == cp_model.INFEASIBLE else None
 
 
