@@ -227,11 +227,21 @@ class FrontierPoint:
     added: tuple[str, ...] = ()  # against the previous point
     removed: tuple[str, ...] = ()
     kept_from: float | None = None  # the value whose plan was kept (see ``frontier``)
-    critical_open: int = 0
-    standards_met: int = 0
-    standards_total: int = 0
     infeasible: str = ""  # why no plan keeps the rules at this value ("" when one does)
     record: SetResult | None = None  # the comparison record every side-by-side table shares
+
+    # Read off the record (none for an infeasible point).
+    @property
+    def critical_open(self) -> int:
+        return self.record.critical_shortfalls if self.record else 0
+
+    @property
+    def standards_met(self) -> int:
+        return self.record.standards_met if self.record else 0
+
+    @property
+    def standards_total(self) -> int:
+        return len(self.record.scores.standards) if self.record else 0
 
 
 def with_limit(network: Network, vary: str, value: float) -> Network:
@@ -298,9 +308,7 @@ def frontier(network: Network, profile: Profile, values: Sequence[float],
                 scores.cohesion.index,
                 objective_of(network, profile, result) if result.objective is not None
                 else None, tuple(sorted(team - previous)), tuple(sorted(previous - team)),
-                kept, len(result.critical_shortfalls),
-                sum(1 for o in scores.standards if o.met), len(scores.standards),
-                record=set_result(network, f"{value:g}", (), result, scores)))
+                kept, record=set_result(network, f"{value:g}", (), result, scores)))
         return points
 
     try:
