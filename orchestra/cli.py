@@ -1149,11 +1149,10 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
 def _partner_ids(network: Network, given: tuple[str, ...]) -> tuple[str, ...]:
     """``--partner`` values as the input spells its ids (ids are case-insensitive), each once;
     an unknown one is a usage error."""
-    known = {pid.lower(): pid for pid in network.partner}
-    unknown = [p for p in given if p.strip().lower() not in known]
+    unknown = [p for p in given if network.partner_id(p) is None]
     if unknown:
         raise OrchestraCommandError(f"--partner: unknown partner(s) {', '.join(unknown)}")
-    return tuple(dict.fromkeys(known[p.strip().lower()] for p in given))
+    return tuple(dict.fromkeys(network.partner_id(p) for p in given))
 
 
 def _end_interrupted(stopped) -> None:

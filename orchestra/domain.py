@@ -328,6 +328,15 @@ class Network:
         return MappingProxyType({p.partner_id: p for p in self.partners})
 
     @cached_property
+    def _partner_ids(self) -> Mapping[str, str]:
+        return MappingProxyType({pid.lower(): pid for pid in self.partner})
+
+    def partner_id(self, text: str) -> str | None:
+        """The partner id ``text`` names, as the input spells it (ids are case-insensitive);
+        None when it names none."""
+        return self._partner_ids.get(text.strip().lower())
+
+    @cached_property
     def touchpoint(self) -> Mapping[str, Touchpoint]:
         return MappingProxyType({t.touchpoint_id: t for t in self.touchpoints})
 

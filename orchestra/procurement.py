@@ -130,11 +130,9 @@ def candidate_sets(network: Network, extra: Sequence[tuple[str, Sequence[str]]] 
     names are errors."""
     problems = []
     sets = list(network.sets)
-    names = {s.set_id for s in sets}
-    names = {n.lower() for n in names}
-    known = {pid.lower(): pid for pid in network.partner}
+    names = {s.set_id.lower() for s in sets}
     for name, members in extra:
-        unknown = [p for p in members if p.lower() not in known]
+        unknown = [p for p in members if network.partner_id(p) is None]
         if unknown:
             problems.append(Problem(f"--set {name}", f"unknown partner(s) {', '.join(unknown)}",
                                     "partner ids from the partners sheet"))
@@ -142,7 +140,7 @@ def candidate_sets(network: Network, extra: Sequence[tuple[str, Sequence[str]]] 
             problems.append(Problem(f"--set {name}", "the set name is already used",
                                     f"a new name, not {' or '.join(RESERVED_SET_NAMES)}"))
         names.add(name.lower())
-        sets.append(CandidateSet(name, tuple(dict.fromkeys(known.get(p.lower(), p)
+        sets.append(CandidateSet(name, tuple(dict.fromkeys(network.partner_id(p) or p
                                                            for p in members))))
     if problems:
         raise InputError(problems)
