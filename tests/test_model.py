@@ -380,7 +380,7 @@ def small_networks(draw):
                 for p in ids]
     offers = []
     for p in ids:
-        for cap in draw(st.sets(st.sampled_from(["x", "y", "z"]), max_size=3)):
+        for cap in draw(st.lists(st.sampled_from(["x", "y", "z"]), max_size=3, unique=True)):
             offers.append((p, cap, draw(st.integers(1, 3)), draw(st.integers(0, 6)),
                            draw(st.sampled_from([0.5, 1.0, 1.5]))))
     roles = [(f"R{i}", draw(st.sampled_from(["x", "y", "z"])), draw(st.integers(1, 3)),
@@ -393,7 +393,7 @@ def small_networks(draw):
     policy = Policy(
         budget=draw(st.sampled_from([None, None, 8, 15])),
         max_partners=draw(st.sampled_from([None, None, 1, 2])),
-        exclude=tuple(draw(st.sets(st.sampled_from(ids), max_size=1))),
+        exclude=tuple(draw(st.lists(st.sampled_from(ids), max_size=1))),
         forbid_below_strength=draw(st.sampled_from([None, -0.5])),
     )
     return network(partners, offers, roles, policy=policy, relationships=relationships)

@@ -200,7 +200,18 @@ class ModelData:
         if self.rules.budget is not None:
             values.append(self.rules.budget)
         values += self._transition_figures
-        return fitting_scale(decimal_scale(values), self.objective_ceiling, "money")
+        scale = decimal_scale(values)
+        if self._prices_standards:
+            # A standard's shortfall is priced in fractions of a typical slot: to the cent at
+            # least, or whole-unit costs would round a small shortfall away.
+            scale = max(scale, 100)
+        return fitting_scale(scale, self.objective_ceiling, "money")
+
+    @property
+    def _prices_standards(self) -> bool:
+        rules = self.rules
+        return bool(rules.profile.standard_shortfall_weight > 0 and rules.meet_standards
+                    and self.network.standards)
 
     def one_off(self, partner_id: str) -> float:
         """The one-off cost that hangs on a partner's selection, per period of the horizon: its
