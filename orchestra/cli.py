@@ -228,6 +228,11 @@ def summarize(network: Network) -> list[str]:
         elif len(qualified) == 1 and role.critical:
             lines.append(f"only {qualified[0].partner_id} qualifies for critical role "
                          f"{role.role_id} ({role.capability} at level {role.min_level}+)")
+    if network.bids_sources:
+        lines.append(f"bids returned: {len(network.bidders)} "
+                     f"({', '.join(network.bidders) or 'none'}); "
+                     f"not returned: {len(network.not_returned)}")
+        lines += [f"  not returned: {why}" for why in network.not_returned]
     if network.claims:
         how = ("planned with the claims (accept_claims)" if network.policy.accept_claims
                else "planned with the assessment; accept_claims: yes plans with the claims")
@@ -510,6 +515,11 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         _write(write_blueprint, network, result, scores, blueprint_path, force=force)
     if as_json:
         data = plan_to_dict(result, scores, today)
+        if network.bids_sources:
+            from orchestra.report.plan_json import award_to_dict
+            from orchestra.sourcing import award
+
+            data["award"] = award_to_dict(award(network, result))
         if why is not None:
             from orchestra.report.explain import explanations_to_dict
 
@@ -526,6 +536,11 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         lines = _summary(network, result) + _score_lines(network, scores)
         if today is not None:
             lines += baseline_lines(network, result, scores, today)
+        if network.bids_sources:
+            from orchestra.report.sourcing import award_lines
+            from orchestra.sourcing import award
+
+            lines += [""] + award_lines(network, award(network, result))
         if why is not None:
             from orchestra.report.explain import explanation_lines
 
@@ -1057,19 +1072,24 @@ def blueprint_command(input_path: str, output: str, locks_path: str | None,
               help="Only this partner's bid sheet (repeatable; default: every partner that is "
                    "not in-house).")
 @click.option("--blank", is_flag=True, help="Also a blank bid sheet for a new bidder, new.xlsx.")
+@click.option("--invite-all", "everyone", is_flag=True,
+              help="Invite every partner that is not in-house to every lot (default: the lots "
+                   "sheet's invitations, else the lots of the capabilities each offers today).")
 @click.option("--force", is_flag=True, help="Replace bid sheets already in the folder.")
 def bids_command(input_path: str, folder: str, partners: tuple[str, ...], blank: bool,
-                 force: bool) -> None:
-    """Write one bid workbook per candidate partner of INPUT, to fill offline and return:
-    the partner's row and offers pre-filled, a row for each sourced capability it does not
-    offer yet, what is sourced beside each. Read them back with --bids FOLDER."""
+                 everyone: bool, force: bool) -> None:
+    """Write one bid workbook per invited bidder of INPUT into an outbox folder, to fill
+    offline and return: per lot, the bidder's offers pre-filled or an invitation row, blank
+    rows for alternate bids and tiers, what is sourced beside each; and manifest.json, what
+    was sent. Read the returned files from an inbox folder with --bids INBOX."""
     from orchestra.report.bids import write_bid_workbooks
 
     network = _load(input_path).network
     partners = _partner_ids(network, partners)
     written: list = []
-    _write(lambda: written.extend(write_bid_workbooks(network, folder, partners, blank, force)))
-    click.echo(f"wrote {len(written)} bid workbook(s) to {folder}: "
+    _write(lambda: written.extend(write_bid_workbooks(network, folder, partners, blank, force,
+                                                      everyone)))
+    click.echo(f"wrote {len(written)} bid workbook(s) and manifest.json to {folder}: "
                + ", ".join(p.name for p in written[:8]) + (" ..." if len(written) > 8 else ""))
 
 
@@ -1144,6 +1164,63 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     _end_interrupted(stopped)
     if result.critical_shortfalls:  # as plan: the plan explained leaves critical slots open
         sys.exit(EXIT_SHORTFALL)
+
+
+@main.command(name="feedback")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--bids", "bids_path", required=True,
+              type=click.Path(exists=True, file_okay=False),
+              help="The inbox: the folder of returned bid workbooks.")
+@click.option("-o", "--output", "folder", required=True, type=click.Path(file_okay=False),
+              help="The folder to write one feedback workbook per returned bid into.")
+@click.option("--profile", "profile_name", default=None, help="Planning profile from models/.")
+@click.option("--time-limit", type=click.FloatRange(min=0, max=MAX_SECONDS), default=None,
+              help="Time limit of the plan and of each re-solve, in seconds (default: the "
+                   "policy's, else 60).")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
+              help="Solver random seed.")
+@DETERMINISTIC_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the feedback as JSON.")
+@click.option("--force", is_flag=True, help="Replace feedback workbooks already there.")
+@cluster_option
+def feedback_command(input_path: str, bids_path: str, folder: str, profile_name: str | None,
+                     time_limit: float | None, seed: int | None, deterministic: bool,
+                     as_json: bool, force: bool) -> None:
+    """Plan INPUT with the returned bids, then write each bidder its feedback: per lot it bid
+    for, its rank and whether it won; per role it lost, the unit price at which it would win
+    against the other bids, or the reason it cannot. Nothing of other bidders is shown."""
+    import json
+
+    from orchestra.model import plan
+    from orchestra.report.plan_json import feedback_to_dict
+    from orchestra.report.sourcing import write_feedback_workbooks
+    from orchestra.sourcing import feedback
+
+    network = _load(input_path, bids=bids_path).network
+    if not network.bidders:
+        raise OrchestraCommandError(f"--bids {bids_path}: no returned bid to give feedback on "
+                                    f"({len(network.not_returned)} file(s) not returned)")
+    profile = _profile(network, profile_name)
+    settings = _settings(network, time_limit, seed, deterministic=deterministic)
+    base = plan(network, profile, settings)
+    _rules_agree(network, base)
+    if base.objective is None:
+        click.echo(f"no plan to give feedback on: {base.stopped_by}", err=True)
+        sys.exit(EXIT_SHORTFALL)
+    results = feedback(network, profile, base, settings)
+    written: list = []
+    _write(lambda: written.extend(write_feedback_workbooks(network, results, folder, force)))
+    if as_json:
+        _finished()
+        click.echo(json.dumps([feedback_to_dict(r) for r in results], indent=2))
+        return
+    lines = []
+    for result in results:
+        won = [lot.lot_id for lot in result.lots if lot.won]
+        lines.append(f"{result.partner_id}: {len(result.lots)} lot(s) bid, won "
+                     f"{', '.join(won) or 'none'}")
+    lines.append(f"wrote {len(written)} feedback workbook(s) to {folder}")
+    _echo(lines)
 
 
 def _partner_ids(network: Network, given: tuple[str, ...]) -> tuple[str, ...]:

@@ -213,6 +213,10 @@ class Policy:
     period: str | None = None  # e.g. month: every recurring figure is per one of them
     survey_scale: tuple[float, float] = (1.0, 7.0)  # the expectations sheet's scores lie on it
     accept_claims: bool | None = None  # plan with returned bids' claims, not the assessment
+    round_title: str | None = None  # a sourcing round as its bidders see it
+    buyer: str | None = None
+    deadline: str | None = None
+    contact: str | None = None
     default_onboarding_cost: float | None = None  # a new bidder's onboarding cost
     # (role, partner) pairs the plan may not use, though the partner qualifies: set by
     # ``orchestra explain`` to ask who would serve the role otherwise; never read from a sheet.
@@ -300,6 +304,20 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Lot:
+    """What a sourcing round buys together: roles, and who is invited to bid for them
+    (partner ids, or ``INVITE_QUALIFIED`` / ``INVITE_ALL``)."""
+
+    lot_id: str
+    name: str
+    roles: tuple[str, ...]
+    invited: tuple[str, ...] = ("qualified",)
+
+
+INVITE_QUALIFIED, INVITE_ALL = "qualified", "all"
+
+
+@dataclass(frozen=True)
 class Network:
     """Everything read from one input: the facts a plan is made from."""
 
@@ -321,6 +339,16 @@ class Network:
     bids_sources: tuple[str, ...] = ()  # returned bid files merged in (``--bids``)
     bidders: tuple[str, ...] = ()  # the partners those bids speak for, in file order
     claims: tuple[Claim, ...] = ()  # what returned bids claim, beside the buyer's assessment
+    not_returned: tuple[str, ...] = ()  # bid files in the folder that are not bids (why, each)
+    lot_rows: tuple[Lot, ...] = ()  # the lots sheet; ``lots`` gives the round's lots
+    # The input as it stood before returned bids were merged in: today's contracts at today's
+    # prices (None without bids).
+    before_bids: Network | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def as_contracted(self) -> Network:
+        """The network at today's prices: before the returned bids, if there are any."""
+        return self.before_bids or self
 
     # Lookups: built once on first use. The records are frozen, so the caches never go stale.
     @cached_property
@@ -499,6 +527,37 @@ class Network:
             return (f"the most reliable qualified partners on every slot it covers deliver "
                     f"{ceiling / total:.4g}")
         return ""
+
+    @cached_property
+    def lots(self) -> tuple[Lot, ...]:
+        """The lots of a sourcing round: the lots sheet, else one lot per sourced capability
+        (its roles, named after it), open to the partners qualified for it."""
+        if self.lot_rows:
+            return self.lot_rows
+        roles: dict[str, list[str]] = {}
+        for role in self.roles:
+            roles.setdefault(role.capability, []).append(role.role_id)
+        return tuple(Lot(cap, cap, tuple(ids)) for cap, ids in sorted(roles.items()))
+
+    def invited(self, lot: Lot, everyone: bool = False, excluded_too: bool = False
+                ) -> tuple[str, ...]:
+        """The partners invited to bid for ``lot`` (in the input's order): those it names, or
+        with ``qualified`` the partners offering today the capability of one of its roles (at
+        any level: the bid may raise it), or
+        with ``all`` (or ``everyone``) every partner that is not in-house. Partners the policy
+        excludes are not invited (unless ``excluded_too``)."""
+        excluded = set() if excluded_too else set(self.policy.exclude)
+        if everyone or INVITE_ALL in lot.invited:
+            named = {p.partner_id for p in self.partners if p.kind != "internal"}
+        else:
+            named = {pid for pid in lot.invited if pid != INVITE_QUALIFIED}
+            if INVITE_QUALIFIED in lot.invited:
+                named |= {c.partner_id for rid in lot.roles
+                          for c in self.offers(self.role[rid].capability)
+                          if c.role_id in ("", rid)
+                          and self.partner[c.partner_id].kind != "internal"}
+        return tuple(p.partner_id for p in self.partners
+                     if p.partner_id in named and p.partner_id not in excluded)
 
     @cached_property
     def incumbents(self) -> frozenset[str]:

@@ -149,7 +149,7 @@ def rank(network: Network, result: Plan) -> tuple[int, float, int]:
             optional if result.rules.profile.fill_all_first else 0)
 
 
-def _rank_change(before: tuple, after: tuple) -> str:
+def rank_change(before: tuple, after: tuple) -> str:
     """In words, how ``after`` differs from ``before`` on the ranks ("" if it does not)."""
     words = []
     for (what, unit), b, a in zip((("critical slot", "open"), ("hard standard", "missed"),
@@ -166,7 +166,7 @@ def _rank_change(before: tuple, after: tuple) -> str:
 # --- the explanations ----------------------------------------------------------------------------
 
 
-def _exactness(base: Plan, result: Plan) -> tuple[bool, float | None]:
+def exactness(base: Plan, result: Plan) -> tuple[bool, float | None]:
     exact = base.status == "optimal" and result.status == "optimal"
     return exact, None if exact else result.gap
 
@@ -179,7 +179,7 @@ def explain_slot(network: Network, profile: Profile, base: Plan, role_id: str, p
                        None, None, None,
                        "no plan keeps every rule without it" if result is not None
                        else "not solved (interrupted)", False, None)
-    exact, gap = _exactness(base, result)
+    exact, gap = exactness(base, result)
     before, after = rank(network, base), rank(network, result)
     newcomers = [a.partner_id for a in result.assignments
                  if a.role_id == role_id and a.partner_id not in
@@ -198,7 +198,7 @@ def explain_slot(network: Network, profile: Profile, base: Plan, role_id: str, p
         return SlotWhy(role_id, partner_id, "irreplaceable", None, None, None, reason, exact,
                        gap)
     cost = objective_of(network, profile, result) - objective_of(network, profile, base)
-    change = _rank_change(before, after)
+    change = rank_change(before, after)
     was_open = sum(1 for s in base.shortfalls if s.role_id == role_id)
     if not newcomers and len(opened) > was_open:
         change = ", ".join(filter(None, ["the slot is left open", change]))
@@ -225,12 +225,12 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
         return why("not_solved", "not solved (interrupted)")
     if result.objective is None:
         return why("cannot_serve", _obstacle(network, base, role_id, partner_id))
-    exact, gap = _exactness(base, result)
+    exact, gap = exactness(base, result)
     before, after = rank(network, base), rank(network, result)
-    change = _rank_change(before, after)
+    change = rank_change(before, after)
     if after > before:
         if after[0] == before[0] and after[1] > before[1]:  # a standard it would break
-            return why("cannot_win", _standards_lost(network, base, result, role_id,
+            return why("cannot_win", standards_lost(network, base, result, role_id,
                                                      partner_id), exact=exact, gap=gap)
         return why("cannot_win", f"with {partner_id} on {role_id}: {change}", exact=exact,
                    gap=gap)
@@ -268,13 +268,15 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
     return why("can_win", "", max(price, 0.0), exact, gap)
 
 
-def _standards_lost(network: Network, base: Plan, result: Plan, role_id: str,
-                    partner_id: str) -> str:
-    """The standards the plan keeps and the re-solve with ``partner_id`` on ``role_id`` misses,
-    by touchpoint, metric and target, with the candidate's own figure where it works on a
-    covered slot: "T02 on_time_rate at least 0.995; AHT delivers 0.99"."""
+def standards_lost(network: Network, base: Plan, result: Plan, role_id: str | Sequence[str],
+                   partner_id: str) -> str:
+    """The standards the plan keeps and the re-solve with ``partner_id`` on ``role_id`` (or on
+    each of several roles) misses, by touchpoint, metric and target, with the candidate's own
+    figure where it works on a covered slot: "T02 on_time_rate at least 0.995; AHT delivers
+    0.99"."""
     kept = {(o.touchpoint_id, o.metric) for o in standard_outcomes(network, base) if o.met}
-    role = network.role[role_id]
+    roles = [network.role[r] for r in ((role_id,) if isinstance(role_id, str) else role_id)]
+    role = roles[0]
     said = []
     for o in standard_outcomes(network, result):
         if o.met is not False or (o.touchpoint_id, o.metric) not in kept:
@@ -284,7 +286,9 @@ def _standards_lost(network: Network, base: Plan, result: Plan, role_id: str,
         hours = o.metric == "response_hours"
         head = (f"{o.touchpoint_id} {o.metric} {'within' if hours else 'at least'} "
                 f"{o.target:g}{' h' if hours else ''}")
-        if role in network.covered(standard):
+        covered = [r for r in roles if r in network.covered(standard)]
+        if covered:
+            role = covered[0]
             figure = (network.response_of(partner_id, role) if hours
                       else network.reliability_of(partner_id, role))
             shown = "states no response time" if figure is None else (
@@ -293,7 +297,8 @@ def _standards_lost(network: Network, base: Plan, result: Plan, role_id: str,
         else:
             said.append(f"{head}; the plan around it would deliver "
                         f"{'-' if o.achieved is None else format(o.achieved, '.4g')}")
-    return "; ".join(said) or f"with {partner_id} on {role_id}: more hard standards missed"
+    on = role_id if isinstance(role_id, str) else ", ".join(role_id)
+    return "; ".join(said) or f"with {partner_id} on {on}: more hard standards missed"
 
 
 def _obstacle(network: Network, base: Plan, role_id: str, partner_id: str) -> str:
@@ -322,10 +327,10 @@ def explain_rule(network: Network, profile: Profile, base: Plan, rule: str, subj
     if result is None or result.objective is None:
         return RuleWhy(rule, subject, relaxed_by, "not_solved", None,
                        "not solved (interrupted)" if result is None else "no plan", False, None)
-    exact, gap = _exactness(base, result)
+    exact, gap = exactness(base, result)
     before, after = rank(network, base), rank(network, result)
     gain = objective_of(network, profile, base) - objective_of(network, profile, result)
-    change = _rank_change(before, after)
+    change = rank_change(before, after)
     binds = after < before or gain > EPS * max(1.0, abs(base.objective or 0))
     return RuleWhy(rule, subject, relaxed_by, "binds" if binds else "slack", gain,
                    f"relaxed: {change}" if change else "", exact, gap)

@@ -31,6 +31,26 @@ def _set(path, sheet, row, column, value):
     wb.save(path)
 
 
+def _submit(path):
+    _set(path, "partner", 2, "submitted", "yes")
+
+
+def _spare_row(ws, lot):
+    """The first blank row under ``lot`` on an offers sheet (for an alternate bid or tier)."""
+    header = [c.value for c in ws[1]]
+    for r, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if values[header.index("lot")] == lot and values[header.index("level")] is None \
+                and values[header.index("sourced_for_roles")] == "(alternate bid or tier)":
+            return r
+    raise AssertionError(lot)
+
+
+def _fill(ws, r, **values):
+    header = [c.value for c in ws[1]]
+    for name, value in values.items():
+        ws.cell(row=r, column=header.index(name) + 1, value=value)
+
+
 def _row_of(path, sheet, **match):
     ws = openpyxl.load_workbook(path)[sheet]
     header = [c.value for c in ws[1]]
@@ -50,17 +70,22 @@ def test_bid_sheets_carry_the_partner_and_what_is_sourced(tmp_path):
     offers = list(wb["offers"].iter_rows(values_only=True))
     header = offers[0]
     assert {"sourced_for_roles", "min_level_needed", "total_load_sourced"} <= set(header)
+    # P09 offers card production today: it is invited to that lot only, its offer on it.
     ours = {(o.capability, o.level) for o in network.capabilities if o.partner_id == "P09"}
     rows = [dict(zip(header, r, strict=True)) for r in offers[1:]]
     assert {(r["capability"], r["level"]) for r in rows if r["level"]} == ours
+    assert {r["lot"] for r in rows} == {"card_production"}
+    # The blank bid of a new bidder has every lot, an invitation row for each capability.
+    blank = list(openpyxl.load_workbook(tmp_path / "new.xlsx")["offers"].values)
     sourced = {role.capability for role in network.roles}
-    assert {r["capability"] for r in rows} >= sourced  # an invitation row for the rest
-    # Returned untouched, a bid changes nothing; the blank one is left out with a warning.
+    assert {r[header.index("capability")] for r in blank[1:]} - {None} == sourced
+    # Returned untouched, the files are the ones sent: no bid, each said so.
     loaded = load(BANK, tmp_path)
     assert loaded.network.partners == network.partners
     assert set(loaded.network.capabilities) == set(network.capabilities)
-    assert "new.xlsx: is an empty bid: left out (expected a partner row and its offers)" in \
-        [str(w) for w in loaded.warnings]
+    assert loaded.network.not_returned == ("P09.xlsx: the file as it was sent",
+                                           "new.xlsx: the file as it was sent")
+    assert loaded.network.bidders == ()
 
 
 def test_a_returned_bid_under_the_price_to_win_wins_the_role(tmp_path):
@@ -73,12 +98,11 @@ def test_a_returned_bid_under_the_price_to_win_wins_the_role(tmp_path):
     bid = tmp_path / f"{cand.partner_id}.xlsx"
     wb = openpyxl.load_workbook(bid)
     ws = wb["offers"]
-    header = [c.value for c in ws[1]]
-    row = {"partner_id": cand.partner_id, "capability": offer.capability,
-           "level": offer.level, "unit_cost": cand.price_to_win - 1, "effort": offer.effort,
-           "role_id": cand.role_id}
-    ws.append([row.get(name) for name in header])
+    _fill(ws, _spare_row(ws, offer.capability), capability=offer.capability,
+          level=offer.level, unit_cost=cand.price_to_win - 1, effort=offer.effort,
+          role_id=cand.role_id)
     wb.save(bid)
+    _submit(bid)
     result = run("plan", BANK, "--profile", "lowest_cost", "--time-limit", "20", "--json",
                  "--bids", tmp_path)
     assert result.exit_code == 0, result.output
@@ -91,6 +115,7 @@ def test_a_bid_speaking_for_another_partner_is_refused_at_its_cell(tmp_path):
     bid = tmp_path / "P09.xlsx"
     row = _row_of(bid, "offers", capability="card_production")
     _set(bid, "offers", row, "partner_id", "P10")
+    _submit(bid)
     with pytest.raises(InputError) as info:
         load(BANK, tmp_path)
     assert f'[P09.xlsx]offers!A{row}: an offer for partner "P10" in the bid of P09 ' \
@@ -100,6 +125,7 @@ def test_a_bid_speaking_for_another_partner_is_refused_at_its_cell(tmp_path):
 
 def test_two_bids_for_one_partner_are_refused(tmp_path):
     write_bid_workbooks(load_network(BANK), tmp_path, ["P09"])
+    _submit(tmp_path / "P09.xlsx")
     shutil.copy(tmp_path / "P09.xlsx", tmp_path / "P09-again.xlsx")
     with pytest.raises(InputError, match=r"\[P09.xlsx\]partner!A2: a second bid for P09"):
         load(BANK, tmp_path)
@@ -110,6 +136,7 @@ def test_a_bid_figure_out_of_range_is_located_in_the_bid(tmp_path):
     bid = tmp_path / "P09.xlsx"
     row = _row_of(bid, "offers", capability="card_production")
     _set(bid, "offers", row, "level", 9)
+    _submit(bid)
     result = run("validate", BANK, "--bids", tmp_path)
     assert result.exit_code == 2
     assert f"[P09.xlsx]offers!C{row}: level got 9 (expected a whole number from 1 to 5)" \
@@ -118,6 +145,8 @@ def test_a_bid_figure_out_of_range_is_located_in_the_bid(tmp_path):
 
 def test_compare_sets_from_bids(tmp_path):
     write_bid_workbooks(load_network(BANK), tmp_path, ["P09", "P11"])
+    _submit(tmp_path / "P09.xlsx")
+    _submit(tmp_path / "P11.xlsx")
     result = run("compare", BANK, "--bids", tmp_path, "--sets-from-bids", "--time-limit", "10",
                  "--json")
     assert result.exit_code == 0, result.output
@@ -146,13 +175,11 @@ def test_an_alternate_bid_returned_wins_its_role_and_the_report_names_it(tmp_pat
     bid = tmp_path / "bids" / f"{cand.partner_id}.xlsx"
     wb = openpyxl.load_workbook(bid)
     ws = wb["offers"]
-    header = [c.value for c in ws[1]]
-    row = {"partner_id": cand.partner_id, "capability": offer.capability,
-           "level": offer.level, "unit_cost": cand.price_to_win - 1, "effort": offer.effort,
-           "role_id": offer.role_id or None, "bid_id": "B2",
-           "response_hours": offer.response_hours, "reliability": offer.reliability}
-    ws.append([row.get(name) for name in header])
+    _fill(ws, _spare_row(ws, offer.capability), capability=offer.capability,
+          level=offer.level, unit_cost=cand.price_to_win - 1, effort=offer.effort,
+          role_id=offer.role_id or None, bid_id="B2")
     wb.save(bid)
+    _submit(bid)
     report = tmp_path / "plan.xlsx"
     result = run("plan", BANK, "--profile", "lowest_cost", "--time-limit", "20", "--json",
                  "--bids", tmp_path / "bids", "-o", report)
@@ -175,16 +202,15 @@ def test_a_price_row_that_changes_more_than_the_price_is_refused_at_its_cell(tmp
     first = _row_of(bid, "offers", capability="card_production")
     wb = openpyxl.load_workbook(bid)
     ws = wb["offers"]
-    copy = [c.value for c in ws[first]]
     header = [c.value for c in ws[1]]
-    copy[header.index("bid_id")] = "B2"
-    level = copy[header.index("level")]
-    copy[header.index("level")] = level - 1
-    ws.append(copy)
+    level = ws.cell(row=first, column=header.index("level") + 1).value
+    spare = _spare_row(ws, "card_production")
+    _fill(ws, spare, level=level - 1, unit_cost=1, bid_id="B2")
     wb.save(bid)
+    _submit(bid)
     result = run("validate", BANK, "--bids", tmp_path)
     assert result.exit_code == 2
-    assert (f"[P09.xlsx]offers!C{ws.max_row}: level {level - 1} differs from {level} at "
+    assert (f"[P09.xlsx]offers!C{spare}: level {level - 1} differs from {level} at "
             f"[P09.xlsx]offers!C{first}") in result.output, result.output
 
 
@@ -192,6 +218,7 @@ def test_a_price_row_that_changes_more_than_the_price_is_refused_at_its_cell(tmp
 
 def _bid_of(tmp_path, pid="P09"):
     write_bid_workbooks(load_network(BANK), tmp_path, [pid])
+    _submit(tmp_path / f"{pid}.xlsx")
     return tmp_path / f"{pid}.xlsx"
 
 
@@ -211,10 +238,10 @@ def test_a_bidder_cannot_rewrite_the_buyers_assessment(tmp_path):
     assert loaded.network.partner["P09"] == assessed  # read without the buyer's figures
     warned = [str(w) for w in loaded.warnings if "buyer's assessment" in str(w)]
     assert warned == [
-        "[P09.xlsx]partner!G2: reliability is the buyer's assessment, not the bidder's: read "
+        "[P09.xlsx]partner!H2: reliability is the buyer's assessment, not the bidder's: read "
         "without it; state a claim in claimed_reliability (expected a bid of offers, capacity, "
         "fee and claims)",
-        "[P09.xlsx]partner!H2: onboarding_cost is the buyer's assessment, not the bidder's: "
+        "[P09.xlsx]partner!I2: onboarding_cost is the buyer's assessment, not the bidder's: "
         "read without it (expected a bid of offers, capacity, fee and claims)"]
 
 
@@ -234,7 +261,7 @@ def test_a_claim_is_shown_beside_the_assessment_and_planned_only_when_accepted(
     assert (claim.partner_id, claim.metric, claim.claimed, claim.assessed) == (
         "P09", "reliability", 0.9995, assessed)
     result = run("validate", source, "--bids", tmp_path / "bids")
-    assert f"[P09.xlsx]partner!E2: P09 reliability claimed 0.9995 (assessed {assessed:g})" in (
+    assert f"[P09.xlsx]partner!F2: P09 reliability claimed 0.9995 (assessed {assessed:g})" in (
         result.output)
 
 
@@ -245,7 +272,7 @@ def test_a_new_bidder_joins_at_the_policys_onboarding_cost(tmp_path):
     ws = wb["partner"]
     header = [c.value for c in ws[1]]
     for name, value in (("partner_id", "N1"), ("name", "Newco"), ("capacity", 5),
-                        ("fixed_cost", 1000)):
+                        ("fixed_cost", 1000), ("submitted", "yes")):
         ws.cell(row=2, column=header.index(name) + 1, value=value)
     offers = wb["offers"]
     oh = [c.value for c in offers[1]]

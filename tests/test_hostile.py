@@ -26,6 +26,16 @@ def files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
+def submit(bid: Path) -> None:
+    """Say yes in a bid's submitted cell, as a bidder returning it does."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(bid)
+    ws = wb["partner"]
+    ws.cell(row=2, column=[c.value for c in ws[1]].index("submitted") + 1, value="yes")
+    wb.save(bid)
+
+
 def hostile_ids(tmp_path: Path, ids: list[str]) -> Path:
     """The tiny network with its partners renamed to ``ids``, each offering the call role."""
     tables = tiny_tables()
@@ -45,20 +55,22 @@ def test_bid_files_stay_in_their_folder_and_every_one_comes_back(tmp_path):
     out = tmp_path / "out" / "bids"
     result = run("bids", source, "-o", out, "--blank")
     assert result.exit_code == 0, result.output
-    written = files(out)
+    written = [n for n in files(out) if n != "manifest.json"]
     assert len(written) == len(ids) + 1  # every partner and the blank bid, no name twice
     assert not any(n.startswith((".", "~$")) or len(n) > 80 for n in written)
     assert files(tmp_path) == ["hostile.xlsx", "out"] and files(tmp_path / "out") == ["bids"]
-    loaded = load(source, out)  # the round trip finds every bid it wrote (the blank one is empty)
+    for name in written:  # every partner's bid returned; the blank one as it was sent
+        if name != "new-2.xlsx":
+            submit(out / name)
+    loaded = load(source, out)  # the round trip finds every bid it wrote
     assert sorted(loaded.network.bidders) == sorted(ids)
-    assert [str(w) for w in loaded.warnings if "empty bid" in str(w)] == [
-        "new-2.xlsx: is an empty bid: left out (expected a partner row and its offers)"]
+    assert loaded.network.not_returned == ("new-2.xlsx: the file as it was sent",)
 
 
 def test_a_partner_named_twice_gets_one_bid_and_case_does_not_matter(tmp_path):
     result = run("bids", BANK, "-o", tmp_path / "out", "--partner", "P09", "--partner", "p09")
     assert result.exit_code == 0, result.output
-    assert files(tmp_path / "out") == ["P09.xlsx"]
+    assert files(tmp_path / "out") == ["P09.xlsx", "manifest.json"]
 
 
 def test_bids_are_never_written_inside_an_input_folder(tmp_path):
@@ -67,7 +79,7 @@ def test_bids_are_never_written_inside_an_input_folder(tmp_path):
     result = run("plan", BANK, "--bids", bids, "-o", bids / "out.xlsx", "--time-limit", "5")
     assert result.exit_code == 2
     assert "refusing to write inside the input folder" in result.output
-    assert files(bids) == ["P09.xlsx"]
+    assert files(bids) == ["P09.xlsx", "manifest.json"]
 
 
 def test_a_bid_folder_with_a_device_or_a_pipe_is_refused_by_name(tmp_path):
@@ -93,6 +105,7 @@ def test_a_bid_id_in_another_case_is_the_same_partner(tmp_path):
         if row[0].value == "P09":
             row[0].value = "p09"
     wb.save(bids / "P09.xlsx")
+    submit(bids / "P09.xlsx")
     before, after = load(BANK).network, load(BANK, bids).network
     assert [p.partner_id for p in after.partners] == [p.partner_id for p in before.partners]
     assert after.bidders == ("P09",)
@@ -466,6 +479,7 @@ def test_a_returning_partner_that_blanks_its_offer_is_told_in_its_bid(tmp_path):
             row[header.index("level")].value = None
             row[header.index("unit_cost")].value = None
     wb.save(bids / "P09.xlsx")
+    submit(bids / "P09.xlsx")
     result = run("validate", BANK, "--bids", bids)
     assert result.exit_code == 2
     assert (f'[P09.xlsx]offers: partner "P09" holds role "{held}" in today\'s network (current!'

@@ -1,9 +1,12 @@
 """Bids back: each returned bid workbook (``partner`` and ``offers`` sheets, as
 ``orchestra bids`` writes them) read with its cells located in its own file,
-``[P04.xlsx]offers!C7``; ``loader.network_from_tables`` merges them into the network."""
+``[P04.xlsx]offers!C7``; ``loader.network_from_tables`` merges them into the network. A file
+identical to the one sent (the folder's ``MANIFEST``) is no bid."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ BID_SUFFIXES = (".xlsx", ".xlsm", *OTHER_WORKBOOKS)
 BID_SHEETS = ("partner", "offers")
 # A bid workbook is a few dozen KB; anything this large is not one (and is not read).
 MAX_BID_BYTES = 64 * 1024 * 1024
+MANIFEST = "manifest.json"  # what ``orchestra bids`` sent: each file's name and SHA-256
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,27 @@ class Bid:
     path: Path
     partner: RawTable | None
     offers: RawTable | None
+    capabilities: frozenset[str] = frozenset()  # every capability its offers sheet names
+    unchanged: bool = False  # the very file that was sent (``MANIFEST``)
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sent_digests(folder: Path) -> dict[str, str]:
+    """File name to SHA-256 of what ``orchestra bids`` sent into ``folder`` (its
+    ``MANIFEST``); empty where there is none or it cannot be read."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text("utf-8"))["files"]
+        return {str(f["file"]): str(f["sha256"]) for f in files}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def bid_files(folder: str | Path) -> list[Path]:
@@ -66,14 +91,21 @@ def read_bids(folder: str | Path) -> list[Bid]:
     if not files:
         raise InputError([Problem(str(folder), "holds no bid workbook",
                                   "the returned .xlsx (or .ods, .xls) files")])
+    sent = sent_digests(Path(folder))
     for path in files:
         try:
             tables = read_tables(path, BID_SHEETS)
         except InputError as exc:
             problems += exc.problems
             continue
-        bids.append(Bid(path, _labelled(path, tables.get("partner")),
-                        _labelled(path, tables.get("offers"))))
+        offers = tables.get("offers")
+        named = frozenset()
+        if offers is not None and "capability" in offers.header:
+            at = offers.header.index("capability")
+            named = frozenset(str(v[at]).strip() for _, v in offers.rows
+                              if at < len(v) and not _blank(v, at))
+        bids.append(Bid(path, _labelled(path, tables.get("partner")), _labelled(path, offers),
+                        named, sent.get(path.name) == file_digest(path)))
     if problems:
         raise InputError(problems)
     return bids

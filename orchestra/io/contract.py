@@ -346,6 +346,23 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
+        "lots",
+        False,
+        "What a sourcing round buys, one lot per row: the roles bought together and who is "
+        "invited to bid for them (orchestra bids). Without it each sourced capability is a lot, "
+        "and a partner is invited to the lots of the capabilities it offers today.",
+        (
+            Column("lot_id", ID, help="Name of the lot.", example="L1"),
+            Column("name", TEXT, "", help="What the lot is, in words.", example="Payments"),
+            Column("roles", TEXT, help="The role_ids bought in this lot, separated by ;.",
+                   example="R04;R05"),
+            Column("invited", TEXT, "qualified", help="Who may bid: partner_ids separated by ;, "
+                   "or qualified (partners offering a capability of the lot's roles today), or "
+                   "all (every partner that is not in-house).", example="qualified"),
+        ),
+        key=("lot_id",),
+    ),
+    Sheet(
         "current",
         False,
         "Today's network: one row per slot held today. Every plan is set against it.",
@@ -429,6 +446,14 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
               "hours are planned with; no: the buyer's assessment on the partners and "
               "capabilities sheets is (claims are shown beside it).", default="no",
               example="no"),
+    PolicyKey("round_title", TEXT, "The sourcing round's title, on every bid workbook.",
+              default="none", example="Guest services 2027"),
+    PolicyKey("buyer", TEXT, "Who runs the round, as bidders should see it.",
+              default="none", example="Harbour Hotels procurement"),
+    PolicyKey("deadline", TEXT, "When bids must be returned, as bidders should read it.",
+              default="none", example="2027-01-31 17:00 CET"),
+    PolicyKey("contact", TEXT, "Whom bidders ask and return their bid to.",
+              default="none", example="tenders@harbour.example"),
     PolicyKey("default_onboarding_cost", NUMBER, "The onboarding cost of a bidder new to the "
               "network, which has no partners row of its own.", low=0, high=MAX_MONEY,
               default="none: a warning, and 0", unit="money, once", example=15000),
@@ -443,6 +468,8 @@ BID_PARTNER = Sheet(
     (
         Column("partner_id", ID, help="The bidder's id.", example="P09"),
         Column("name", TEXT, "", help="The bidder's name.", example="CardWorks"),
+        Column("submitted", BOOL, False, "yes when the bid is complete and returned; a bid "
+               "that does not say yes is not read.", example="yes"),
         Column("capacity", NUMBER, BLANK, "Units of work it can take per period.", low=0,
                high=MAX_CAPACITY, unit="units of work per period", example=10),
         Column("fixed_cost", NUMBER, BLANK, "Its fee for being engaged at all, per period.",

@@ -16,6 +16,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from orchestra.domain import (
+    INVITE_ALL,
+    INVITE_QUALIFIED,
     PLANNED_METRICS,
     WEIGHT_KEYS,
     CandidateSet,
@@ -23,6 +25,7 @@ from orchestra.domain import (
     Claim,
     Expectation,
     Lock,
+    Lot,
     Network,
     Partner,
     PlanRule,
@@ -228,6 +231,7 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)  # what returned bids claim
+    not_returned: list[str] = field(default_factory=list)  # bid files that are no bid, why
 
     def rows(self, sheet: Sheet, unique: bool = True) -> list[_Row]:
         table = self.tables.get(sheet.name)
@@ -533,6 +537,43 @@ def _scenarios(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[S
     return tuple(out)
 
 
+def _lots(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Lot, ...]:
+    """The lots sheet: known role ids (each role in one lot at most) and invitations of known
+    partner ids, ``qualified`` or ``all``, each problem at its cell."""
+    roles = {str(r).lower(): str(r) for r in reader.ids.get("roles", set())}
+    known = {p.lower(): p for p in partners}
+    keywords = (INVITE_QUALIFIED, INVITE_ALL)
+    lot_of: dict[str, str] = {}
+    out = []
+    for row in rows:
+        lot_id = str(row.values["lot_id"])
+        ids = _ids(str(row.values["roles"]))
+        unknown = [r for r in ids if r.lower() not in roles]
+        if unknown or not ids:
+            reader.problems.append(Problem(
+                row.cells["roles"], f"unknown role_id(s) {', '.join(unknown)}" if unknown
+                else "no roles", "role_ids of the roles sheet, separated by ;"))
+        lot_roles = tuple(roles[r.lower()] for r in ids if r.lower() in roles)
+        for rid in lot_roles:
+            if rid in lot_of:
+                reader.problems.append(Problem(row.cells["roles"], f"{rid} is already in lot "
+                                               f"{lot_of[rid]}", "each role in one lot"))
+            lot_of.setdefault(rid, lot_id)
+        invited = []
+        for part in _ids(str(row.values["invited"] or INVITE_QUALIFIED)):
+            if part.lower() in keywords:
+                invited.append(part.lower())
+            elif part.lower() in known:
+                invited.append(known[part.lower()])
+            else:
+                reader.problems.append(Problem(
+                    row.cells["invited"], f'unknown partner_id "{part}"',
+                    "partner_ids separated by ;, or qualified, or all"))
+        out.append(Lot(lot_id, str(row.values["name"] or lot_id), lot_roles,
+                       tuple(dict.fromkeys(invited)) or (INVITE_QUALIFIED,)))
+    return tuple(out)
+
+
 def _check_covered_roles(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
     """A standard's ``roles`` are roles of its own touchpoint; read into a tuple of ids."""
     where = {str(r.values["role_id"]).lower(): (str(r.values["role_id"]),
@@ -779,6 +820,9 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
     seen: dict[str, str] = {}
     for k, bid in enumerate(bids):
         name = bid.path.name
+        if bid.unchanged:
+            _not_returned(reader, name, "the file as it was sent")
+            continue
         if bid.partner is None or bid.offers is None:
             missing = " and ".join(s for s, t in (("partner", bid.partner),
                                                   ("offers", bid.offers)) if t is None)
@@ -800,6 +844,9 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
                                            "partner rows", "one row: the bidding partner"))
             continue
         if not partner_rows:  # its one row has a bad cell, reported at that cell
+            continue
+        if partner_rows[0].values.get("submitted") is not True:
+            _not_returned(reader, name, "its submitted cell does not say yes")
             continue
         # Ids are case-insensitive: a bid for "p09" is P09's, under the id the input gives it.
         pid = str(partner_rows[0].values["partner_id"])
@@ -832,9 +879,11 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
         if merged is None:
             continue
         sheets["partners"] = _replaced(sheets["partners"], pid, [merged])
+        # The bid replaces the partner's offers of the capabilities it names (its lots): the
+        # rest of its offers stand.
         sheets["capabilities"] = _replaced(sheets["capabilities"], pid,
                                            [_assessed_offer(reader, sheets, r, policy)
-                                            for r in own])
+                                            for r in own], bid.capabilities)
         reader.ids.setdefault("partners", set()).add(pid)
     return seen
 
@@ -947,13 +996,26 @@ def _assessed_offer(reader: _Reader, sheets: dict[str, list[_Row]], bid_row: _Ro
     return _Row(bid_row.number, values, cells)
 
 
-def _replaced(rows: list[_Row], pid: str, new: list[_Row]) -> list[_Row]:
-    """``rows`` with ``pid``'s rows replaced by ``new``, where the first of them stood (at the
-    end for a partner new to the network): the input's order, and so the plan, is kept."""
-    at = next((k for k, r in enumerate(rows) if str(r.values["partner_id"]) == pid), len(rows))
-    rest = [r for r in rows if str(r.values["partner_id"]) != pid]
-    before = sum(1 for r in rows[:at] if str(r.values["partner_id"]) != pid)
+def _replaced(rows: list[_Row], pid: str, new: list[_Row],
+              capabilities: frozenset[str] | None = None) -> list[_Row]:
+    """``rows`` with ``pid``'s rows (of ``capabilities`` only, when given) replaced by ``new``,
+    where the first of them stood (at the end for a partner new to the network): the input's
+    order, and so the plan, is kept."""
+    def replaced(r: _Row) -> bool:
+        return str(r.values["partner_id"]) == pid and (
+            not capabilities or str(r.values.get("capability")) in capabilities)
+
+    at = next((k for k, r in enumerate(rows) if replaced(r)), len(rows))
+    rest = [r for r in rows if not replaced(r)]
+    before = sum(1 for r in rows[:at] if not replaced(r))
     return rest[:before] + new + rest[before:]
+
+
+def _not_returned(reader: _Reader, name: str, why: str) -> None:
+    reader.not_returned.append(f"{name}: {why}")
+    reader.warnings.append(Problem(name, f"not returned ({why}): left out",
+                                   "a bid with submitted: yes on its partner sheet",
+                                   kind="bid files are not returned bids"))
 
 
 def network_from_tables(tables: dict[str, RawTable], source: str = "",
@@ -983,6 +1045,7 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
             continue
         sets.setdefault(row.values["set_id"], []).append(row.values["partner_id"])
     scenarios = _scenarios(reader, sheets["scenarios"], partners)
+    lots = _lots(reader, sheets["lots"], partners)
     lock_rows = [r for r in sheets["locks"] if r.values["locked"]]
     role_slots = {str(r.values["role_id"]): int(r.values["slots"]) for r in sheets["roles"]}
     plan_rules = _plan_rules(reader, sheets["rules"], partners, role_slots, policy)
@@ -1008,6 +1071,8 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
         bidders=tuple(bidders),
         claims=tuple(reader.claims),
         bids_sources=tuple(str(b.path) for b in bids),
+        not_returned=tuple(reader.not_returned),
+        lot_rows=lots,
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
     network = replace(network, policy=replace(policy, cells=MappingProxyType(where)))
@@ -1030,7 +1095,11 @@ def _with_bids(tables: dict[str, RawTable], path: str | Path, bids: str | Path |
     from orchestra.io.bids import read_bids
 
     read = read_bids(bids) if bids is not None else []
-    return network_from_tables(tables, source=str(path), hand_plan=hand_plan, bids=read)
+    if not read:
+        return network_from_tables(tables, source=str(path), hand_plan=hand_plan)
+    before = network_from_tables(tables, source=str(path), hand_plan=hand_plan).network
+    loaded = network_from_tables(tables, source=str(path), hand_plan=hand_plan, bids=read)
+    return replace(loaded, network=replace(loaded.network, before_bids=before))
 
 
 def load_network(path: str | Path) -> Network:

@@ -1,16 +1,20 @@
-"""Bid sheets out: one workbook per candidate partner to fill offline and send back.
+"""Bid sheets out: one workbook per invited bidder to fill offline and send back.
 
-Each has an ``instructions`` sheet (what is sourced, units, how to fill and return it), a
-``partner`` sheet (one row, the partner's figures) and an ``offers`` sheet (the partner's
-current offers, then one row per sourced capability it does not offer yet, each with the roles,
-minimum levels and total load being sourced beside it). Ids are locked (sheet protection
-without a password); figures are checked as they are typed. ``orchestra ... --bids DIR`` reads
-them back (``io.bids``).
+Each has an ``instructions`` sheet (the round, the buyer, the deadline and contact, the lots the
+bidder is invited to, how to fill and return it), a ``partner`` sheet (one row: the bidder's
+capacity, fee and claims, and ``submitted``) and an ``offers`` sheet: per lot, the bidder's
+current offers of its capabilities or an invitation row for each, then blank rows for alternate
+bids and volume tiers, with the roles, minimum levels and total load sourced beside each. Ids
+are locked (sheet protection without a password); every other cell checks what is typed. Only
+what the bidder owns is in it: no buyer's assessment, file name or command. ``MANIFEST``
+records what was sent; ``orchestra ... --bids DIR`` reads the returned files back
+(``io.bids``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,65 +23,85 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from orchestra.domain import Network
-from orchestra.errors import OutputError
+from orchestra.domain import Lot, Network
+from orchestra.io.bids import MANIFEST, file_digest
 from orchestra.io.contract import BID_OFFERS, BID_PARTNER
 from orchestra.report.xlsx import (
-    check_target,
+    MONEY,
+    add_dropdown,
     inputs_of,
     print_ready,
-    save_atomic,
+    save_text,
+    save_workbooks,
     set_value,
     wrap_column,
     write_table,
 )
+from orchestra.sourcing import invitations
 
-CONTEXT = ("sourced_for_roles", "min_level_needed", "total_load_sourced")  # read-only, ignored
-SPARE_ROWS = 20  # empty offer rows for capabilities the bidder adds
+CONTEXT = ("lot", "sourced_for_roles", "min_level_needed", "total_load_sourced")  # read-only
+SPARE_PER_LOT = 6  # blank offer rows under each lot, for alternate bids and volume tiers
 EDITABLE = ("level", "unit_cost", "effort", "role_id", "claimed_response_hours",
             "claimed_reliability", "bid_id", "min_slots")
 NEW = "new"  # the file of a blank bid, for a bidder not in the network yet
+FORMATS = {"unit_cost": MONEY, "fixed_cost": MONEY, "capacity": "#,##0.##",
+           "effort": "0.00", "claimed_reliability": "0.000", "claimed_response_hours": "0.0#"}
 
 
-def _sourced(network: Network) -> dict[str, list]:
-    """Per capability the roles needing it."""
-    out: dict[str, list] = {}
-    for role in network.roles:
-        out.setdefault(role.capability, []).append(role)
-    return out
-
-
-def _instructions(network: Network, partner_name: str) -> list[str]:
+def round_header(network: Network) -> str:
+    """The round as a bidder sees it on every page: title, buyer, deadline."""
     policy = network.policy
-    money = f"{policy.currency or 'the currency of the invitation'}"
+    parts = [policy.round_title or "Invitation to bid", policy.buyer or "",
+             f"due {policy.deadline}" if policy.deadline else ""]
+    return " - ".join(p for p in parts if p)
+
+
+def _instructions(network: Network, partner_name: str, lots: Sequence[Lot]) -> list[str]:
+    policy = network.policy
+    money = policy.currency or "the currency of the invitation"
     period = f"per {policy.period}" if policy.period else "per period"
+    contact = policy.contact or "the buyer"
     lines = [
-        f"Bid for {partner_name}",
-        "",
-        "What is sourced: the capabilities on the offers sheet, for the roles named beside "
-        "each (with the minimum level each role needs and the total load sourced).",
+        policy.round_title or "Invitation to bid",
+        f"Bid of: {partner_name}",
+        *(f"{label}: {value}" for label, value in (("Buyer", policy.buyer),
+                                                   ("Deadline", policy.deadline),
+                                                   ("Contact", policy.contact)) if value),
         f"Money: in {money}; recurring figures {period}. unit_cost is {money} per unit of load "
         f"{period}; capacity is units of work {period}; effort is the capacity one unit of "
         "load takes (1 = one unit).",
-        "How to fill: on the partner sheet, your capacity and fixed_cost, and what you claim: "
-        "claimed_reliability as a share (0.98 for 98 %) and claimed_response_hours. On the "
-        "offers sheet, one row per capability: level 1 (basic) to 5 (best), unit_cost, and "
-        "optionally effort, the reliability and response time you claim for that offer, and "
-        "role_id for an offer for one role only. Leave level and unit_cost blank to make no "
-        "offer for a row. New rows go below, with your partner_id. Claims are set beside the "
-        "buyer's own assessment of your service.",
-        "Alternate bids: copy an offer's row and name it in bid_id (say B2) with its price; "
+        "",
+        "The lots you are invited to bid for:",
+        *(f"  {lot.lot_id}{' - ' + lot.name if lot.name != lot.lot_id else ''}: "
+          + "; ".join(_role_text(network, rid) for rid in lot.roles) for lot in lots),
+        "",
+        "How to fill: on the partner sheet, your capacity and fixed_cost (your fee for being "
+        "engaged at all), and what you claim: claimed_reliability as a share (0.98 for 98 %) "
+        "and claimed_response_hours. On the offers sheet, under each lot, one row per "
+        "capability: level 1 (basic) to 5 (best), unit_cost, and optionally effort, the "
+        "reliability and response time you claim for that offer, and role_id for an offer "
+        "for one role only. Leave level and unit_cost blank to make no offer on a row. Claims "
+        "are set beside the buyer's own assessment of your service.",
+        "Alternate bids and volume tiers: use the blank rows under the lot (pick the "
+        "capability). An alternate bid names its package in bid_id (say B2) with its price; "
         "rows sharing a bid_id form one package, and the buyer accepts at most one of your "
-        "packages (rows without a bid_id hold in every case). Volume tiers: copy the row, put "
-        "the number of slots in min_slots and the lower price in unit_cost; the best tier "
-        "reached prices all your slots of that capability. Only unit_cost may differ between "
-        "copies of one offer.",
-        "Ids and the sourcing columns are locked; every other cell checks what you type.",
-        "Return this file as it is (any name, .xlsx or .ods): the buyer reads every bid with "
-        "orchestra plan INPUT --bids FOLDER; each problem is reported with this file's name "
-        "and the cell.",
+        "packages (rows without a bid_id hold in every case). A volume tier puts the number of "
+        "slots in min_slots and the lower price in unit_cost; the best tier reached prices all "
+        "your slots of that capability. Only unit_cost may differ between rows of one offer.",
+        "Ids and the lot columns are locked; every other cell checks what you type.",
+        "",
+        f"When the bid is complete: set submitted to yes on the partner sheet, save the file "
+        f"(any name, .xlsx or .ods) and return it to {contact}"
+        + (f" by {policy.deadline}." if policy.deadline else ".")
+        + " A file that does not say yes is not read as a bid.",
     ]
     return lines
+
+
+def _role_text(network: Network, role_id: str) -> str:
+    role = network.role[role_id]
+    return (f"{role.name} ({role.capability}, level {role.min_level} or above, "
+            f"{role.slots} x load {role.load:g})")
 
 
 def _validate(ws, column: int, kind: str, low: float, high: float | None, rows: int) -> None:
@@ -92,14 +116,17 @@ def _validate(ws, column: int, kind: str, low: float, high: float | None, rows: 
     ws.add_data_validation(rule)
 
 
-def bid_workbook(network: Network, partner_id: str | None) -> Workbook:
-    """The bid workbook of ``partner_id`` (None: a blank one for a new bidder)."""
+def bid_workbook(network: Network, partner_id: str | None,
+                 lots: Sequence[Lot] | None = None) -> Workbook:
+    """The bid workbook of ``partner_id`` for ``lots`` (default: every lot; ``partner_id``
+    None: a blank one for a new bidder)."""
+    lots = network.lots if lots is None else tuple(lots)
     partner = network.partner.get(partner_id) if partner_id else None
+    name = partner.name if partner else "a new bidder"
     wb = Workbook()
     ws = wb.active
     ws.title = "instructions"
-    for k, line in enumerate(_instructions(network, partner.name if partner else
-                                           "a new partner"), start=1):
+    for k, line in enumerate(_instructions(network, name, lots), start=1):
         set_value(ws.cell(row=k, column=1), line)
     ws.column_dimensions["A"].width = 110
     wrap_column(ws, "A", 100)
@@ -109,47 +136,75 @@ def bid_workbook(network: Network, partner_id: str | None) -> Workbook:
     # time as assessed, one-off costs) stays with the buyer; service levels are claims.
     columns = [c.name for c in BID_PARTNER.columns]
     ps = wb.create_sheet("partner")
-    row = [getattr(partner, c, None) if partner else None for c in columns]
-    write_table(ps, columns, [row], name="partner")
+    own = {"submitted": "no", "capacity": partner.capacity if partner else None,
+           "fixed_cost": partner.fixed_cost if partner else None}
+    row = [own[c] if c in own else getattr(partner, c, None) if partner else None
+           for c in columns]
+    write_table(ps, columns, [row], name="partner", formats=FORMATS)
     ps.protection.sheet = True
-    for col, name in enumerate(columns, start=1):
-        if name not in ("partner_id", "name") or partner is None:
+    for col, column in enumerate(columns, start=1):
+        if column not in ("partner_id", "name") or partner is None:
             ps.cell(row=2, column=col).protection = Protection(locked=False)
+    add_dropdown(ps, columns.index("submitted") + 1, ("yes", "no"), rows=1)
+    _validate(ps, columns.index("capacity") + 1, "decimal", 0, None, 1)
+    _validate(ps, columns.index("fixed_cost") + 1, "decimal", 0, None, 1)
+    _validate(ps, columns.index("claimed_reliability") + 1, "decimal", 0, 1, 1)
+    _validate(ps, columns.index("claimed_response_hours") + 1, "decimal", 0, None, 1)
 
     columns = [c.name for c in BID_OFFERS.columns]
-    sourced = _sourced(network)
-    offers = [c for c in network.capabilities if partner and c.partner_id == partner_id]
-    rows = []
-    for offer in offers:
-        roles = sourced.get(offer.capability, [])
-        rows.append([getattr(offer, c, None) if c not in ("role_id", "bid_id")
-                     else getattr(offer, c) or None for c in columns] + _context(roles))
-    offered = {o.capability for o in offers}
-    for capability, roles in sorted(sourced.items()):
-        if capability not in offered:
-            rows.append([partner_id, capability, *([None] * (len(columns) - 2)),
-                         *_context(roles)])
+    rows, spare = _offer_rows(network, partner_id, lots, columns)
     header = columns + list(CONTEXT)
     os_ = wb.create_sheet("offers")
-    write_table(os_, header, rows, name="offers")
+    write_table(os_, header, rows, name="offers", formats=FORMATS)
     os_.protection.sheet = True
     for r in range(2, len(rows) + 2):
-        for col, name in enumerate(columns, start=1):
-            if name in EDITABLE or (partner is None and name == "partner_id"):
+        for col, column in enumerate(columns, start=1):
+            if (column in EDITABLE or (partner is None and column == "partner_id")
+                    or (r in spare and column == "capability")):
                 os_.cell(row=r, column=col).protection = Protection(locked=False)
-    for r in range(len(rows) + 2, len(rows) + 2 + SPARE_ROWS):
-        for col in range(1, len(columns) + 1):
-            os_.cell(row=r, column=col).protection = Protection(locked=False)
-    total = len(rows) + SPARE_ROWS
-    position = {name: k for k, name in enumerate(columns, start=1)}
+    total = len(rows)
+    position = {column: k for k, column in enumerate(columns, start=1)}
+    capabilities = sorted({network.role[rid].capability for lot in lots for rid in lot.roles})
+    if capabilities and len(",".join(capabilities)) < 250:  # Excel's limit on a list
+        add_dropdown(os_, position["capability"], capabilities, rows=total)
     _validate(os_, position["level"], "whole", 1, 5, total)
     _validate(os_, position["unit_cost"], "decimal", 0, None, total)
     _validate(os_, position["effort"], "decimal", 0, None, total)
     _validate(os_, position["claimed_reliability"], "decimal", 0, 1, total)
     _validate(os_, position["claimed_response_hours"], "decimal", 0, None, total)
     _validate(os_, position["min_slots"], "whole", 1, None, total)
-    print_ready(wb, f"orchestra bid of {partner.name if partner else 'a new partner'}", network)
+    print_ready(wb, f"bid of {name}", network, header=round_header(network))
     return wb
+
+
+def _offer_rows(network: Network, partner_id: str | None, lots: Sequence[Lot],
+                columns: list[str]) -> tuple[list[list[object]], set[int]]:
+    """The offers sheet's rows lot by lot: the bidder's current offers of each capability the
+    lot buys (or an invitation row), then ``SPARE_PER_LOT`` blank rows; and the sheet rows of
+    the blank ones, where the capability is picked."""
+    offers = [c for c in network.capabilities if partner_id and c.partner_id == partner_id]
+    rows: list[list[object]] = []
+    spare: set[int] = set()
+    blank = [None] * (len(columns) - 2)
+    for lot in lots:
+        by_capability: dict[str, list] = {}
+        for rid in lot.roles:
+            by_capability.setdefault(network.role[rid].capability, []).append(network.role[rid])
+        for capability, roles in by_capability.items():
+            mine = [c for c in offers if c.capability == capability
+                    and c.role_id in ("", *(r.role_id for r in roles))]
+            context = [lot.lot_id, *_context(roles)]
+            for offer in mine:
+                rows.append([getattr(offer, c, None) if c not in ("role_id", "bid_id")
+                             else getattr(offer, c) or None for c in columns] + context)
+            if not mine:
+                rows.append([partner_id, capability, *blank, *context])
+        only = next(iter(by_capability)) if len(by_capability) == 1 else None
+        for _ in range(SPARE_PER_LOT):
+            rows.append([partner_id, only, *blank, lot.lot_id, "(alternate bid or tier)",
+                         None, None])
+            spare.add(len(rows) + 1)
+    return rows, spare
 
 
 def _context(roles) -> list[object]:
@@ -193,36 +248,39 @@ def _digest(pid: str) -> str:
 
 
 def write_bid_workbooks(network: Network, folder: str | Path, partners: Sequence[str] = (),
-                        blank: bool = False, force: bool = False) -> list[Path]:
-    """One bid workbook per partner (``partners``, else every partner that is not in-house),
-    named by ``bid_file_names``; with ``blank``, also one for a new bidder. Every target is
-    checked before the first is written, and a failure part-way removes what this call wrote."""
-    folder = Path(folder)
-    chosen: list[str | None] = list(dict.fromkeys(partners)) or [
-        p.partner_id for p in network.partners if p.kind != "internal"]
+                        blank: bool = False, force: bool = False, everyone: bool = False
+                        ) -> list[Path]:
+    """One bid workbook per invited bidder (``sourcing.invitations``: ``partners``, else every
+    partner invited to a lot; ``everyone`` invites every partner that is not in-house to every
+    lot), named by ``bid_file_names``; with ``blank``, also one for a new bidder. ``MANIFEST``
+    beside them records each file sent and its SHA-256. Every target is checked before the
+    first is written, and a failure part-way removes what this call wrote."""
+    invited = invitations(network, list(dict.fromkeys(partners)), everyone)
     if blank:
-        chosen.append(None)
-    targets = [folder / name for name in bid_file_names(chosen)]
-    inputs = inputs_of(network)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: is not a folder")
-    if folder.is_dir():
-        for target in targets:
-            check_target(target, force=force, inputs=inputs)
-    else:
-        check_target(folder / "x.xlsx", force=force, inputs=inputs, must_exist=False)
+        invited[None] = network.lots
+    chosen = list(invited)
+    books = [(name, lambda pid=pid: bid_workbook(network, pid, invited[pid]))
+             for name, pid in zip(bid_file_names(chosen), chosen, strict=True)]
+    return save_workbooks(folder, books, force=force, inputs=inputs_of(network), then=lambda
+                          written: _write_manifest(network, Path(folder), [
+                              (pid, path, invited[pid])
+                              for pid, path in zip(chosen, written, strict=True)]))
+
+
+def _write_manifest(network: Network, folder: Path,
+                    sent: Sequence[tuple[str | None, Path, Sequence[Lot]]]) -> None:
+    """``MANIFEST``: each file sent (merged with an earlier manifest of the folder), its
+    bidder, lots and SHA-256, so that a file returned unchanged is known for one."""
+    path = folder / MANIFEST
+    files: dict[str, dict] = {}
+    if path.is_file():
         try:
-            folder.mkdir(parents=True)
-        except OSError as exc:
-            raise OutputError(f"{folder}: cannot make the folder ({exc.strerror})") from exc
-    written: list[Path] = []
-    try:
-        for pid, target in zip(chosen, targets, strict=True):
-            written.append(save_atomic(bid_workbook(network, pid), target, force=force,
-                                       inputs=inputs))
-    except BaseException:
-        if not force:
-            for path in written:
-                path.unlink(missing_ok=True)
-        raise
-    return written
+            files = {f["file"]: f for f in json.loads(path.read_text("utf-8"))["files"]}
+        except (ValueError, KeyError, TypeError):
+            files = {}
+    for pid, file, lots in sent:
+        files[file.name] = {"file": file.name, "partner_id": pid,
+                            "lots": [lot.lot_id for lot in lots], "sha256": file_digest(file)}
+    text = json.dumps({"round": network.policy.round_title or "",
+                       "files": sorted(files.values(), key=lambda f: f["file"])}, indent=1)
+    save_text(text + "\n", path, force=True, suffix=".json")

@@ -13,7 +13,7 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import Alignment, PatternFill
 
 from orchestra.domain import Network
-from orchestra.procurement import DOMINANCE_RULE, Comparison, Impact, SetResult
+from orchestra.procurement import DOMINANCE_RULE, YARDSTICK, Comparison, Impact, SetResult
 from orchestra.report.xlsx import (
     MONEY,
     SHARE,
@@ -260,6 +260,13 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
         if network.current:
             header += ["today_partner_ids", "change"]
         write_table(sheet, header, rows, name=f"set_{len(taken)}", formats={"cost": MONEY})
+    yardstick = next((r for r in comparison.rows if r.set_id == YARDSTICK and r.feasible),
+                     None)
+    if network.bids_sources and yardstick is not None:  # the award of orchestra's own choice
+        from orchestra.report.sourcing import write_award_sheets
+        from orchestra.sourcing import award
+
+        write_award_sheets(wb, network, award(network, yardstick.plan))
     print_ready(wb, "orchestra comparison", network, one_page=("chart",),
                 label_columns={"comparison": "A:A"})
     return wb

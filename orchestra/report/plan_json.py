@@ -215,3 +215,34 @@ def frontier_to_dict(vary: str, points: list) -> dict:
          "objective": p.objective, "selected": list(p.plan.selected),
          "added": list(p.added), "removed": list(p.removed), "kept_from": p.kept_from}
         for p in points]}
+
+
+def award_to_dict(result) -> dict:
+    """A sourcing round's award (``sourcing.award``): per lot and per returned bid."""
+    return {
+        "lots": [{"lot": a.lot.lot_id, "name": a.lot.name, "roles": list(a.lot.roles),
+                  "winners": list(a.winners), "price": _number(a.price),
+                  "open_slots": a.open_slots,
+                  "whole_lot_bids": [{"partner_id": b.partner_id, "price": _number(b.price)}
+                                     for b in a.bids],
+                  "runner_up": a.runner_up.partner_id if a.runner_up else None,
+                  "runner_up_price": _number(a.runner_up.price) if a.runner_up else None,
+                  "today": list(a.today), "today_price": _number(a.today_price),
+                  "savings": _number(a.savings)} for a in result.lots],
+        "bidders": [{"partner_id": b.partner_id, "lots_won": list(b.lots_won),
+                     "slot_cost": _number(b.slot_cost), "fixed_cost": _number(b.fixed_cost),
+                     "total": _number(b.total)} for b in result.bidders],
+        "not_returned": list(result.not_returned),
+    }
+
+
+def feedback_to_dict(result) -> dict:
+    """What one bidder is told (``sourcing.feedback``)."""
+    return {"partner_id": result.partner_id, "lots": [
+        {"lot": lot.lot_id, "name": lot.name, "price": _number(lot.price), "rank": lot.rank,
+         "whole_lot_bids": lot.whole_lot_bids, "won": lot.won,
+         "price_to_win": _number(lot.price_to_win), "below_your_bid": _number(lot.cut),
+         "why": lot.note,
+         "roles": [{"role_id": r.role_id, "unit_cost": _number(r.unit_cost),
+                    "qualifies": r.qualifies, "won": r.won} for r in lot.roles]}
+        for lot in result.lots]}

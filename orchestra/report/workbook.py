@@ -367,7 +367,7 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
                  ) -> Workbook:
     """The report workbook; ``today``, the plan against today's network, is worked out here
     when the caller has not (it is None anyway without a current sheet); ``why``, the plan's
-    explanations, adds the why sheet."""
+    explanations, adds the why sheet; returned bids add the award and bidders sheets."""
     wb = Workbook()
     summary = wb.active
     summary.title = "summary"
@@ -387,6 +387,11 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
         write_why(wb.create_sheet("why"), network, why)
     if alternatives is not None:
         write_alternatives(wb.create_sheet("alternatives"), network, alternatives)
+    if network.bids_sources:
+        from orchestra.report.sourcing import write_award_sheets
+        from orchestra.sourcing import award
+
+        write_award_sheets(wb, network, award(network, plan))
     write_inputs(wb.create_sheet("inputs"), network, plan)
     write_summary(summary, network, plan, scores, team_last, coverage_last, today)
     print_ready(wb, "orchestra plan report", network, one_page=("summary", "blueprint"))

@@ -80,12 +80,14 @@ def write_table(
 
 
 def print_ready(wb: Workbook, what: str, network: Network, one_page: Sequence[str] = (),
-                label_columns: dict[str, str] | None = None) -> None:
+                label_columns: dict[str, str] | None = None, header: str | None = None) -> None:
     """Every sheet printed as a colleague expects: landscape, fitted to the page width (the
     ``one_page`` sheets to one whole page), its header row repeated on every page (and the
     ``label_columns`` by sheet, e.g. the comparison's metric names), a page header naming the
-    report, the sheet and the input, and a footer with the page number and count."""
-    source = Path(network.source).name if network.source else "(in memory)"
+    report, the sheet and the input (or ``header``, where the input is not to be shown), and a
+    footer with the page number and count."""
+    source = header if header is not None else (
+        Path(network.source).name if network.source else "(in memory)")
     for ws in wb.worksheets:
         setup = ws.page_setup
         setup.orientation = "landscape"
@@ -196,6 +198,39 @@ def check_target(path: Path, *, force: bool, inputs: Sequence[Path] = (),
         raise OutputError(f"{path}: is a folder; give a file name")
     if path.exists() and not force:
         raise OutputError(f"{path}: already exists; pass --force to replace it")
+
+
+def save_workbooks(folder: str | Path, books: Sequence[tuple[str, Callable[[], Workbook]]],
+                   *, force: bool = False, inputs: Sequence[Path] = (),
+                   then: Callable[[list[Path]], object] | None = None) -> list[Path]:
+    """Write workbooks into ``folder`` (made if absent), each ``(file name, build)``: every
+    target is checked before the first is built, and a failure part-way (in ``then`` too,
+    given the files written) removes what this call wrote."""
+    folder = Path(folder)
+    targets = [folder / name for name, _ in books]
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is not a folder")
+    if folder.is_dir():
+        for target in targets:
+            check_target(target, force=force, inputs=inputs)
+    else:
+        check_target(folder / "x.xlsx", force=force, inputs=inputs, must_exist=False)
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot make the folder ({exc.strerror})") from exc
+    written: list[Path] = []
+    try:
+        for (_, build), target in zip(books, targets, strict=True):
+            written.append(save_atomic(build(), target, force=force, inputs=inputs))
+        if then is not None:
+            then(written)
+    except BaseException:
+        if not force:
+            for path in written:
+                path.unlink(missing_ok=True)
+        raise
+    return written
 
 
 def _umask() -> int:

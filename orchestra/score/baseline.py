@@ -73,10 +73,11 @@ class Baseline:
 
 
 def baseline(network: Network, profile: Profile, plan: Plan) -> Baseline | None:
-    """Today's network (the ``current`` sheet) as a plan, scored, against ``plan``; None when
-    the input has no today's network."""
+    """Today's network (the ``current`` sheet) as a plan at today's prices (before any
+    returned bids), scored, against ``plan``; None when the input has no today's network."""
     if not network.current:
         return None
-    today = given_plan(network, profile, network.current)
-    return Baseline(today, score(network, today), changes(network, plan), plan.transition_cost,
-                    today.total_cost - plan.total_cost)
+    contracted = network.as_contracted  # today's contracts at today's prices, not the bids
+    today = given_plan(contracted, profile, network.current)
+    return Baseline(today, score(contracted, today), changes(network, plan),
+                    plan.transition_cost, today.total_cost - plan.total_cost)
