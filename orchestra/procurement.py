@@ -211,8 +211,9 @@ def _solve_set(stop: threading.Event, network: Network, set_id: str, members: tu
                profile: Profile, each: SolveSettings) -> SetResult:
     """One row of a comparison: the set's plan (today's network as it stands), its scores and
     its closing; or, where no plan keeps the rules within the set, why."""
-    if set_id == TODAY:
-        net, result = network, given_plan(network, profile, network.current)
+    if set_id == TODAY:  # today's contracts at today's prices, not at the bids'
+        net = network.as_contracted
+        result = given_plan(net, profile, network.current)
     else:
         net = network if set_id == YARDSTICK else restricted(network, members)
         result = plan(net, profile, each, stop=stop)

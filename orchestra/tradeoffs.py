@@ -192,8 +192,9 @@ def compare_scenarios(network: Network, planned: Sequence[tuple[str, Network, Pr
     def assemble(done: Sequence[SetResult | None]) -> Comparison:
         rows = [r for r in done if r is not None]
         if network.current:
-            today = given_plan(network, planned[0][2], network.current)
-            rows.append(set_result(network, TODAY, (), today, score(network, today)))
+            contracted = network.as_contracted  # today's prices, not the bids'
+            today = given_plan(contracted, planned[0][2], network.current)
+            rows.append(set_result(network, TODAY, (), today, score(contracted, today)))
         return Comparison(planned[0][2], tuple(replace(r, dominated_by=dominators(rows, r))
                                                for r in rows))
 

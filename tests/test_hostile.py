@@ -145,14 +145,22 @@ ODS_CONTENT = (
 
 
 def peak_mb(*args) -> tuple[int, str, float]:
-    """Run orchestra in a fresh process: its exit code, its stderr and its peak memory (MB)."""
+    """Run orchestra in a fresh process: its exit code, its stderr and its peak memory (MB).
+    The peak is the process's own (VmHWM, reset by exec): getrusage's ru_maxrss survives exec
+    on Linux and so reports the forking test process's size, which grows as the suite runs."""
     import subprocess
     import sys
 
     code = ("import resource, sys\nfrom orchestra.cli import main\n"
+            "def peak():\n"
+            "    try:\n"
+            "        with open('/proc/self/status') as f:\n"
+            "            return next(int(x.split()[1]) for x in f\n"
+            "                        if x.startswith('VmHWM')) / 1024\n"
+            "    except (OSError, StopIteration):\n"
+            "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n"
-            "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-            "    print(f'PEAK {peak}', file=sys.stderr)\n    raise\n")
+            "    print(f'PEAK {peak()}', file=sys.stderr)\n    raise\n")
     done = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
                           text=True, timeout=300, check=False)
     peak = float(done.stderr.rsplit("PEAK ", 1)[1])

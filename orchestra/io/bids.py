@@ -120,10 +120,40 @@ def _labelled(path: Path, table: RawTable | None) -> RawTable | None:
     if table.sheet == "offers" and {"level", "unit_cost"} <= set(table.header):
         # An invitation row left as it came (no level, no price) is no offer.
         level, price = table.header.index("level"), table.header.index("unit_cost")
-        rows = tuple((n, values) for n, values in rows
-                     if not (_blank(values, level) and _blank(values, price)))
+        rows = _restated(table.header, tuple(
+            (n, values) for n, values in rows
+            if not (_blank(values, level) and _blank(values, price))))
     return RawTable(f"[{path.name}]{table.sheet}", table.header, rows, table.is_csv,
                     strict_header=False)
+
+
+# What the rows of one offer (its price, alternate bids, tiers) share: a row that leaves one
+# blank restates the offer's first row, as a bidder writing only a new price means.
+RESTATED = ("level", "effort", "claimed_reliability", "claimed_response_hours")
+
+
+def _restated(header: tuple, rows: tuple) -> tuple:
+    """``rows`` with each blank ``RESTATED`` cell of a later row of one offer (partner,
+    capability and role_id alike) taken from that offer's first row."""
+    if not {"partner_id", "capability"} <= set(header):
+        return rows
+    at = [header.index(c) for c in ("partner_id", "capability", "role_id") if c in header]
+    shared = [header.index(c) for c in RESTATED if c in header]
+    first: dict[tuple, tuple] = {}
+    out = []
+    for number, values in rows:
+        key = tuple(str(values[k]).strip().lower() if not _blank(values, k) else ""
+                    for k in at)
+        if key not in first:
+            first[key] = values
+        else:
+            values = list(values) + [None] * (len(header) - len(values))
+            for k in shared:
+                if _blank(values, k) and k < len(first[key]):
+                    values[k] = first[key][k]
+            values = tuple(values)
+        out.append((number, values))
+    return tuple(out)
 
 
 def _blank(values: tuple, at: int) -> bool:

@@ -32,20 +32,36 @@ def _cell(value: object, fmt: str | None) -> str:
     return str(value)
 
 
+LINE = 120  # the widest terminal line orchestra prints
+LABEL = 36  # the comparison's metric names
+
+
 def comparison_lines(comparison) -> list[str]:
-    """The side-by-side table: one column per set, the best value of each row starred."""
+    """The side-by-side table: one column per set, the best value of each row starred. Sets
+    beyond one screen's width go on further pages of columns, each under the metric names."""
     rows = comparison.rows
-    width = max(14, *(len(r.set_id) + 2 for r in rows))
-    lines = [f"{'':<36}" + "".join(f"{r.set_id:>{width}}" for r in rows)]
-    for (label, value, _, fmt, _), best in zip(METRICS, stars(comparison), strict=True):
-        values = [metric_value(label, value, r) for r in rows]
-        # A text longer than its column is cut to fit (the JSON and workbook hold it whole).
-        texts = [_cell(v, fmt) for v in values]
-        texts = [t if len(t) < width else t[:width - 3] + "…" for t in texts]
-        cells = [f"{t + ('*' if k in best else ' '):>{width}}" for k, t in enumerate(texts)]
-        lines.append(f"{label:<36}" + "".join(cells))
+    width = min(max(14, *(len(r.set_id) + 2 for r in rows)), LINE - LABEL)
+    per_page = max(1, (LINE - LABEL) // width)
+    best = stars(comparison)
+    lines: list[str] = []
+    for start in range(0, len(rows), per_page):
+        page = range(start, min(start + per_page, len(rows)))
+        if len(rows) > per_page:
+            lines += ([""] if start else []) + [
+                f"sets {start + 1}-{page[-1] + 1} of {len(rows)}"]
+        lines.append(f"{'':<{LABEL}}" + "".join(f"{_fit(rows[k].set_id, width - 1):>{width}}"
+                                                for k in page))
+        for (label, value, _, fmt, _), starred in zip(METRICS, best, strict=True):
+            # A text longer than its column is cut to fit (the JSON and workbook hold it whole).
+            cells = [_fit(_cell(metric_value(label, value, rows[k]), fmt), width - 1)
+                     + ("*" if k in starred else " ") for k in page]
+            lines.append(f"{label:<{LABEL}}" + "".join(f"{c:>{width}}" for c in cells))
     lines += textwrap.wrap(f"* best of the row. The rule: {DOMINANCE_RULE}.", 100)
     return lines
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def comparison_story(comparison, network: Network) -> list[str]:
@@ -247,9 +263,10 @@ GROUPED_FROM = 3  # warnings of one kind from this many on print as one line (va
 
 
 def warning_lines(warnings, every: bool = False) -> list[str]:
-    """Warnings as printed: one line each, except that warnings of one ``kind`` that recur
-    (``GROUPED_FROM`` or more) print once, with their count and first cells, pointing to
-    ``orchestra validate``, which lists them all (``every``).
+    """Warnings as printed: one line each (so that they can be searched and counted), except
+    that warnings of one ``kind`` that recur (``GROUPED_FROM`` or more) print once, with their
+    count and first cells, pointing to ``orchestra validate``, which lists them all
+    (``every``).
 
     >>> from orchestra.errors import Problem
     >>> w = [Problem(f"standards!E{k}", "loose", kind="standards are loose") for k in (2, 5, 6)]
