@@ -342,6 +342,8 @@ def _yours(network: Network, pid: str, reason: str) -> str:
     """A reason as the bidder reads it: "you" for its name, and a claim the buyer does not plan
     with said beside the standard it is about."""
     reason = reason.replace(network.who(pid), "you").replace(pid, "you")
+    for verb in ("delivers", "answers", "states"):
+        reason = reason.replace(f"you {verb}", f"you {verb[:-1]}")
     standard_of = {"reliability": "on_time_rate", "response_hours": "response_hours"}
     claims = [c for c in network.claims
               if c.partner_id == pid and standard_of[c.metric] in reason]

@@ -23,7 +23,8 @@ LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
 def anchors(page: Path) -> set[str]:
     """The anchors of a page's headings, as MkDocs and code hosts make them."""
     out = set()
-    for line in page.read_text(encoding="utf-8").splitlines():
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    for line in text.splitlines():  # a comment in a code block is no heading
         if line.startswith("#"):
             title = line.lstrip("#").strip().lower()
             title = re.sub(r"[^\w\- ]", "", title).strip().replace(" ", "-")

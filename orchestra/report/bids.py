@@ -162,6 +162,9 @@ def bid_workbook(network: Network, partner_id: str | None,
             if (column in EDITABLE or (partner is None and column == "partner_id")
                     or (r in spare and column == "capability")):
                 os_.cell(row=r, column=col).protection = Protection(locked=False)
+    context = os_.cell(row=1, column=len(columns) + 2).column_letter  # sourced_for_roles
+    os_.column_dimensions[context].width = 32
+    wrap_column(os_, context, 30)
     total = len(rows)
     position = {column: k for k, column in enumerate(columns, start=1)}
     capabilities = sorted({network.role[rid].capability for lot in lots for rid in lot.roles})
