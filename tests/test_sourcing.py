@@ -354,3 +354,60 @@ def test_a_bidder_adds_an_alternate_bid_in_libreoffice_under_the_sheets_protecti
     (alternate,) = [c for c in network.capabilities if c.partner_id == "P10" and c.bid_id]
     assert (alternate.bid_id, alternate.unit_cost, alternate.capability) == (
         "B2", offer.unit_cost - 100, "card_production")
+
+
+def _with(tmp_path: Path, sheet: str, rows: list[list], header: list[str] | None = None
+          ) -> Path:
+    source = tmp_path / "bank.xlsx"
+    wb = openpyxl.load_workbook(source if source.exists() else BANK)
+    ws = wb[sheet] if sheet in wb.sheetnames else wb.create_sheet(sheet)
+    if header:
+        ws.append(header)
+    for row in rows:
+        ws.append(row)
+    wb.save(source)
+    return source
+
+
+def test_a_lots_sheet_groups_roles_and_names_who_is_invited(tmp_path):
+    source = _with(tmp_path, "lots", [["CARDS", "Cards and mail", "R07;R19;R08;R20", "P09;P12"],
+                                      ["HOSTING", "", "R10", "qualified"],
+                                      ["ALL", "Marketing", "R02", "all"]],
+                   ["lot_id", "name", "roles", "invited"])
+    network = load_network(source)
+    assert [(lot.lot_id, lot.roles) for lot in network.lots] == [
+        ("CARDS", ("R07", "R19", "R08", "R20")), ("HOSTING", ("R10",)), ("ALL", ("R02",))]
+    assert network.invited(network.lots[0]) == ("P09", "P12")
+    assert network.invited(network.lots[1]) == ("P01", "P04", "P05")
+    everyone = {p.partner_id for p in network.partners if p.kind != "internal"}
+    assert set(network.invited(network.lots[2])) == everyone
+    result = run("bids", source, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    rows = _rows(tmp_path / "out" / "P12.xlsx", "offers")
+    assert {r["lot"] for r in rows} == {"CARDS", "ALL"}
+    assert {r["capability"] for r in rows if r["lot"] == "CARDS"} >= {"card_production",
+                                                                       "logistics"}
+
+
+def test_a_lots_sheet_is_checked_cell_by_cell(tmp_path):
+    source = _with(tmp_path, "lots", [["A", "", "R07;R99", "P09"], ["B", "", "R07", "P77"]],
+                   ["lot_id", "name", "roles", "invited"])
+    result = run("validate", source)
+    assert result.exit_code == 2
+    for said in ('lots!C2: unknown role_id(s) R99', "lots!C3: R07 is already in lot A",
+                 'lots!D3: unknown partner_id "P77"'):
+        assert said in result.output, result.output
+
+
+def test_an_excluded_partner_gets_a_workbook_only_when_named(tmp_path):
+    source = _with(tmp_path, "policy", [["exclude", "P10"]])
+    assert run("bids", source, "-o", tmp_path / "all").exit_code == 0
+    assert not (tmp_path / "all" / "P10.xlsx").exists()
+    assert (tmp_path / "all" / "P09.xlsx").exists()
+    assert run("bids", source, "-o", tmp_path / "named", "--partner", "P10").exit_code == 0
+    assert (tmp_path / "named" / "P10.xlsx").exists()
+    assert run("bids", source, "-o", tmp_path / "every", "--invite-all").exit_code == 0
+    every = {p.stem for p in (tmp_path / "every").glob("*.xlsx")}
+    network = load_network(source)
+    assert every == {p.partner_id for p in network.partners
+                     if p.kind != "internal" and p.partner_id != "P10"}
