@@ -465,6 +465,9 @@ def _score_lines(network: Network, scores) -> list[str]:
               help="Explain the plan too (see `orchestra explain`): a why sheet in the report, "
                    "explanations in the JSON, the sentences after the scores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.option("--brief", is_flag=True,
+              help="Print the memo alone: the recommendation, the headline figures with their "
+                   "traffic lights, the largest risks and the decisions the plan needs.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
 @BIDS_OPTION
 @cluster_option
@@ -472,12 +475,13 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
                  time_limit: float | None, seed: int | None, workers: int, deterministic: bool,
                  locks_path: str | None, blueprint_path: str | None, alternative_count: int,
                  min_difference: int, within: str | None, with_why: bool, as_json: bool,
-                 force: bool, bids_path: str | None = None) -> None:
+                 brief: bool, force: bool, bids_path: str | None = None) -> None:
     """Select the team and assign every role for INPUT; print the plan and its scores."""
     import json
 
+    from orchestra.memo import memo
     from orchestra.model import plan
-    from orchestra.report.plan_json import plan_to_dict
+    from orchestra.report.plan_json import memo_to_dict, plan_to_dict
     from orchestra.report.text import baseline_lines
     from orchestra.score import score
     from orchestra.score.baseline import baseline
@@ -494,6 +498,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     _rules_agree(network, result)
     scores = score(network, result)
     today = baseline(network, profile, result)
+    summary = memo(network, result, scores, today)
     why, stopped = None, None
     if with_why and result.objective is not None:
         why, stopped = _explain(network, profile, result, settings, as_json)
@@ -508,13 +513,15 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         from orchestra.report.workbook import write_report
 
         _write(write_report, network, result, scores, output, force=force, today=today, why=why,
-               alternatives=side)
+               alternatives=side, summary=summary)
     if blueprint_path:
         from orchestra.report.blueprint import write_blueprint
 
-        _write(write_blueprint, network, result, scores, blueprint_path, force=force)
+        _write(write_blueprint, network, result, scores, blueprint_path, force=force,
+               summary=summary)
     if as_json:
-        data = plan_to_dict(result, scores, today)
+        data = {"currency": network.policy.currency, "period": network.policy.period,
+                "memo": memo_to_dict(summary), **plan_to_dict(result, scores, today)}
         if network.bids_sources:
             from orchestra.report.plan_json import award_to_dict
             from orchestra.sourcing import award
@@ -533,7 +540,14 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         _finished()  # the output is complete: SIGTERM no longer changes it
         click.echo(json.dumps(data, indent=2))
     else:
-        lines = _summary(network, result) + _score_lines(network, scores)
+        if brief:
+            _echo(summary.lines(), output, blueprint_path)
+            _end_interrupted(stopped)
+            if result.status == "no solution" or result.critical_shortfalls:
+                sys.exit(EXIT_SHORTFALL)
+            return
+        lines = summary.lines() + ["", "the plan in detail", ""]
+        lines += _summary(network, result) + _score_lines(network, scores)
         if today is not None:
             lines += baseline_lines(network, result, scores, today)
         if network.bids_sources:

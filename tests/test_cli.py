@@ -172,8 +172,9 @@ def test_plan_with_locks_from_an_edited_workbook(tmp_path):
     assert run("plan", BANK, "--locks", str(locks), "-o", str(out), "--time-limit", "20"
                ).exit_code == 0
     report = openpyxl.load_workbook(out, read_only=True)
-    summary = {r[0]: r[1] for r in report["summary"].iter_rows(values_only=True) if r and r[0]}
-    assert summary["locks"] == "1 slot(s) held as locked, taken from locks.xlsx"
+    appendix = {r[0]: r[1] for r in report["appendix"].iter_rows(values_only=True)
+                if r and r[0]}
+    assert appendix["locks"] == "1 slot(s) held as locked, taken from locks.xlsx"
     inputs = {r[0]: r[1] for r in report["inputs"].iter_rows(values_only=True)}
     assert inputs["locks file"] == "locks.xlsx"
     assert inputs["locks SHA-256"] == hashlib.sha256(locks.read_bytes()).hexdigest()

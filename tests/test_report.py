@@ -22,7 +22,7 @@ from orchestra.score import score
 
 # changes: both examples have today's network
 SHEETS = ["summary", "team", "assignments", "cost", "blueprint", "coverage", "coverage_matrix",
-          "cohesion", "gaps", "shortfalls", "changes", "inputs"]
+          "cohesion", "gaps", "shortfalls", "changes", "inputs", "appendix"]
 FAST = SolveSettings(time_limit_s=20, workers=2)
 BALANCED = load_profile("balanced")
 

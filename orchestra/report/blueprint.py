@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestra.domain import Network, Plan
+from orchestra.memo import Memo
 from orchestra.score import Scores
 from orchestra.score.gaps import GAPS, describe
 
@@ -84,6 +85,7 @@ class Blueprint:
     subtitle: str
     columns: tuple[Column, ...]
     internal_partners: tuple[str, ...]  # in-house members of the team, by name
+    memo: Memo | None = None  # the plan's memo, the page's header
 
 
 def _gap_marks(scores: Scores, touchpoint_id: str) -> tuple[GapMark, ...]:
@@ -96,8 +98,10 @@ def _gap_marks(scores: Scores, touchpoint_id: str) -> tuple[GapMark, ...]:
     return tuple(marks)
 
 
-def blueprint(network: Network, plan: Plan, scores: Scores) -> Blueprint:
-    """The blueprint of ``plan``: columns in journey order, each role in its lane."""
+def blueprint(network: Network, plan: Plan, scores: Scores, summary: Memo | None = None
+              ) -> Blueprint:
+    """The blueprint of ``plan``: columns in journey order, each role in its lane; the memo
+    (``summary``) heads the page."""
     spof = {(tid, pid) for tid, pid in scores.single_points_of_failure}
     on_role: dict[str, list[str]] = {}
     for a in plan.assignments:
@@ -130,7 +134,7 @@ def blueprint(network: Network, plan: Plan, scores: Scores) -> Blueprint:
                 f"{len(plan.critical_shortfalls)} critical slot(s) open")
     internal = tuple(network.partner[p].name for p in plan.selected
                      if network.partner[p].kind == "internal")
-    return Blueprint("Service blueprint", subtitle, tuple(columns), internal)
+    return Blueprint("Service blueprint", subtitle, tuple(columns), internal, summary)
 
 
 # --- the HTML page -------------------------------------------------------------------------------
@@ -213,7 +217,7 @@ def render_html(bp: Blueprint) -> str:
 
 
 def write_blueprint(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
-                    force: bool = False) -> Path:
+                    force: bool = False, summary: Memo | None = None) -> Path:
     """Write the blueprint page to ``path`` atomically (never over an input).
 
     >>> import tempfile, pathlib, orchestra
@@ -228,7 +232,12 @@ def write_blueprint(network: Network, plan: Plan, scores: Scores, path: str | Pa
     """
     from orchestra.report.xlsx import inputs_of, save_text
 
-    return save_text(render_html(blueprint(network, plan, scores)), path, force=force,
+    if summary is None:
+        from orchestra.memo import memo
+        from orchestra.score.baseline import baseline
+
+        summary = memo(network, plan, scores, baseline(network, plan.profile, plan))
+    return save_text(render_html(blueprint(network, plan, scores, summary)), path, force=force,
                      inputs=inputs_of(network))
 
 

@@ -246,3 +246,12 @@ def feedback_to_dict(result) -> dict:
          "roles": [{"role_id": r.role_id, "unit_cost": _number(r.unit_cost),
                     "qualifies": r.qualifies, "won": r.won} for r in lot.roles]}
         for lot in result.lots]}
+
+
+def memo_to_dict(memo) -> dict:
+    """The memo (``orchestra.memo``) as the JSON's ``memo``."""
+    return {"recommendation": list(memo.recommendation),
+            "lights": [{"label": x.label, "value": x.value, "status": x.status, "rule": x.rule}
+                       for x in memo.lights],
+            "risks": [{"kind": r.kind, "text": r.text} for r in memo.risks],
+            "decisions": list(memo.decisions), "money": memo.currency}

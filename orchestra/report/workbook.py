@@ -18,11 +18,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
-from openpyxl.styles import Alignment, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network, Plan
 from orchestra.explanations import WEIGHT_MEANINGS, Explanations
+from orchestra.memo import Memo, memo
 from orchestra.procurement import Comparison
 from orchestra.report.blueprint import blueprint, write_blueprint_sheet
 from orchestra.report.comparison import comparison_table, format_metrics
@@ -217,40 +218,58 @@ def write_changes(ws: Worksheet, network: Network, today: Baseline) -> None:
            start_row=_write(ws, changes_table(network, today)) + 3)
 
 
+LIGHT_FILLS = {"green": "1B7837", "amber": "B35806", "red": "A50026", "none": "777777"}
+LIGHT_WORDS = {"green": "ok", "amber": "watch", "red": "act", "none": "-"}
+
+
 def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
-                  team_last: int, coverage_last: int, today: Baseline | None = None) -> None:
-    """The question and the answer on one screen, then the two charts."""
-    rules = plan.rules
-    budget = rules.budget
+                  team_last: int, coverage_last: int, today: Baseline | None = None,
+                  summary: Memo | None = None) -> None:
+    """The memo on the first screen (what to do, what it costs, how good, what is at risk,
+    what must be decided), then the figures behind it and the two charts."""
+    summary = summary or memo(network, plan, scores, today)
+    budget = plan.rules.budget
     filled = len(plan.assignments)
     slots = network.slot_count
     critical = len(plan.critical_shortfalls)
-    set_value(ws["A1"], "orchestra plan")
+    set_value(ws["A1"], "orchestra plan: the memo")
     ws["A1"].font = TITLE
-    question = (f"Which partners should deliver the {len(network.roles)} roles of "
-                f"{len(network.touchpoints)} touchpoints, and at what cost?")
-    answer = (f"{len(plan.selected)} partners fill {filled} of {slots} slots for "
-              f"{plan.total_cost:,.2f}"
-              + (f" ({plan.total_cost / budget:.0%} of the {budget:,.2f} budget)" if budget
-                 else "")
-              + (f"; {critical} critical slot(s) stay open." if critical
-                 else "; every critical role is filled."))
-    gap_text = "-" if plan.gap is None else f"{plan.gap:.2%}"
+    row = 3
+    for line in summary.recommendation:
+        cell = ws.cell(row=row, column=1)
+        set_value(cell, line)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        ws.row_dimensions[row].height = 15 * max(1, -(-len(line) // 100))
+        row += 1
+    row += 1
+    for light in summary.lights:
+        set_value(ws.cell(row=row, column=1), light.label)
+        ws.cell(row=row, column=1).font = LABEL
+        set_value(ws.cell(row=row, column=2), light.value)
+        mark = ws.cell(row=row, column=3)
+        set_value(mark, LIGHT_WORDS[light.status])
+        mark.fill = PatternFill("solid", fgColor=LIGHT_FILLS[light.status])
+        mark.font = Font(bold=True, color="FFFFFF")
+        mark.alignment = Alignment(horizontal="center")
+        row += 1
+    for title, items in (("risks", [r.text for r in summary.risks]),
+                         ("decisions", list(summary.decisions))):
+        row += 1
+        set_value(ws.cell(row=row, column=1), title)
+        ws.cell(row=row, column=1).font = LABEL
+        for k, text in enumerate(items or ["none"], start=1):
+            cell = ws.cell(row=row, column=2)
+            set_value(cell, f"{k}. {text}" if items else text)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[row].height = 15 * max(1, -(-len(text) // 60))
+            row += 1
+    row += 1
+    set_value(ws.cell(row=row, column=1), "the figures")
+    ws.cell(row=row, column=1).font = LABEL
+    row += 1
     lines: list[tuple[str, object, str | None]] = [
-        ("question", question, None),
-        ("answer", answer, None),
-        ("input", Path(network.source).name if network.source else "(in memory)", None),
-        *([("locks", f"{len(network.locks)} slot(s) held as locked"
-            + (f", taken from {Path(network.locks_source).name}" if network.locks_source
-               else " (the input's locks sheet)"), None)] if network.locks else []),
-        ("profile", plan.profile.name, None),
-        ("profile weights", "; ".join(f"{k} {getattr(plan.profile, k):g}: {meaning}"
-                                      for k, meaning in WEIGHT_MEANINGS.items()), None),
-        ("status", f"{plan.status} ({plan.stopped_by}), gap to proven bound {gap_text}", None),
-        ("time limit, seed, workers",
-         f"{plan.settings.get('time_limit_s', '-')} s, {plan.settings.get('seed', '-')}, "
-         f"{plan.settings.get('workers', '-') or 'auto'}"
-         + (", deterministic" if plan.settings.get("deterministic") else ""), None),
+        ("money", summary.currency, None),
         ("total cost", plan.total_cost, MONEY),
         ("budget", budget if budget is not None else "none", MONEY),
         ("partners selected", len(plan.selected), None),
@@ -258,8 +277,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         ("critical shortfalls", critical, None),
         ("cohesion index", round(scores.cohesion.index, 4), "0.00"),
         ("single points of failure", len(scores.single_points_of_failure), None),
-        *([("standards", "; ".join(str(o) for o in scores.standards), None)]
-          if scores.standards else []),
+        *[(f"standard {o.touchpoint_id} {o.metric}", str(o), None) for o in scores.standards],
     ]
     if today is not None:
         changed = today.changes
@@ -276,7 +294,6 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
                 "no payback needed" if payback == 0 else "never paid back" if payback is None
                 else f"paid back in {payback:.1f} periods"), None),
         ]
-    row = 3
     for label, value, fmt in lines:
         set_value(ws.cell(row=row, column=1), label)
         ws.cell(row=row, column=1).font = LABEL
@@ -327,6 +344,30 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
     _charts(ws, team_last, coverage_last)  # printed on one page (``print_ready``)
 
 
+def write_appendix(ws: Worksheet, network: Network, plan: Plan) -> None:
+    """How the plan was made: the input, the locks, the profile and its weights, the solver's
+    status and settings (off the memo's page)."""
+    gap_text = "-" if plan.gap is None else f"{plan.gap:.2%}"
+    rows = [
+        ("input", Path(network.source).name if network.source else "(in memory)"),
+        *([("locks", f"{len(network.locks)} slot(s) held as locked"
+            + (f", taken from {Path(network.locks_source).name}" if network.locks_source
+               else " (the input's locks sheet)"))] if network.locks else []),
+        ("profile", plan.profile.name),
+        *[(f"weight {k}", f"{getattr(plan.profile, k):g}: {meaning}")
+          for k, meaning in WEIGHT_MEANINGS.items()],
+        ("status", f"{plan.status} ({plan.stopped_by}), gap to proven bound {gap_text}"),
+        ("time limit, seed, workers",
+         f"{plan.settings.get('time_limit_s', '-')} s, {plan.settings.get('seed', '-')}, "
+         f"{plan.settings.get('workers', '-') or 'auto'}"
+         + (", deterministic" if plan.settings.get("deterministic") else "")),
+    ]
+    write_table(ws, ["item", "value"], rows, name="appendix")
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 90
+    wrap_column(ws, "B", 88)
+
+
 def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
     wb = ws.parent
     if team_last >= 2:
@@ -363,24 +404,26 @@ def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
 
 
 def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline | None = None,
-                 why: Explanations | None = None, alternatives: Comparison | None = None
-                 ) -> Workbook:
+                 why: Explanations | None = None, alternatives: Comparison | None = None,
+                 summary: Memo | None = None) -> Workbook:
     """The report workbook; ``today``, the plan against today's network, is worked out here
     when the caller has not (it is None anyway without a current sheet); ``why``, the plan's
     explanations, adds the why sheet; returned bids add the award and bidders sheets."""
     wb = Workbook()
-    summary = wb.active
-    summary.title = "summary"
+    first = wb.active
+    first.title = "summary"
     team_last = write_team(wb.create_sheet("team"), network, plan, scores)
     write_assignments_sheet(wb.create_sheet("assignments"), network, plan)
     write_cost(wb.create_sheet("cost"), network, plan)
-    write_blueprint_sheet(wb.create_sheet("blueprint"), blueprint(network, plan, scores))
+    today = today or baseline(network, plan.profile, plan)
+    summary = summary or memo(network, plan, scores, today)
+    write_blueprint_sheet(wb.create_sheet("blueprint"), blueprint(network, plan, scores,
+                                                                  summary))
     coverage_last = write_coverage(wb.create_sheet("coverage"), network, scores)
     write_coverage_matrix(wb.create_sheet("coverage_matrix"), network, plan)
     write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
     write_gaps(wb.create_sheet("gaps"), network, scores)
     write_shortfalls(wb.create_sheet("shortfalls"), network, plan)
-    today = today or baseline(network, plan.profile, plan)
     if today is not None:
         write_changes(wb.create_sheet("changes"), network, today)
     if why is not None:
@@ -393,15 +436,16 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
 
         write_award_sheets(wb, network, award(network, plan))
     write_inputs(wb.create_sheet("inputs"), network, plan)
-    write_summary(summary, network, plan, scores, team_last, coverage_last, today)
+    write_appendix(wb.create_sheet("appendix"), network, plan)
+    write_summary(first, network, plan, scores, team_last, coverage_last, today, summary)
     print_ready(wb, "orchestra plan report", network, one_page=("summary", "blueprint"))
     return wb
 
 
 def write_report(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
                  force: bool = False, today: Baseline | None = None,
-                 why: Explanations | None = None, alternatives: Comparison | None = None
-                 ) -> Path:
+                 why: Explanations | None = None, alternatives: Comparison | None = None,
+                 summary: Memo | None = None) -> Path:
     """Write the report to ``path`` atomically; never over the input, nor over another file
     without ``force``.
 
@@ -415,5 +459,5 @@ def write_report(network: Network, plan: Plan, scores: Scores, path: str | Path,
     >>> out.suffix
     '.xlsx'
     """
-    book = build_report(network, plan, scores, today, why, alternatives)
+    book = build_report(network, plan, scores, today, why, alternatives, summary)
     return save_atomic(book, path, force=force, inputs=inputs_of(network))
