@@ -213,6 +213,7 @@ class Policy:
     period: str | None = None  # e.g. month: every recurring figure is per one of them
     survey_scale: tuple[float, float] = (1.0, 7.0)  # the expectations sheet's scores lie on it
     accept_claims: bool | None = None  # plan with returned bids' claims, not the assessment
+    paper: str | None = None  # A4 or letter: the printed pages
     round_title: str | None = None  # a sourcing round as its bidders see it
     buyer: str | None = None
     deadline: str | None = None

@@ -244,7 +244,7 @@ def test_policy_unknown_key_is_a_warning(tmp_path):
         'policy!A3: unknown policy key "colour" ignored (expected one of budget, max_partners, '
         "min_partners_per_touchpoint, must_include, exclude, forbid_below_strength, "
         "time_limit_s, profile, seed, max_changes, meet_standards, horizon_periods, currency, "
-        "period, survey_scale, accept_claims, round_title, buyer, deadline, contact, "
+        "period, paper, survey_scale, accept_claims, round_title, buyer, deadline, contact, "
         "default_onboarding_cost, cost_weight, "
         "fill_weight, moment_of_truth_factor, reliability_weight, cohesion_weight, "
         "standard_shortfall_weight)"]

@@ -58,8 +58,10 @@ def test_the_reports_tables_are_the_workbooks(tmp_path):
     for name in ("team", "assignments", "coverage", "gaps", "shortfalls"):
         frame, sheet = frames[name], book[name]
         assert list(frame.columns) == list(sheet.header), name
-        assert len(frame) == len(sheet.rows), name
-        for (_, cells), (_, row) in zip(sheet.rows, frame.iterrows(), strict=True):
+        # An empty table says "none" under its header, where the frame has no row.
+        rows = [r for r in sheet.rows if r[1][0] != "none"] if frame.empty else sheet.rows
+        assert len(frame) == len(rows), name
+        for (_, cells), (_, row) in zip(rows, frame.iterrows(), strict=True):
             for cell, value in zip(cells, row, strict=True):
                 if isinstance(value, float) and value == value:
                     assert cell == pytest.approx(value), name

@@ -401,6 +401,7 @@ class PolicyKey:
     default: str = "none"  # the value that holds when the key is absent, in words
     unit: str = ""
     example: object = None
+    choices: tuple[str, ...] = ()
 
 
 POLICY_KEYS: tuple[PolicyKey, ...] = (
@@ -440,6 +441,8 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
     PolicyKey("period", TEXT, "The period every recurring figure is per (fixed costs, unit "
               "costs, capacity, the budget): month, quarter, year, ...", default="none stated",
               example="month"),
+    PolicyKey("paper", CHOICE, "The paper the workbooks print on.", default="A4",
+              example="A4", choices=("a4", "letter")),
     PolicyKey("survey_scale", TEXT, "The scale of the expectations sheet's survey scores, "
               "LOW-HIGH; every score must lie on it.", default="1-7", example="1-7"),
     PolicyKey("accept_claims", BOOL, "yes: returned bids' claimed reliability and response "

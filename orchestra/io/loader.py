@@ -419,6 +419,7 @@ def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
         if _blank(raw):
             continue  # a blank value leaves the default in force
         column = Column(key, spec.kind if spec and spec.kind != "ids" else NUMBER,
+                        choices=spec.choices if spec else (),
                         low=spec.low if spec else 0,
                         high=spec.high if spec else MAX_WEIGHT,
                         low_open=spec.low_open if spec else False)

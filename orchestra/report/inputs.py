@@ -70,7 +70,7 @@ def build_input_workbook(tables: Mapping[str, Rows] | None = None) -> Workbook:
         if rows is None and sheet.name == "policy":
             rows = [{"key": k.key, "value": ""} for k in POLICY_KEYS]
         body = [[row.get(name) for name in header] for row in rows or []]
-        write_table(ws, header, body, name=f"{sheet.name}_table")
+        write_table(ws, header, body, name=f"{sheet.name}_table", empty=None)
         for col, column in enumerate(sheet.columns, start=1):
             if column.kind == CHOICE:
                 add_dropdown(ws, col, column.choices)

@@ -51,8 +51,10 @@ def write_table(
     name: str | None = None,
     formats: dict[str, str] | None = None,
     start_row: int = 1,
+    empty: str | None = "none",
 ) -> int:
-    """Header and rows as an Excel table with filters and banding; returns the last row."""
+    """Header and rows as an Excel table with filters and banding; returns the last row. A
+    table without rows says ``empty`` under its header (None: an input sheet left to fill)."""
     formats = formats or {}
     for col, title in enumerate(header, start=1):
         cell = ws.cell(row=start_row, column=col)
@@ -73,9 +75,18 @@ def write_table(
         table = Table(displayName=name, ref=ref)
         table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
         ws.add_table(table)
+    if last == start_row and header and empty:  # an empty table says so
+        set_value(ws.cell(row=start_row + 1, column=1), empty)
+        last = start_row + 1
     if start_row == 1:
         ws.freeze_panes = "A2"
     fit_widths(ws)
+    for col in range(1, len(header) + 1):  # text wider than a column wraps, rows grow
+        letter = get_column_letter(col)
+        longest = max((len(str(c.value)) for c in ws[letter][start_row:last]
+                       if isinstance(c.value, str)), default=0)
+        if longest > MAX_WIDTH:
+            wrap_column(ws, letter, MAX_WIDTH - 2, rows=range(start_row + 1, last + 1))
     return last
 
 
@@ -88,14 +99,23 @@ def print_ready(wb: Workbook, what: str, network: Network, one_page: Sequence[st
     footer with the page number and count."""
     source = header if header is not None else (
         Path(network.source).name if network.source else "(in memory)")
+    paper = PAPERS[network.policy.paper or "a4"]
     for ws in wb.worksheets:
         setup = ws.page_setup
         setup.orientation = "landscape"
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        setup.fitToWidth = 1
-        setup.fitToHeight = 1 if ws.title in one_page else 0
+        setup.paperSize = paper[0]
         ws.print_options.horizontalCentered = True
         ws.page_margins.top = ws.page_margins.bottom = 0.7
+        ws.page_margins.left = ws.page_margins.right = MARGIN_IN
+        if ws.title in one_page or fit_scale(ws, paper) >= MIN_SCALE:
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+            setup.fitToWidth = 1
+            setup.fitToHeight = 1 if ws.title in one_page else 0
+        else:  # fitted to the width it would print too small: pages of columns instead
+            ws.sheet_properties.pageSetUpPr.fitToPage = False
+            setup.scale = round(MIN_SCALE * 100)
+            if not (label_columns and ws.title in label_columns):
+                ws.print_title_cols = "A:A"
         ws.oddHeader.left.text = f"{what}: &A"
         ws.oddHeader.right.text = _header_text(source)
         ws.oddFooter.left.text = "&A"
@@ -106,18 +126,45 @@ def print_ready(wb: Workbook, what: str, network: Network, one_page: Sequence[st
             ws.print_title_cols = label_columns[ws.title]
 
 
+PAPERS = {"a4": (9, 297.0), "letter": (1, 279.4)}  # paper code, long side in mm
+MARGIN_IN = 0.5  # left and right margins, inches
+MIN_SCALE = 0.75  # a sheet fitted to the width keeps its 11 pt text at 8 pt or more
+
+
+def fit_scale(ws: Worksheet, paper: tuple[int, float]) -> float:
+    """The scale at which ``ws``'s columns fit the width of a landscape page of ``paper``
+    (1 when they fit as they are): column widths in characters as Excel counts them, a
+    character 7 pixels, plus 5 pixels of padding, at 96 pixels an inch."""
+    widths = 0.0
+    for col in range(1, ws.max_column + 1):
+        dim = ws.column_dimensions[get_column_letter(col)]
+        if not dim.hidden:
+            widths += ((dim.width or 8.43) * 7 + 5) * 0.75
+    printable = paper[1] / 25.4 * 72 - 2 * MARGIN_IN * 72
+    return min(1.0, printable / widths) if widths else 1.0
+
+
 def _header_text(text: str) -> str:
     """``text`` safe inside a page header, where & starts a code."""
     return text.replace("&", "&&")[:120]
 
 
-def wrap_column(ws: Worksheet, column: str, chars: int) -> None:
-    """Wrap the text of ``column`` (top left) and make each row tall enough for it at about
-    ``chars`` characters a line: not every program fits a row to wrapped text."""
-    for cell in ws[column]:
+def wrap_column(ws: Worksheet, column: str, chars: int, rows: Iterable[int] | None = None
+                ) -> None:
+    """Wrap the text of ``column`` (top left; only ``rows``, when given) and make each row
+    tall enough for it at about ``chars`` characters a line, and never shorter than another
+    wrapped cell of the row needs: not every program fits a row to wrapped text. The one
+    helper for wrapped text, so that no text prints over the next row."""
+    cells = ws[column] if rows is None else [ws[f"{column}{r}"] for r in rows]
+    for cell in cells:
         cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
-        if isinstance(cell.value, str) and len(cell.value) > chars:
-            ws.row_dimensions[cell.row].height = 15 * math.ceil(len(cell.value) / chars)
+        if isinstance(cell.value, str):
+            lines = sum(max(1, math.ceil(len(part) / chars))
+                        for part in cell.value.split("\n"))
+            if lines > 1:
+                height = 15 * lines
+                current = ws.row_dimensions[cell.row].height or 0
+                ws.row_dimensions[cell.row].height = max(current, height)
 
 
 def fit_widths(ws: Worksheet) -> None:
