@@ -8,9 +8,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import Reference, ScatterChart, Series
-from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.styles import Alignment, PatternFill
+from openpyxl.styles import PatternFill
 
 from orchestra.domain import Network
 from orchestra.procurement import DOMINANCE_RULE, YARDSTICK, Comparison, Impact, SetResult
@@ -21,12 +20,14 @@ from orchestra.report.xlsx import (
     print_ready,
     save_atomic,
     set_value,
+    wrap_column,
     write_table,
 )
 
 # Marker colours of the scatter chart's points, one per set.
 CHART_ROWS = 20  # rows the comparison's chart covers, above its points
 PALETTE = ("2E75B6", "C55A11", "548235", "7030A0", "BF9000", "C00000", "1F4E79", "808080")
+MARKERS = ("circle", "square", "triangle", "diamond", "x", "star", "plus", "dash")
 BEST = PatternFill("solid", fgColor="C9E7C9")  # the best of a row, as the terminal's star
 
 
@@ -189,16 +190,14 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
     ws.title = "comparison"
     header, rows = comparison_table(comparison)
     write_table(ws, header, rows, name="comparison")
-    width = len(comparison.rows)
     format_metrics(ws, comparison)
     ws.freeze_panes = "B2"
     # The rule behind the shading and "dominated by", beside the table as under the terminal's.
-    note = ws.cell(row=len(METRICS) + 3, column=1)
-    set_value(note, f"Shaded: the best of a row. The rule: {DOMINANCE_RULE}.")
-    note.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=len(METRICS) + 3, start_column=1, end_row=len(METRICS) + 3,
-                   end_column=1 + width)
-    ws.row_dimensions[len(METRICS) + 3].height = 15 * 4
+    # In the label column alone, wrapped: the columns may print on pages of their own.
+    set_value(ws.cell(row=len(METRICS) + 3, column=1),
+              f"Shaded: the best of a row. The rule: {DOMINANCE_RULE}.")
+    wrap_column(ws, "A", round(ws.column_dimensions["A"].width or 30) - 2,
+                rows=[len(METRICS) + 3])
     # The scatter chart's data: one row per set, one series per set so the legend names them.
     # The chart on a sheet of its own, at the top, so that it prints whole; its points below.
     ws = wb.create_sheet("chart")
@@ -214,22 +213,19 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
     chart.style = 13
     chart.x_axis.title = "total cost"
     chart.y_axis.title = "expected share of slots delivered"
-    chart.y_axis.number_format = "0%"
+    chart.y_axis.number_format = "0%;-0%;"  # no 0 % at the corner, over the first cost
     for row in range(start + 1, end + 1):
         series = Series(Reference(ws, min_col=4, min_row=row),
                         Reference(ws, min_col=2, min_row=row),
                         title=str(ws.cell(row=row, column=1).value))
-        series.marker.symbol = "circle"
+        # Each set its own marker shape and colour, named in the legend: labels beside the
+        # points would print over each other where sets lie close.
+        series.marker.symbol = MARKERS[(row - start - 1) % len(MARKERS)]
         series.marker.size = 10
         colour = PALETTE[(row - start - 1) % len(PALETTE)]
         series.marker.graphicalProperties = GraphicalProperties(solidFill=colour)
         series.marker.graphicalProperties.line.solidFill = colour
         series.graphicalProperties.line.noFill = True
-        series.dLbls = DataLabelList()  # each point labelled with its set's name
-        series.dLbls.showSerName = True
-        for flag in ("showVal", "showCatName", "showLegendKey", "showPercent"):
-            setattr(series.dLbls, flag, False)
-        series.dLbls.position = "r"
         chart.series.append(series)
     chart.width, chart.height = 18, 9
     ws.add_chart(chart, "A1")
@@ -384,7 +380,7 @@ def write_frontier(network: Network, vary: str, points, path: str | Path, *,
     chart.y_axis.title = "shares of slots (%); cohesion index (0 to 1)"
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 1
-    chart.y_axis.number_format = "0%"
+    chart.y_axis.number_format = "0%;-0%;"  # no 0 % at the corner, over the first cost
     chart.x_axis.number_format = "#,##0"
     xs = Reference(ws, min_col=1, min_row=2, max_row=last)
     for col, colour in ((8, PALETTE[0]), (7, PALETTE[1]), (9, PALETTE[2])):

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network, Plan
@@ -258,6 +259,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         row += 1
         set_value(ws.cell(row=row, column=1), title)
         ws.cell(row=row, column=1).font = LABEL
+        ws.cell(row=row, column=1).alignment = Alignment(vertical="top")
         for k, text in enumerate(items or ["none"], start=1):
             cell = ws.cell(row=row, column=2)
             set_value(cell, f"{k}. {text}" if items else text)
@@ -341,7 +343,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
     ws.column_dimensions["B"].width = 62
     ws.column_dimensions["C"].width = 16
     wrap_column(ws, "B", 60)
-    _charts(ws, team_last, coverage_last)  # printed on one page (``print_ready``)
+    _charts(ws, team_last, coverage_last, ws.max_row + 2)
 
 
 def write_appendix(ws: Worksheet, network: Network, plan: Plan) -> None:
@@ -368,39 +370,37 @@ def write_appendix(ws: Worksheet, network: Network, plan: Plan) -> None:
     wrap_column(ws, "B", 88)
 
 
-def _charts(ws: Worksheet, team_last: int, coverage_last: int) -> None:
+def _charts(ws: Worksheet, team_last: int, coverage_last: int, top: int) -> None:
+    """Cost by partner and coverage by touchpoint, one under the other below the memo's
+    figures (from row ``top``), as wide as the text: the page prints at full width. Both are
+    horizontal bars, a bar and a readable label for each partner and each touchpoint."""
     wb = ws.parent
-    if team_last >= 2:
-        team = wb["team"]
+    for sheet, last, title, axis, columns, fmt in (
+            ("team", team_last, "Cost by partner", "total cost", (9, 9), None),
+            ("coverage", coverage_last, "Coverage by touchpoint", "share of slots", (9, 10),
+             "0%")):
+        if last < 2:
+            continue
+        source = wb[sheet]
         chart = BarChart()
         chart.type = "bar"
-        chart.title = "Cost by partner"
-        chart.y_axis.title = "total cost"
-        chart.add_data(Reference(team, min_col=9, min_row=1, max_row=team_last),
-                       titles_from_data=True)
-        chart.set_categories(Reference(team, min_col=2, min_row=2, max_row=team_last))  # names
-        chart.legend = None
-        chart.x_axis.tickLblSkip = 1  # a label for every partner
-        chart.height = max(7.5, 0.7 * (team_last - 1))
-        chart.width = 16
-        ws.add_chart(chart, "E2")
-        below = 2 + math.ceil(chart.height / 0.5) + 1  # a row is about half a centimetre
-    else:
-        below = 2
-    if coverage_last >= 2:
-        coverage = wb["coverage"]
-        chart = BarChart()
-        chart.title = "Coverage by touchpoint"
-        chart.y_axis.title = "share of slots"
-        chart.y_axis.number_format = "0%"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 1
-        chart.add_data(Reference(coverage, min_col=9, max_col=10, min_row=1,
-                                 max_row=coverage_last), titles_from_data=True)
-        chart.set_categories(Reference(coverage, min_col=2, min_row=2, max_row=coverage_last))
-        chart.width = 16
-        chart.height = 7.5
-        ws.add_chart(chart, f"E{below}" if team_last < 30 else "N2")
+        chart.title = title
+        chart.y_axis.title = axis
+        chart.add_data(Reference(source, min_col=columns[0], max_col=columns[1], min_row=1,
+                                 max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(source, min_col=2, min_row=2, max_row=last))  # names
+        if fmt:
+            chart.y_axis.number_format = fmt
+            chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
+        else:
+            chart.legend = None
+        chart.x_axis.tickLblSkip = 1  # a label for every bar
+        chart.height = min(16.0, max(7.5, 0.55 * (last - 1) * (columns[1] - columns[0] + 1)
+                                     + 2.5))
+        chart.width = 18
+        ws.row_breaks.append(Break(id=top - 1))  # each chart on a page of its own
+        ws.add_chart(chart, f"A{top}")
+        top += math.ceil(chart.height / 0.53) + 2  # a row is about half a centimetre
 
 
 def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline | None = None,
@@ -438,7 +438,7 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     write_inputs(wb.create_sheet("inputs"), network, plan)
     write_appendix(wb.create_sheet("appendix"), network, plan)
     write_summary(first, network, plan, scores, team_last, coverage_last, today, summary)
-    print_ready(wb, "orchestra plan report", network, one_page=("summary", "blueprint"))
+    print_ready(wb, "orchestra plan report", network)
     return wb
 
 

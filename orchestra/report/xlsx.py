@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -107,6 +108,7 @@ def print_ready(wb: Workbook, what: str, network: Network, one_page: Sequence[st
         ws.print_options.horizontalCentered = True
         ws.page_margins.top = ws.page_margins.bottom = 0.7
         ws.page_margins.left = ws.page_margins.right = MARGIN_IN
+        heads_a_table = any(re.match(r"[A-Z]+1:", str(t.ref)) for t in ws.tables.values())
         if ws.title in one_page or fit_scale(ws, paper) >= MIN_SCALE:
             ws.sheet_properties.pageSetUpPr.fitToPage = True
             setup.fitToWidth = 1
@@ -114,32 +116,33 @@ def print_ready(wb: Workbook, what: str, network: Network, one_page: Sequence[st
         else:  # fitted to the width it would print too small: pages of columns instead
             ws.sheet_properties.pageSetUpPr.fitToPage = False
             setup.scale = round(MIN_SCALE * 100)
-            if not (label_columns and ws.title in label_columns):
-                ws.print_title_cols = "A:A"
+            if heads_a_table and not (label_columns and ws.title in label_columns):
+                ws.print_title_cols = "A:A"  # the table's key column, on every page
         ws.oddHeader.left.text = f"{what}: &A"
         ws.oddHeader.right.text = _header_text(source)
         ws.oddFooter.left.text = "&A"
         ws.oddFooter.right.text = "page &P of &N"
-        if ws.title not in one_page and ws.max_row > 1:
-            ws.print_title_rows = "1:1"
+        if ws.title not in one_page and ws.max_row > 1 and heads_a_table:
+            ws.print_title_rows = "1:1"  # a table's header, on every page
         if label_columns and ws.title in label_columns:
             ws.print_title_cols = label_columns[ws.title]
 
 
 PAPERS = {"a4": (9, 297.0), "letter": (1, 279.4)}  # paper code, long side in mm
 MARGIN_IN = 0.5  # left and right margins, inches
-MIN_SCALE = 0.75  # a sheet fitted to the width keeps its 11 pt text at 8 pt or more
+MIN_SCALE = 0.8  # a sheet fitted to the width keeps its 11 pt text at about 8 pt or more
 
 
 def fit_scale(ws: Worksheet, paper: tuple[int, float]) -> float:
     """The scale at which ``ws``'s columns fit the width of a landscape page of ``paper``
     (1 when they fit as they are): column widths in characters as Excel counts them, a
-    character 7 pixels, plus 5 pixels of padding, at 96 pixels an inch."""
+    character 8 pixels as LibreOffice prints Carlito 11 (Excel's 7 would promise too much),
+    plus 5 pixels of padding, at 96 pixels an inch."""
     widths = 0.0
     for col in range(1, ws.max_column + 1):
         dim = ws.column_dimensions[get_column_letter(col)]
         if not dim.hidden:
-            widths += ((dim.width or 8.43) * 7 + 5) * 0.75
+            widths += ((dim.width or 8.43) * 8 + 5) * 0.75
     printable = paper[1] / 25.4 * 72 - 2 * MARGIN_IN * 72
     return min(1.0, printable / widths) if widths else 1.0
 
