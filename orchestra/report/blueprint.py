@@ -28,8 +28,11 @@ SEVERITY_ORDER = ("major", "minor", "none", "no data")
 # Fill by expected delivered share of the role's slots: (at least, colour, words).
 SHARE_FILLS = ((0.95, "#c9e7c9", "95 % or more"), (0.80, "#e6f2c2", "80-95 %"),
                (0.50, "#fce4b6", "50-80 %"), (0.0, "#f4b6b6", "under 50 %"))
-SEVERITY_FILLS = {"major": "#d9534f", "minor": "#f0ad4e", "none": "#5cb85c",
+# Gap markers: a colour-blind-safe palette (Okabe and Ito), and a sign and a style of their
+# own for each severity, so that no reader depends on the colour.
+SEVERITY_FILLS = {"major": "#D55E00", "minor": "#E69F00", "none": "#009E73",
                   "no data": "#d0d0d0"}
+SEVERITY_SIGNS = {"major": "!!", "minor": "!", "none": "✓", "no data": "?"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ class RoleBox:
         return next(colour for floor, colour, _ in SHARE_FILLS if self.expected_share >= floor)
 
     @property
+    def heading(self) -> list[str]:
+        """The box's name as printed: starred on a moment of truth, on up to two lines."""
+        return wrapped(("★ " if self.moment_of_truth else "") + self.name, ROLE_CHARS)
+
+    @property
     def title(self) -> str:
         return (f"{self.role_id} {self.name}: {self.filled} of {self.required} slots filled, "
                 f"{self.expected_share:.0%} expected delivered"
@@ -64,7 +72,17 @@ class GapMark:
 
     @property
     def fill(self) -> str:
-        return SEVERITY_FILLS[self.severity]
+        """Solid for a gap (major, minor), white with a coloured edge for none or no data."""
+        return SEVERITY_FILLS[self.severity] if self.severity in ("major", "minor") else "#fff"
+
+    @property
+    def edge(self) -> str:
+        return "#444" if self.severity in ("major", "minor") else SEVERITY_FILLS[self.severity]
+
+    @property
+    def label(self) -> str:
+        """The gap's two letters and its severity's sign: "kn!!", "sp✓"."""
+        return self.gap[:2] + SEVERITY_SIGNS[self.severity]
 
 
 @dataclass(frozen=True)
@@ -146,14 +164,18 @@ LINE_HEIGHT = 15
 BOX_GAP = 8
 
 
+ROLE_CHARS, TOUCHPOINT_CHARS = 24, 22  # a role's and a touchpoint's name, per line
+
+
 def _box_height(box: RoleBox) -> int:
-    lines = 2 + max(1, len(box.partners)) + len(box.open_reasons)
+    lines = (len(box.heading) + 1 + max(1, len(box.partners))
+             + len(box.open_reasons))
     return lines * LINE_HEIGHT + 10
 
 
 def _geometry(bp: Blueprint) -> dict:
     """Lane tops and heights and each box's position, in SVG units."""
-    heights = {"evidence": 34, "customer": 78}
+    heights = {"evidence": 34, "customer": 84}
     for lane in LANES:
         tallest = max((sum(_box_height(b) + BOX_GAP for b in col.boxes[lane])
                        for col in bp.columns), default=0)
@@ -201,6 +223,24 @@ def fit(value: object, chars: int) -> str:
     return text if len(text) <= chars else text[:chars - 1] + "…"
 
 
+def wrapped(value: object, chars: int, most: int = 2) -> list[str]:
+    """``value`` wrapped at word breaks into at most ``most`` lines of ``chars`` characters,
+    the last cut with an ellipsis where the text is longer: a name stays inside its box.
+
+    >>> wrapped("Compare accounts online and in branches", 22)
+    ['Compare accounts', 'online and in branches']
+    >>> wrapped("Front desk, concierge and guest relations team", 16)
+    ['Front desk,', 'concierge and g…']
+    """
+    import textwrap
+
+    lines = textwrap.wrap(without_bidi(str(value)), chars, break_on_hyphens=False) or [""]
+    if len(lines) > most:
+        rest = " ".join(lines[most - 1:])
+        lines = [*lines[:most - 1], fit(rest, chars)]
+    return lines
+
+
 def render_html(bp: Blueprint) -> str:
     """One self-contained page: inline SVG and CSS, no script, nothing loaded from elsewhere."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -209,11 +249,14 @@ def render_html(bp: Blueprint) -> str:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True, finalize=without_bidi)
     env.filters["fit"] = fit
+    env.filters["wrapped"] = wrapped
     template = env.get_template("blueprint.html.j2")
     return template.render(bp=bp, g=_geometry(bp), column_width=COLUMN_WIDTH,
                            label_width=LABEL_WIDTH, line_height=LINE_HEIGHT,
+                           role_chars=ROLE_CHARS, touchpoint_chars=TOUCHPOINT_CHARS,
                            lane_titles=LANE_TITLES, share_fills=SHARE_FILLS,
-                           severity_fills=SEVERITY_FILLS, gaps=GAPS)
+                           severity_fills=SEVERITY_FILLS, severity_signs=SEVERITY_SIGNS,
+                           gaps=GAPS)
 
 
 def write_blueprint(network: Network, plan: Plan, scores: Scores, path: str | Path, *,

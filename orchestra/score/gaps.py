@@ -178,7 +178,7 @@ def describe(gap: Gap) -> str:
     reference = f"{gap.reference:g}" if gap.reference is not None else "?"
     tail = f"; {gap.note}" if gap.note else ""
     if gap.value <= 0:
-        return head + f"none (meets {reference} with {-gap.value:g} to spare{tail})"
+        return head + f"none (meets {reference} with {abs(gap.value):g} to spare{tail})"
     return head + f"falls short by {gap.value:g} against {reference} ({gap.severity}{tail})"
 
 
