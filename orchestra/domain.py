@@ -70,6 +70,8 @@ class Touchpoint:
     moment_of_truth: bool = False
     importance: float = 1.0
     step: int | None = None  # place in the customer journey (the blueprint's column order)
+    customer_action: str = ""  # what the customer does here (the blueprint's top lane)
+    evidence: str = ""  # what the customer sees or holds (physical evidence)
 
 
 @dataclass(frozen=True)

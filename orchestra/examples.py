@@ -260,8 +260,27 @@ def bank() -> Tables:
         {"scenario": "few_changes", "max_changes": 4},
         {"scenario": "no_budgetcall", "exclude": "P16"},
     ]
-    return _tables(partners, offers, touchpoints, roles, relationships, standards, expectations,
-                   policy, sets, locks, current, exits, rules, scenarios)
+    tables = _tables(partners, offers, touchpoints, roles, relationships, standards,
+                     expectations, policy, sets, locks, current, exits, rules, scenarios)
+    # What the customer does and sees at each touchpoint: the blueprint's top two lanes (back
+    # office touchpoints have no customer action).
+    seen = {
+        "T01": ("Compares accounts and fees online", "Comparison pages, fee table"),
+        "T02": ("Opens an account at a branch", "Branch, forms, welcome pack"),
+        "T03": ("", "Approval letter"),
+        "T04": ("", "Card and PIN letter in the mail"),
+        "T05": ("Checks balances in the app", "App screens, notifications"),
+        "T06": ("Pays bills online", "Payment confirmations"),
+        "T07": ("Sends money from the app", "Transfer receipts"),
+        "T08": ("", "Statement entries"),
+        "T09": ("Calls to replace a lost card", "Replacement card"),
+        "T10": ("Calls the bank", "Phone menu, agent"),
+        "T11": ("Complains by phone", "Case number, reply letter"),
+        "T12": ("", "Fraud alerts"),
+    }
+    for row in tables["touchpoints"]:
+        row["customer_action"], row["evidence"] = seen[str(row["touchpoint_id"])]
+    return tables
 
 
 def it_network() -> Tables:

@@ -501,6 +501,10 @@ def test_the_quick_sheet_scan_never_understates_the_full_one(monkeypatch):
         monkeypatch.setattr(archive, "_quick_scan", lambda *args: None)
         full = {k: archive.scan_sheet(zipped, part, k, "bank.xlsx", shared)
                 for k, (_, part) in parts.items()}
+    from orchestra.examples import EXAMPLES
+
+    filled = {name for name, rows in EXAMPLES["bank"]().items() if rows}
     for key in parts:
         assert quick[key].rows >= full[key].rows and quick[key].columns >= full[key].columns
-        assert full[key].rows > 1 and full[key].errors == {}
+        assert full[key].errors == {}
+        assert full[key].rows > 1 or key.lower() not in filled, key  # a sheet the bank fills

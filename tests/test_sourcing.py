@@ -360,9 +360,9 @@ def _with(tmp_path: Path, sheet: str, rows: list[list], header: list[str] | None
           ) -> Path:
     source = tmp_path / "bank.xlsx"
     wb = openpyxl.load_workbook(source if source.exists() else BANK)
-    ws = wb[sheet] if sheet in wb.sheetnames else wb.create_sheet(sheet)
-    if header:
-        ws.append(header)
+    if sheet not in wb.sheetnames:
+        wb.create_sheet(sheet).append(header)
+    ws = wb[sheet]
     for row in rows:
         ws.append(row)
     wb.save(source)

@@ -196,6 +196,11 @@ SHEETS: tuple[Sheet, ...] = (
                    "Its place in the customer journey, 1 first (blank: acquisition before "
                    "utilization, then the sheet's order); orders the blueprint's columns.",
                    low=1, high=100_000, unit="position", example=3),
+            Column("customer_action", TEXT, "", help="What the customer does here, in a few "
+                   "words (the blueprint's customer actions lane).",
+                   example="Calls to report a lost card"),
+            Column("evidence", TEXT, "", help="What the customer sees or holds here (the "
+                   "blueprint's physical evidence lane).", example="Replacement card, letter"),
         ),
         key=("touchpoint_id",),
     ),

@@ -95,6 +95,8 @@ class Column:
     moment_of_truth: bool
     gaps: tuple[GapMark, ...]
     boxes: dict[str, tuple[RoleBox, ...]]  # lane -> role boxes
+    action: str = ""  # what the customer does, or what the input does not say
+    evidence: str = ""  # what the customer sees, or what the input does not say
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,12 @@ def blueprint(network: Network, plan: Plan, scores: Scores, summary: Memo | None
                 tuple(open_slots.get(role.role_id, ()))))
         columns.append(Column(tp.touchpoint_id, tp.name, tp.channel, tp.stage, tp.kind,
                               tp.moment_of_truth, _gap_marks(scores, tp.touchpoint_id),
-                              {lane: tuple(b) for lane, b in boxes.items()}))
+                              {lane: tuple(b) for lane, b in boxes.items()},
+                              tp.customer_action or ("(back office: no customer action)"
+                                                     if tp.stage == "back"
+                                                     else "(customer action not stated)"),
+                              tp.evidence or (f"{tp.channel} (evidence not stated)"
+                                              if tp.channel else "(evidence not stated)")))
     source = Path(network.source).name if network.source else "(in memory)"
     gap = "" if plan.gap is None or plan.status == "optimal" else f", gap {plan.gap:.1%}"
     subtitle = (f"{source} - profile {plan.profile.name} - {len(plan.selected)} partners, "
@@ -175,7 +182,7 @@ def _box_height(box: RoleBox) -> int:
 
 def _geometry(bp: Blueprint) -> dict:
     """Lane tops and heights and each box's position, in SVG units."""
-    heights = {"evidence": 34, "customer": 84}
+    heights = {"evidence": 34, "customer": 98}
     for lane in LANES:
         tallest = max((sum(_box_height(b) + BOX_GAP for b in col.boxes[lane])
                        for col in bp.columns), default=0)
@@ -302,12 +309,12 @@ def write_blueprint_sheet(ws, bp: Blueprint) -> None:
     set_value(ws.cell(row=row, column=1), LANE_TITLES["evidence"])
     set_value(ws.cell(row=row + 1, column=1), LANE_TITLES["customer"])
     for k, col in enumerate(bp.columns, start=2):
-        set_value(ws.cell(row=row, column=k), col.channel or "-")
+        set_value(ws.cell(row=row, column=k), col.evidence)
         gaps = ", ".join(f"{m.gap} {m.severity}" for m in col.gaps
                          if m.severity in ("major", "minor"))
         cell = ws.cell(row=row + 1, column=k)
-        set_value(cell, f"{'★ ' if col.moment_of_truth else ''}{col.name} ({col.touchpoint_id})"
-                        + (f"\ngaps: {gaps}" if gaps else ""))
+        set_value(cell, f"{col.action}\n{'★ ' if col.moment_of_truth else ''}{col.name} "
+                        f"({col.touchpoint_id})" + (f"\ngaps: {gaps}" if gaps else ""))
         cell.font, cell.alignment = bold, wrap
         cell.fill = PatternFill("solid", fgColor="E8EEF8")
     row += 2
@@ -343,8 +350,9 @@ def write_blueprint_sheet(ws, bp: Blueprint) -> None:
     for k in range(2, len(bp.columns) + 2):
         ws.column_dimensions[ws.cell(row=1, column=k).column_letter].width = CELL_WIDTH
     # Not every program fits a row to its wrapped text: each row as tall as its fullest cell.
+    # Bold text (the customer row) runs about a tenth wider: counted at fewer characters.
     for r in range(3, row):
-        lines = max((sum(math.ceil(max(1, len(part)) / (CELL_WIDTH - 2))
+        lines = max((sum(math.ceil(max(1, len(part)) / (CELL_WIDTH - (5 if c.font.b else 2)))
                          for part in str(c.value).split("\n"))
                      for c in ws[r] if c.value is not None), default=1)
-        ws.row_dimensions[r].height = 13 * max(1, lines) + 2
+        ws.row_dimensions[r].height = 15 * max(1, lines) + 2
