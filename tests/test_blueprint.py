@@ -15,7 +15,7 @@ from conftest import ROOT, tiny_tables, write_xlsx
 from orchestra.io import load_network
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, plan
-from orchestra.report.blueprint import blueprint, render_html, write_blueprint
+from orchestra.report.blueprint import blueprint, print_parts, render_html, write_blueprint
 from orchestra.score import score
 
 FAST = SolveSettings(time_limit_s=10, workers=2)
@@ -115,13 +115,15 @@ def test_each_role_sits_in_its_lane(bank):
                 assert (lane == "support") == (stage == "back" and in_house)
 
 
+# A word's box in the PDF is its font's ascent and descent: 1.164 times the size in DejaVu Sans.
+DEJAVU_BOX = 1.164
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(n)), None)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: the screenshot check needs it "
                                              "(apt install chromium)")
-def test_chromium_renders_the_page_and_prints_it_on_one_page(bank, tmp_path):
+def test_chromium_renders_the_page_and_prints_it_readably(bank, tmp_path):
     out = write_blueprint(*bank, tmp_path / "bp.html")
     shot, pdf = tmp_path / "bp.png", tmp_path / "bp.pdf"
     flags = [CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox",
@@ -137,7 +139,16 @@ def test_chromium_renders_the_page_and_prints_it_on_one_page(bank, tmp_path):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
         pages = int(next(line.split()[-1] for line in info.splitlines()
                          if line.startswith("Pages:")))
-    assert pages == 1
+    # Twelve touchpoints on one A3 page would print below 7 pt: two pages of six.
+    assert pages == len(print_parts(blueprint(*bank, _memo(*bank)))) == 2
+    if shutil.which("pdftotext"):
+        import re
+
+        boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                               text=True, timeout=60).stdout
+        heights = [float(b) - float(a) for a, b in re.findall(
+            r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes)]
+        assert min(heights) / DEJAVU_BOX >= 7.0
 
 
 def test_the_report_carries_the_blueprint_in_cells(bank, tmp_path):
@@ -171,3 +182,47 @@ def test_the_step_column_is_read_and_checked(tmp_path):
     tables["touchpoints"][0]["step"] = 0
     with pytest.raises(InputError, match=r"touchpoints!\w+2"):
         load_network(write_xlsx(tmp_path / "bad.xlsx", tables))
+
+
+@pytest.mark.skipif(CHROMIUM is None or shutil.which("pdftotext") is None,
+                    reason="chromium and pdftotext are needed to print and measure the page "
+                           "(apt install chromium poppler-utils)")
+def test_thirty_touchpoints_print_on_pages_of_readable_text(tmp_path):
+    import re
+
+    import orchestra
+    from orchestra.generate import generate_tables
+    from orchestra.report.inputs import write_input_workbook
+
+    source = write_input_workbook(tmp_path / "big.xlsx", generate_tables(60, 120, seed=3))
+    network = orchestra.load_workbook(source)
+    assert len(network.touchpoints) >= 30
+    result = orchestra.plan(network, orchestra.load_profile("lowest_cost"), FAST)
+    scores = score(network, result)
+    out = write_blueprint(network, result, scores, tmp_path / "bp.html")
+    parts = print_parts(blueprint(network, result, scores, _memo(network, result, scores)))
+    assert len(parts) >= 5 and sum(len(p.columns) for p in parts) == len(network.touchpoints)
+    pdf = tmp_path / "bp.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--disable-gpu", "--no-sandbox",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}",
+                    "--no-pdf-header-footer", out.as_uri()], capture_output=True, timeout=180,
+                   check=False, env={**os.environ, "HOME": str(tmp_path)})
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert f"Pages:           {len(parts)}" in info
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                           text=True, timeout=60).stdout
+    heights = [float(b) - float(a) for a, b in re.findall(
+        r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', boxes)]
+    assert min(heights) / DEJAVU_BOX >= 7.0
+    # On screen the page keeps its natural width (10 px text) and scrolls.
+    from orchestra.report.blueprint import COLUMN_WIDTH, LABEL_WIDTH
+
+    natural = LABEL_WIDTH + len(network.touchpoints) * COLUMN_WIDTH + 10
+    assert f"min-width: {natural}px" in out.read_text(encoding="utf-8")
+
+
+def _memo(network, result, scores):
+    from orchestra.memo import memo
+    from orchestra.score.baseline import baseline
+
+    return memo(network, result, scores, baseline(network, result.profile, result))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from orchestra.domain import Network, Plan
@@ -187,6 +187,8 @@ def _geometry(bp: Blueprint) -> dict:
         tallest = max((sum(_box_height(b) + BOX_GAP for b in col.boxes[lane])
                        for col in bp.columns), default=0)
         heights[lane] = max(40, tallest + BOX_GAP)
+    if bp.internal_partners:  # the in-house list under the support lane's name
+        heights["support"] = max(heights["support"], 52 + 13 * min(len(bp.internal_partners), 6))
     tops, y = {}, 64
     for lane in ("evidence", "customer", "front", "back", "support"):
         tops[lane] = y
@@ -216,6 +218,10 @@ def without_bidi(value: object) -> object:
     >>> without_bidi("ab\u202ecd"), without_bidi(3)
     ('abcd', 3)
     """
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):  # the page's own markup (a drawing), its texts done
+        return value
     return BIDI.sub("", value) if isinstance(value, str) else value
 
 
@@ -248,6 +254,37 @@ def wrapped(value: object, chars: int, most: int = 2) -> list[str]:
     return lines
 
 
+PRINT_MM = (404, 279)  # an A3 landscape page, less its margins
+MEMO_MM = 43  # the memo above the first page's drawing
+MIN_PRINT_PT, FONT_UNITS = 7.0, 9.5  # the smallest text (a gap marker's), in SVG units
+
+
+def _printed_pt(bp: Blueprint, height_mm: float = PRINT_MM[1]) -> float:
+    """The size the smallest text prints at when ``bp`` fills a page ``height_mm`` tall (the
+    page fits the drawing by width or height, whichever binds)."""
+    g = _geometry(bp)
+    mm_per_unit = min(PRINT_MM[0] / g["width"], height_mm / (g["height"] + 60))
+    return FONT_UNITS * mm_per_unit * 72 / 25.4
+
+
+def print_parts(bp: Blueprint) -> list[Blueprint]:
+    """The blueprint as printed: one page while its smallest text stays at least
+    ``MIN_PRINT_PT``, else the journey in consecutive parts, each as many touchpoints as keep
+    it so (a single touchpoint at the least), one part a page, the first under the memo. The
+    screen shows it whole and scrolls."""
+    parts: list[Blueprint] = []
+    start = 0
+    while start < len(bp.columns):
+        room = PRINT_MM[1] - (MEMO_MM if bp.memo and not parts else 0)
+        end = start + 1
+        while end < len(bp.columns) and _printed_pt(
+                replace(bp, columns=bp.columns[start:end + 1]), room) >= MIN_PRINT_PT:
+            end += 1
+        parts.append(replace(bp, columns=bp.columns[start:end]))
+        start = end
+    return parts
+
+
 def render_html(bp: Blueprint) -> str:
     """One self-contained page: inline SVG and CSS, no script, nothing loaded from elsewhere."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -258,7 +295,8 @@ def render_html(bp: Blueprint) -> str:
     env.filters["fit"] = fit
     env.filters["wrapped"] = wrapped
     template = env.get_template("blueprint.html.j2")
-    return template.render(bp=bp, g=_geometry(bp), column_width=COLUMN_WIDTH,
+    pages = [(part, _geometry(part)) for part in print_parts(bp)]
+    return template.render(bp=bp, g=_geometry(bp), pages=pages, column_width=COLUMN_WIDTH,
                            label_width=LABEL_WIDTH, line_height=LINE_HEIGHT,
                            role_chars=ROLE_CHARS, touchpoint_chars=TOUCHPOINT_CHARS,
                            lane_titles=LANE_TITLES, share_fills=SHARE_FILLS,
