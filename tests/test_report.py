@@ -21,8 +21,9 @@ from orchestra.report.workbook import write_report
 from orchestra.score import score
 
 # changes: both examples have today's network
-SHEETS = ["summary", "team", "assignments", "cost", "blueprint", "coverage", "coverage_matrix",
-          "cohesion", "gaps", "shortfalls", "changes", "inputs", "appendix"]
+SHEETS = ["summary", "team", "assignments", "cost", "cost_by_partner", "blueprint", "coverage",
+          "coverage_matrix", "cohesion", "ties", "gaps", "shortfalls", "changes", "inputs",
+          "appendix"]
 FAST = SolveSettings(time_limit_s=20, workers=2)
 BALANCED = load_profile("balanced")
 

@@ -19,6 +19,7 @@ from orchestra.report.xlsx import (
     print_ready,
     save_atomic,
     set_value,
+    wrap_column,
     write_table,
 )
 
@@ -90,6 +91,9 @@ def weight_rows(ex: Explanations) -> list[list[object]]:
     return [[k, v, WEIGHT_MEANINGS[k]] for k, v in ex.anatomy.weights.items()]
 
 
+WHY_WIDTH = 110  # characters: a landscape page's width at full size
+
+
 def write_why(ws: Worksheet, network: Network, ex: Explanations) -> None:
     """The plan report's ``why`` sheet: the explanations as sentences, one a row, and the
     profile's weights (printed like the terminal; the figures in columns are in
@@ -101,8 +105,10 @@ def write_why(ws: Worksheet, network: Network, ex: Explanations) -> None:
         set_value(cell, line.strip())
         if line and not line.startswith(" "):
             cell.font = LABEL
-    # One sentence a line, as wide as the longest (the page is scaled to fit its width).
-    ws.column_dimensions["A"].width = min(250, max(len(line) for line in lines) + 2)
+    # One sentence a row, wrapped in a column as wide as a page holds at full size (a long
+    # sentence runs on over more lines, never past the page or under the next row).
+    ws.column_dimensions["A"].width = WHY_WIDTH
+    wrap_column(ws, "A", WHY_WIDTH - 4)
 
 
 def build_explanation(network: Network, ex: Explanations) -> Workbook:

@@ -128,25 +128,39 @@ def write_coverage_matrix(ws: Worksheet, network: Network, plan: Plan) -> None:
 
 
 def write_cohesion(ws: Worksheet, network: Network, plan: Plan, scores: Scores) -> None:
+    """The cohesion figures, shares as percentages and partners by name (the pairs inside the
+    team are the ``ties`` sheet)."""
     c = scores.cohesion
     split = f"infinite (team split into {c.components} groups)"
+
+    def names(ids) -> str:
+        return ", ".join(network.who(p) for p in ids) or "none"
+
     metrics = [
         ["cohesion index", round(c.index, 4), "reach x tie strength x (1 - friction share)"],
         ["team size", c.team_size, "selected partners"],
         ["positive ties", c.ties, "relationships with strength > 0 inside the team"],
         ["weighted density", round(c.density, 4), "positive strength over member pairs"],
         ["groups", c.components, "connected groups of positive ties"],
-        ["largest group share", round(c.largest_share, 4), "reach"],
+        ["largest group share", c.largest_share, "reach"],
         ["tie strength", round(c.tie_strength, 4), "mean strength of the spanning ties"],
-        ["friction share", round(c.friction_share, 4), "share of relationship weight negative"],
+        ["friction share", c.friction_share, "share of relationship weight negative"],
         ["diameter", split if c.diameter is None else round(c.diameter, 4),
          "longest shortest path, distance 1 - strength"],
         ["spanning tree", split if c.spanning_tree is None else round(c.spanning_tree, 4),
          "minimum spanning tree weight, distance 1 - strength"],
-        ["isolated members", ", ".join(c.isolated) or "none", "no positive tie to the team"],
-        ["brokers", ", ".join(c.brokers) or "none", "the team splits without them"],
+        ["isolated members", names(c.isolated), "no positive tie to the team"],
+        ["brokers", names(c.brokers), "the team splits without them"],
     ]
-    last = write_table(ws, ["metric", "value", "meaning"], metrics, name="cohesion_metrics")
+    write_table(ws, ["metric", "value", "meaning"], metrics, name="cohesion_metrics")
+    for row, (metric, *_rest) in enumerate(metrics, start=2):
+        if metric.endswith("share"):
+            ws.cell(row=row, column=2).number_format = SHARE
+        ws.cell(row=row, column=2).alignment = Alignment(horizontal="left", vertical="top")
+
+
+def write_ties(ws: Worksheet, network: Network, plan: Plan) -> None:
+    """The relationships inside the team, weakest first: who rubs along and who does not."""
     team = set(plan.selected)
     pairs = sorted(([rel.partner_a, network.partner[rel.partner_a].name, rel.partner_b,
                      network.partner[rel.partner_b].name, rel.strength,
@@ -154,11 +168,8 @@ def write_cohesion(ws: Worksheet, network: Network, plan: Plan, scores: Scores) 
                     for rel in network.relationships
                     if {rel.partner_a, rel.partner_b} <= team and rel.strength != 0),
                    key=lambda r: r[4])
-    start = last + 3
-    set_value(ws.cell(row=start - 1, column=1), "pairs inside the team")
-    ws.cell(row=start - 1, column=1).font = LABEL
     write_table(ws, ["partner_a", "partner_a_name", "partner_b", "partner_b_name", "strength",
-                     "kind"], pairs, name="team_pairs", start_row=start)
+                     "kind"], pairs, name="team_pairs", formats={"strength": "0.00"})
 
 
 def write_gaps(ws: Worksheet, network: Network, scores: Scores) -> None:
@@ -169,10 +180,14 @@ def write_gaps(ws: Worksheet, network: Network, scores: Scores) -> None:
                 operator="equal", formula=[f'"{severity}"'], fill=fill))
 
 
-def write_cost(ws: Worksheet, network: Network, plan: Plan) -> None:
-    """The cost that reconciles, by touchpoint and by partner (``tables.cost_tables``)."""
-    by_touchpoint, by_partner = cost_tables(network, plan)
-    _write(ws, by_partner, start_row=_write(ws, by_touchpoint) + 3)
+def write_cost(ws: Worksheet, network: Network, plan: Plan,
+               by_partner: Worksheet | None = None) -> None:
+    """The cost that reconciles, by touchpoint, and by partner on a sheet of its own
+    (``tables.cost_tables``): one table a sheet, so that each prints under its own header."""
+    by_touchpoint, partners = cost_tables(network, plan)
+    _write(ws, by_touchpoint)
+    if by_partner is not None:
+        _write(by_partner, partners)
 
 
 def write_alternatives(ws: Worksheet, network: Network, side: Comparison) -> None:
@@ -414,7 +429,7 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     first.title = "summary"
     team_last = write_team(wb.create_sheet("team"), network, plan, scores)
     write_assignments_sheet(wb.create_sheet("assignments"), network, plan)
-    write_cost(wb.create_sheet("cost"), network, plan)
+    write_cost(wb.create_sheet("cost"), network, plan, wb.create_sheet("cost_by_partner"))
     today = today or baseline(network, plan.profile, plan)
     summary = summary or memo(network, plan, scores, today)
     write_blueprint_sheet(wb.create_sheet("blueprint"), blueprint(network, plan, scores,
@@ -422,6 +437,7 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     coverage_last = write_coverage(wb.create_sheet("coverage"), network, scores)
     write_coverage_matrix(wb.create_sheet("coverage_matrix"), network, plan)
     write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
+    write_ties(wb.create_sheet("ties"), network, plan)
     write_gaps(wb.create_sheet("gaps"), network, scores)
     write_shortfalls(wb.create_sheet("shortfalls"), network, plan)
     if today is not None:
