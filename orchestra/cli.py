@@ -341,6 +341,7 @@ def _gap_text(gap: float) -> str:
 
 
 def _summary(network: Network, plan) -> list[str]:
+    from orchestra.memo import money_words
     from orchestra.report.text import bid_lines
 
     filled = len(plan.assignments)
@@ -351,7 +352,8 @@ def _summary(network: Network, plan) -> list[str]:
         *([f"objective  {_money(plan.objective)}   bound {_money(plan.bound)}"]
           if plan.objective is not None else []),
         f"total cost {plan.total_cost:,.2f}" + (f" of budget {plan.rules.budget:,.2f}"
-                                                if plan.rules.budget is not None else ""),
+                                                if plan.rules.budget is not None else "")
+        + f" ({money_words(network)})",
         f"team       {len(plan.selected)} partners: {', '.join(plan.selected)}",
         f"roles      {filled} of {network.slot_count} slots filled, "
         f"{len(plan.critical_shortfalls)} critical shortfalls",

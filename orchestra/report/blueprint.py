@@ -154,8 +154,10 @@ def blueprint(network: Network, plan: Plan, scores: Scores, summary: Memo | None
                                               if tp.channel else "(evidence not stated)")))
     source = Path(network.source).name if network.source else "(in memory)"
     gap = "" if plan.gap is None or plan.status == "optimal" else f", gap {plan.gap:.1%}"
+    unit = network.policy.money_unit
     subtitle = (f"{source} - profile {plan.profile.name} - {len(plan.selected)} partners, "
-                f"total cost {plan.total_cost:,.2f} - plan {plan.status}{gap} - "
+                f"total cost {plan.total_cost:,.2f}{' ' + unit if unit else ''} - "
+                f"plan {plan.status}{gap} - "
                 f"{len(plan.critical_shortfalls)} critical slot(s) open")
     internal = tuple(network.partner[p].name for p in plan.selected
                      if network.partner[p].kind == "internal")

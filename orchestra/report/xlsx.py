@@ -97,11 +97,19 @@ def print_ready(wb: Workbook, what: str, network: Network, one_page: Sequence[st
     ``one_page`` sheets to one whole page), its header row repeated on every page (and the
     ``label_columns`` by sheet, e.g. the comparison's metric names), a page header naming the
     report, the sheet and the input (or ``header``, where the input is not to be shown), and a
-    footer with the page number and count."""
+    footer with the page number and count. With the policy's ``currency``, every money cell
+    shows it."""
     source = header if header is not None else (
         Path(network.source).name if network.source else "(in memory)")
     paper = PAPERS[network.policy.paper or "a4"]
+    currency = (network.policy.currency or "").replace('"', "")
     for ws in wb.worksheets:
+        if currency:  # every money cell says its currency
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.number_format == MONEY:
+                        cell.number_format = f'{MONEY} "{currency}"'
+
         setup = ws.page_setup
         setup.orientation = "landscape"
         setup.paperSize = paper[0]
