@@ -95,11 +95,17 @@ def workbooks(tmp_path_factory) -> dict[str, Path]:
     result = run("feedback", BANK, "--bids", inbox, "-o", out / "feedback", *quick)
     assert result.exit_code == 0, result.output
     books["feedback"] = out / "feedback" / "P09.xlsx"
+    for name, args in (("award", ("plan", BANK, "--bids", inbox, "-o")),
+                       ("scenarios", ("compare", BANK, "--scenarios", "-o"))):
+        path = out / f"{name}.xlsx"
+        result = run(*args, path, *quick)
+        assert result.exit_code in (0, 1), result.output
+        books[name] = path
     return books
 
 
 @pytest.mark.parametrize("kind", ["report", "comparison", "stress", "explain", "frontier",
-                                  "bid", "feedback"])
+                                  "bid", "feedback", "award", "scenarios"])
 def test_every_page_prints_readable_text_and_none_over_other_text(workbooks, kind, tmp_path):
     book = workbooks[kind]
     sheets = openpyxl.load_workbook(book).sheetnames

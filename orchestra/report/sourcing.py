@@ -72,8 +72,10 @@ def write_award_sheets(wb: Workbook, network: Network, result: Award) -> None:
         ws = wb.create_sheet(table.name)
         last = write_table(ws, table.header, table.rows, name=table.name,
                            formats=table.formats)
-        if table.name == "award":
+        if table.name == "award":  # wrapped in the key column: it prints on every page
+            ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 32)
             set_value(ws.cell(row=last + 2, column=1), PRICE_NOTE)
+            wrap_column(ws, "A", 30, rows=[last + 2])
 
 
 def award_lines(network: Network, result: Award) -> list[str]:
