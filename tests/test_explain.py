@@ -14,8 +14,9 @@ from test_model import LOWEST, brute_force, small_networks
 
 from orchestra.cli import main
 from orchestra.domain import Lock, Policy
-from orchestra.explanations import anatomy, explain, kept_off, on_role_at_no_cost, team_parts
+from orchestra.explanations import anatomy, explain, kept_off, on_role_at_no_cost
 from orchestra.model import SolveSettings, plan
+from orchestra.score.team import team_parts
 
 SETTINGS = SolveSettings(time_limit_s=20, workers=1)
 

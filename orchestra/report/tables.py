@@ -11,11 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from orchestra.domain import Network, Plan
-from orchestra.explanations import team_parts
 from orchestra.report.xlsx import MONEY, SHARE, UNITS
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline
-from orchestra.score.cohesion import positive_ties, team_graph
 from orchestra.score.cost import cost_by_partner, cost_by_touchpoint
 
 HOURS = '0.0" h"'
@@ -53,8 +51,6 @@ def _yes(flag: bool) -> str:
 
 def team_table(network: Network, plan: Plan, scores: Scores) -> Table:
     spofs = scores.failure_points()
-    ties = positive_ties(team_graph(network, plan.selected))
-    parts = team_parts(network, plan)
     rows = []
     for pid in plan.selected:
         p = network.partner[pid]
@@ -64,7 +60,7 @@ def team_table(network: Network, plan: Plan, scores: Scores) -> Table:
         rows.append((pid, p.name, p.kind, p.region, len({a.role_id for a in mine}), len(mine),
                      p.fixed_cost, slot_cost, p.fixed_cost + slot_cost, p.capacity, used,
                      used / p.capacity if p.capacity else None, p.reliability, p.response_hours,
-                     ties.degree(pid), spofs.get(pid, 0), parts[pid]))
+                     scores.ties.get(pid, 0), spofs.get(pid, 0), scores.parts.get(pid, "")))
     fixed, slot, total = (money(network, n) for n in ("fixed_cost", "slot_cost", "total_cost"))
     return Table("team", ("partner_id", "partner", "kind", "region", "roles", "slots", fixed,
                           slot, total, "capacity", "capacity_used", "capacity_share",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from orchestra.domain import Network, Plan
-from orchestra.score.cohesion import Cohesion, cohesion
+from orchestra.score.cohesion import Cohesion, cohesion, positive_ties, team_graph
 from orchestra.score.coverage import (
     TouchpointCoverage,
     coverage_by_group,
@@ -14,6 +15,7 @@ from orchestra.score.coverage import (
 )
 from orchestra.score.gaps import GAPS, Gap, largest, value_gaps
 from orchestra.score.standards import StandardOutcome, standard_outcomes
+from orchestra.score.team import team_parts
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Scores:
     by_group: dict[str, dict[str, float | None]]
     gaps: tuple[Gap, ...]
     standards: tuple[StandardOutcome, ...] = ()  # the hard standards a plan determines
+    parts: Mapping[str, str] = field(default_factory=dict)  # each member's part, in words
+    ties: Mapping[str, int] = field(default_factory=dict)  # each member's positive ties inside
 
     @property
     def single_points_of_failure(self) -> list[tuple[str, str]]:
@@ -49,12 +53,15 @@ class Scores:
 def score(network: Network, plan: Plan) -> Scores:
     """Every score of ``plan``: graphs are built once here and shared by the metrics."""
     rows = touchpoint_coverage(network, plan, coverage_graph(network, plan))
+    ties = positive_ties(team_graph(network, plan.selected))
     return Scores(
         cohesion=cohesion(network, plan.selected),
         coverage=tuple(rows),
         by_group=coverage_by_group(rows),
         gaps=tuple(value_gaps(network, plan)),
         standards=standard_outcomes(network, plan),
+        parts=team_parts(network, plan),
+        ties={pid: ties.degree(pid) for pid in plan.selected},
     )
 
 
