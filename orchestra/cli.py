@@ -319,6 +319,16 @@ def _progress_printer(enabled: bool):
     return show
 
 
+def _echo_json(network: Network, data: dict) -> None:
+    """``data`` as the command's JSON, with the money's currency and period at the top level
+    (null where the input names none)."""
+    import json
+
+    _finished()  # the output is complete: SIGTERM no longer changes it
+    click.echo(json.dumps({"currency": network.policy.currency, "period": network.policy.period,
+                           **data}, indent=2))
+
+
 def _echo(lines, *written: str | None) -> None:
     """Print ``lines``, then one "wrote FILE" line for each file written (None: not asked)."""
     _finished()  # the files are written: SIGTERM no longer changes the outcome
@@ -479,7 +489,6 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
                  min_difference: int, within: str | None, with_why: bool, as_json: bool,
                  brief: bool, force: bool, bids_path: str | None = None) -> None:
     """Select the team and assign every role for INPUT; print the plan and its scores."""
-    import json
 
     from orchestra.memo import memo
     from orchestra.model import plan
@@ -539,8 +548,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
             data["alternatives"] = alternatives_to_dict(
                 list(zip(found, side.rows[1:], strict=True)))
             data["dominated_by"] = list(side.rows[0].dominated_by)
-        _finished()  # the output is complete: SIGTERM no longer changes it
-        click.echo(json.dumps(data, indent=2))
+        _echo_json(network, data)
     else:
         if brief:
             _echo(summary.lines(), output, blueprint_path)
@@ -630,7 +638,6 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
                   bids_path: str | None = None) -> None:
     """Score a plan made by hand for INPUT, without optimising: every rule it breaks is listed
     with its cell (exit 1), and --against-plan sets it beside orchestra's own plan."""
-    import json
 
     from orchestra.model import check_plan, plan
     from orchestra.model.given import given_plan
@@ -654,8 +661,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
         data["rules_broken"] = broken
         if ours is not None:
             data["against_plan"] = plan_to_dict(ours.plan, ours.scores)
-        _finished()  # the output is complete: SIGTERM no longer changes it
-        click.echo(json.dumps(data, indent=2))
+        _echo_json(network, data)
     else:
         for line in _summary(network, result) + _score_lines(network, scores):
             click.echo(line)
@@ -747,7 +753,6 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
                     force: bool, bids_path: str | None = None) -> None:
     """Compare candidate partner sets side by side, with orchestra's own choice as yardstick;
     or, with --profiles, the plans of several profiles."""
-    import json
 
     from orchestra.execution import Interrupted
     from orchestra.procurement import YARDSTICK, candidate_sets, compare
@@ -793,8 +798,7 @@ def compare_command(input_path: str, set_values: tuple[str, ...], output: str | 
 
         _write(write_comparison, network, comparison, output, force=force)
     if as_json:
-        _finished()  # the output is complete: SIGTERM no longer changes it
-        click.echo(json.dumps(comparison_to_dict(comparison), indent=2))
+        _echo_json(network, comparison_to_dict(comparison))
     else:
         lines = comparison_lines(comparison)
         if any(r.set_id == YARDSTICK for r in comparison.rows):
@@ -807,7 +811,6 @@ def _compare_scenarios(network: Network, names: tuple[str, ...], profile_name: s
                        set_values: tuple[str, ...], output: str | None, settings,
                        as_json: bool, force: bool) -> None:
     """``compare --scenarios``: each scenario of the sheet planned, side by side."""
-    import json
 
     from orchestra.errors import InputError, Problem
     from orchestra.execution import Interrupted
@@ -849,8 +852,7 @@ def _compare_scenarios(network: Network, names: tuple[str, ...], profile_name: s
     if as_json:
         data = comparison_to_dict(comparison)
         data["scenarios"] = [s.name for s in chosen]
-        _finished()  # the output is complete: SIGTERM no longer changes it
-        click.echo(json.dumps(data, indent=2))
+        _echo_json(network, data)
     else:
         _echo(comparison_lines(comparison), output)
     _end_interrupted(stopped)
@@ -864,7 +866,6 @@ def _profile_or_error(network: Network, name: str | None):
 
 def _compare_profiles(network: Network, profile_names: str, set_values: tuple[str, ...],
                       output: str | None, settings, as_json: bool, force: bool) -> None:
-    import json
 
     from orchestra.execution import Interrupted
     from orchestra.report.plan_json import comparison_to_dict
@@ -896,8 +897,7 @@ def _compare_profiles(network: Network, profile_names: str, set_values: tuple[st
         data["profiles"] = names
         for row in data["sets"]:
             row["differing_partners"] = list(differing[row["set_id"]])
-        _finished()  # the output is complete: SIGTERM no longer changes it
-        click.echo(json.dumps(data, indent=2))
+        _echo_json(network, data)
     else:
         _echo(profile_lines(network, comparison, differing), output)
     _end_interrupted(stopped)
@@ -931,7 +931,6 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
                      bids_path: str | None = None) -> None:
     """Plan INPUT at each budget (or each value of another limit) and show how cost, coverage
     and cohesion move, and who comes in and goes out from one point to the next."""
-    import json
 
     from orchestra.execution import Interrupted
     from orchestra.report.plan_json import frontier_to_dict
@@ -968,8 +967,7 @@ def frontier_command(input_path: str, budgets: str | None, vary: str, value_spec
 
         _write(write_frontier, network, vary, points, output, force=force)
     if as_json:
-        _finished()  # the output is complete: SIGTERM no longer changes it
-        click.echo(json.dumps(frontier_to_dict(vary, points), indent=2))
+        _echo_json(network, frontier_to_dict(vary, points))
     else:
         _echo(frontier_lines(network, vary, points), output)
     _end_interrupted(stopped)
@@ -1007,7 +1005,6 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
                    output: str | None, as_json: bool, force: bool,
                    bids_path: str | None = None) -> None:
     """Plan INPUT, then re-plan without each partner in turn: what each drop-out would cost."""
-    import json
 
     from orchestra.execution import Interrupted
     from orchestra.model import plan
@@ -1037,8 +1034,7 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
 
         _write(write_stress, network, impacts, output, force=force)
     if as_json:
-        _finished()  # the output is complete: SIGTERM no longer changes it
-        click.echo(json.dumps(stress_to_dict(base, impacts), indent=2))
+        _echo_json(network, stress_to_dict(base, impacts))
     else:
         _echo(stress_lines(network, base, impacts, replan), output)
     _end_interrupted(stopped)
@@ -1143,7 +1139,6 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     """Plan INPUT, then explain the plan: why each partner serves its role and who is next,
     what each candidate would have to bid to win, what each rule costs, and the objective's
     terms. Every figure is a re-solve of the same model."""
-    import json
 
     from orchestra.model import plan
     from orchestra.report.explain import (
@@ -1173,8 +1168,7 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     if as_json:
         data = plan_to_dict(result)
         data["explanations"] = explanations_to_dict(why)
-        _finished()  # the output is complete: SIGTERM no longer changes it
-        click.echo(json.dumps(data, indent=2))
+        _echo_json(network, data)
     else:
         _echo(_summary(network, result) + [""] + explanation_lines(network, why), output)
     _end_interrupted(stopped)
