@@ -411,3 +411,19 @@ def test_an_excluded_partner_gets_a_workbook_only_when_named(tmp_path):
     network = load_network(source)
     assert every == {p.partner_id for p in network.partners
                      if p.kind != "internal" and p.partner_id != "P10"}
+
+
+def test_a_bid_sheet_without_a_submitted_cell_is_not_read_and_says_why(tmp_path):
+    write_bid_workbooks(load_network(BANK), tmp_path / "out", ["P09"])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(tmp_path / "out" / "P09.xlsx", inbox / "P09.xlsx")
+    wb = openpyxl.load_workbook(inbox / "P09.xlsx")
+    ws = wb["partner"]
+    ws.protection.sheet = False
+    ws.delete_cols([c.value for c in ws[1]].index("submitted") + 1)
+    wb.save(inbox / "P09.xlsx")
+    network = load(BANK, inbox).network
+    assert network.bidders == ()
+    assert network.not_returned == (
+        "P09.xlsx: it has no submitted cell (a bid sheet from before it had one)",)

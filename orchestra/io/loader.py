@@ -847,7 +847,9 @@ def _merge_bids(reader: _Reader, sheets: dict[str, list[_Row]], bids) -> dict[st
         if not partner_rows:  # its one row has a bad cell, reported at that cell
             continue
         if partner_rows[0].values.get("submitted") is not True:
-            _not_returned(reader, name, "its submitted cell does not say yes")
+            _not_returned(reader, name, "its submitted cell does not say yes"
+                          if "submitted" in bid.partner.header
+                          else "it has no submitted cell (a bid sheet from before it had one)")
             continue
         # Ids are case-insensitive: a bid for "p09" is P09's, under the id the input gives it.
         pid = str(partner_rows[0].values["partner_id"])
