@@ -416,7 +416,7 @@ def candidates_of(network: Network, base: Plan, role_id: str, every: bool = Fals
     return [c.partner_id for c in (offers if every else offers[:top])]
 
 
-def _replan(stop: threading.Event, network: Network, profile: Profile, each: SolveSettings,
+def replan(stop: threading.Event, network: Network, profile: Profile, each: SolveSettings,
             base: Plan) -> Plan:
     """One re-solve of a changed network, warm-started from the plan it explains."""
     return plan(network, profile, each, warm_start=base, stop=stop, check_reasons=False)
@@ -471,7 +471,7 @@ def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str]
             anatomy(network, profile, base))
 
     try:
-        solved = run_all([Job(_replan, (net, profile, each, base)) for net in changed],
+        solved = run_all([Job(replan, (net, profile, each, base)) for net in changed],
                          settings, on_done)
     except Interrupted as stopped:
         raise Interrupted(assemble(stopped.partial), stopped.finished, stopped.total) from None

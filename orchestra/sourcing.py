@@ -216,7 +216,7 @@ def feedback(network: Network, profile: Profile, base: Plan, settings: SolveSett
     other bids with the budget and ``max_changes`` lifted and saying so where they bind; or
     the reason it cannot win, by standard, rule or level. One re-solve per lost lot (two
     where the budget or ``max_changes`` is set), run side by side."""
-    from orchestra.explanations import same_unit
+    from orchestra.explanations import replan, same_unit
     from orchestra.model import plan
 
     settings = settings or SolveSettings()
@@ -240,7 +240,7 @@ def feedback(network: Network, profile: Profile, base: Plan, settings: SolveSett
     if binds:
         changed += [on_lot_at_no_cost(fixed["actual"], pid, roles) for pid, _, roles in asked]
     _, each = parallel_settings(settings, max(1, len(changed)))
-    solved = run_all([Job(_replan, (net, profile, each, market_base)) for net in changed],
+    solved = run_all([Job(replan, (net, profile, each, market_base)) for net in changed],
                      settings, on_done) if changed else []
     n = len(asked)
     for k, (pid, lot, roles) in enumerate(asked):
@@ -259,12 +259,6 @@ def feedback(network: Network, profile: Profile, base: Plan, settings: SolveSett
             standing, price_to_win=at_market[0], cut=at_market[1], note=note)
     return tuple(Feedback(pid, tuple(s for (p, _), s in standings.items() if p == pid))
                  for pid in network.bidders)
-
-
-def _replan(stop, network: Network, profile: Profile, each: SolveSettings, base: Plan) -> Plan:
-    from orchestra.model import plan
-
-    return plan(network, profile, each, warm_start=base, stop=stop, check_reasons=False)
 
 
 def _standing(network: Network, base: Plan, pid: str, lot: LotAward) -> LotStanding | None:
