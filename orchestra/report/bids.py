@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestra.domain import Lot, Network
 from orchestra.io.bids import MANIFEST, file_digest
-from orchestra.io.contract import BID_OFFERS, BID_PARTNER
+from orchestra.io.contract import BID_OFFERS, BID_PARTNER, INTEGER, Sheet
 from orchestra.report.xlsx import (
     MONEY,
     add_dropdown,
@@ -104,16 +104,22 @@ def _role_text(network: Network, role_id: str) -> str:
             f"{role.slots} x load {role.load:g})")
 
 
-def _validate(ws, column: int, kind: str, low: float, high: float | None, rows: int) -> None:
-    letter = ws.cell(row=1, column=column).column_letter
-    rule = DataValidation(type=kind, operator="between" if high is not None else
-                          "greaterThanOrEqual", formula1=str(low),
-                          formula2=None if high is None else str(high), allow_blank=True)
-    rule.error = (f"a {'whole number' if kind == 'whole' else 'number'} "
-                  + (f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"))
-    rule.showErrorMessage = True
-    rule.add(f"{letter}2:{letter}{rows + 1}")
-    ws.add_data_validation(rule)
+def _validate(ws, names: Sequence[str], sheet: Sheet, rows: int) -> None:
+    """Each of ``names`` checked as it is typed in its column's first ``rows`` rows, with the
+    bounds and words of the contract's column (the very check the bid is read back with)."""
+    header = [c.value for c in ws[1]]
+    for name in names:
+        spec = sheet.column(name)
+        letter = ws.cell(row=1, column=header.index(name) + 1).column_letter
+        rule = DataValidation(type="whole" if spec.kind == INTEGER else "decimal",
+                              operator="between" if spec.high is not None else
+                              "greaterThanOrEqual", formula1=str(spec.low),
+                              formula2=None if spec.high is None else str(spec.high),
+                              allow_blank=True)
+        rule.error = spec.expected()
+        rule.showErrorMessage = True
+        rule.add(f"{letter}2:{letter}{rows + 1}")
+        ws.add_data_validation(rule)
 
 
 def bid_workbook(network: Network, partner_id: str | None,
@@ -146,10 +152,8 @@ def bid_workbook(network: Network, partner_id: str | None,
         if column not in ("partner_id", "name") or partner is None:
             ps.cell(row=2, column=col).protection = Protection(locked=False)
     add_dropdown(ps, columns.index("submitted") + 1, ("yes", "no"), rows=1)
-    _validate(ps, columns.index("capacity") + 1, "decimal", 0, None, 1)
-    _validate(ps, columns.index("fixed_cost") + 1, "decimal", 0, None, 1)
-    _validate(ps, columns.index("claimed_reliability") + 1, "decimal", 0, 1, 1)
-    _validate(ps, columns.index("claimed_response_hours") + 1, "decimal", 0, None, 1)
+    _validate(ps, ("capacity", "fixed_cost", "claimed_reliability", "claimed_response_hours"),
+              BID_PARTNER, 1)
 
     columns = [c.name for c in BID_OFFERS.columns]
     rows, spare = _offer_rows(network, partner_id, lots, columns)
@@ -170,12 +174,8 @@ def bid_workbook(network: Network, partner_id: str | None,
     capabilities = sorted({network.role[rid].capability for lot in lots for rid in lot.roles})
     if capabilities and len(",".join(capabilities)) < 250:  # Excel's limit on a list
         add_dropdown(os_, position["capability"], capabilities, rows=total)
-    _validate(os_, position["level"], "whole", 1, 5, total)
-    _validate(os_, position["unit_cost"], "decimal", 0, None, total)
-    _validate(os_, position["effort"], "decimal", 0, None, total)
-    _validate(os_, position["claimed_reliability"], "decimal", 0, 1, total)
-    _validate(os_, position["claimed_response_hours"], "decimal", 0, None, total)
-    _validate(os_, position["min_slots"], "whole", 1, None, total)
+    _validate(os_, ("level", "unit_cost", "effort", "claimed_reliability",
+                    "claimed_response_hours", "min_slots"), BID_OFFERS, total)
     print_ready(wb, f"bid of {name}", network, header=round_header(network))
     return wb
 
