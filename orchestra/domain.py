@@ -345,7 +345,7 @@ class Network:
     not_returned: tuple[str, ...] = ()  # bid files in the folder that are not bids (why, each)
     lot_rows: tuple[Lot, ...] = ()  # the lots sheet; ``lots`` gives the round's lots
     # The input as it stood before returned bids were merged in: today's contracts at today's
-    # prices (None without bids).
+    # prices (None without bids, or without a today's network to price).
     before_bids: Network | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -1098,10 +1098,12 @@ def _with_bids(tables: dict[str, RawTable], path: str | Path, bids: str | Path |
     from orchestra.io.bids import read_bids
 
     read = read_bids(bids) if bids is not None else []
-    if not read:
-        return network_from_tables(tables, source=str(path), hand_plan=hand_plan)
-    before = network_from_tables(tables, source=str(path), hand_plan=hand_plan).network
     loaded = network_from_tables(tables, source=str(path), hand_plan=hand_plan, bids=read)
+    if not (read and loaded.network.current):
+        return loaded
+    # Today's contracts are priced before the bids; only a today's network is priced so, so
+    # the input is read a second time only where there is one.
+    before = network_from_tables(tables, source=str(path), hand_plan=hand_plan).network
     return replace(loaded, network=replace(loaded.network, before_bids=before))
 
 
