@@ -493,7 +493,6 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
     from orchestra.memo import memo
     from orchestra.model import plan
     from orchestra.report.plan_json import memo_to_dict, plan_to_dict
-    from orchestra.report.text import baseline_lines
     from orchestra.score import score
     from orchestra.score.baseline import baseline
 
@@ -550,34 +549,39 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
             data["dominated_by"] = list(side.rows[0].dominated_by)
         _echo_json(network, data)
     else:
-        if brief:
-            _echo(summary.lines(), output, blueprint_path)
-            _end_interrupted(stopped)
-            if result.status == "no solution" or result.critical_shortfalls:
-                sys.exit(EXIT_SHORTFALL)
-            return
-        lines = summary.lines() + ["", "the plan in detail", ""]
-        lines += _summary(network, result) + _score_lines(network, scores)
-        if today is not None:
-            lines += baseline_lines(network, result, scores, today)
-        if network.bids_sources:
-            from orchestra.report.sourcing import award_lines
-            from orchestra.sourcing import award
-
-            lines += [""] + award_lines(network, award(network, result))
-        if why is not None:
-            from orchestra.report.explain import explanation_lines
-
-            lines += [""] + explanation_lines(network, why)
-        if side is not None:
-            from orchestra.report.text import alternatives_lines
-
-            lines += ["", "the plan and its alternatives:"]
-            lines += alternatives_lines(network, side, found)
+        lines = summary.lines()
+        if not brief:
+            lines += ["", "the plan in detail", ""]
+            lines += _plan_details(network, result, scores, today, why, side, found)
         _echo(lines, output, blueprint_path)
     _end_interrupted(stopped)
     if result.status == "no solution" or result.critical_shortfalls:
         sys.exit(EXIT_SHORTFALL)
+
+
+def _plan_details(network: Network, result, scores, today, why, side, found) -> list[str]:
+    """What ``plan`` prints under the memo: the plan, its scores, today's network, the award,
+    the explanations and the alternatives, as far as there are any."""
+    from orchestra.report.text import baseline_lines
+
+    lines = _summary(network, result) + _score_lines(network, scores)
+    if today is not None:
+        lines += baseline_lines(network, result, scores, today)
+    if network.bids_sources:
+        from orchestra.report.sourcing import award_lines
+        from orchestra.sourcing import award
+
+        lines += [""] + award_lines(network, award(network, result))
+    if why is not None:
+        from orchestra.report.explain import explanation_lines
+
+        lines += [""] + explanation_lines(network, why)
+    if side is not None:
+        from orchestra.report.text import alternatives_lines
+
+        lines += ["", "the plan and its alternatives:"]
+        lines += alternatives_lines(network, side, found)
+    return lines
 
 
 def _percent(text: str | None, option: str) -> float | None:

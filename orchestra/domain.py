@@ -306,6 +306,9 @@ class Claim:
         return f"{self.where}: {what}{self.metric} claimed {self.claimed:g} ({assessed})"
 
 
+INVITE_QUALIFIED, INVITE_ALL = "qualified", "all"
+
+
 @dataclass(frozen=True)
 class Lot:
     """What a sourcing round buys together: roles, and who is invited to bid for them
@@ -314,10 +317,7 @@ class Lot:
     lot_id: str
     name: str
     roles: tuple[str, ...]
-    invited: tuple[str, ...] = ("qualified",)
-
-
-INVITE_QUALIFIED, INVITE_ALL = "qualified", "all"
+    invited: tuple[str, ...] = (INVITE_QUALIFIED,)
 
 
 @dataclass(frozen=True)

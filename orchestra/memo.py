@@ -17,6 +17,7 @@ from orchestra.score import Scores
 from orchestra.score.baseline import Baseline
 
 GREEN, AMBER, RED, NONE = "green", "amber", "red", "none"
+WORDS = {GREEN: "ok", AMBER: "watch", RED: "act", NONE: "-"}  # a light on a sheet or a page
 DELIVERED_GREEN, DELIVERED_AMBER = 0.95, 0.85  # expected share delivered
 BUDGET_AMBER = 0.90  # share of the budget from which the headroom is thin
 MAX_RISKS = 3
@@ -30,6 +31,11 @@ class Light:
     value: str
     status: str  # GREEN, AMBER, RED, or NONE (nothing to judge)
     rule: str
+
+    @property
+    def word(self) -> str:
+        """The light in a word, beside its colour: ok, watch, act, or - (nothing to judge)."""
+        return WORDS[self.status]
 
 
 @dataclass(frozen=True)

@@ -235,7 +235,6 @@ def write_changes(ws: Worksheet, network: Network, today: Baseline) -> None:
 
 
 LIGHT_FILLS = {"green": "1B7837", "amber": "B35806", "red": "A50026", "none": "777777"}
-LIGHT_WORDS = {"green": "ok", "amber": "watch", "red": "act", "none": "-"}
 
 
 def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
@@ -264,7 +263,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         ws.cell(row=row, column=1).font = LABEL
         set_value(ws.cell(row=row, column=2), light.value)
         mark = ws.cell(row=row, column=3)
-        set_value(mark, LIGHT_WORDS[light.status])
+        set_value(mark, light.word)
         mark.fill = PatternFill("solid", fgColor=LIGHT_FILLS[light.status])
         mark.font = Font(bold=True, color="FFFFFF")
         mark.alignment = Alignment(horizontal="center")
