@@ -531,7 +531,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
                summary=summary)
     if as_json:
         data = {"currency": network.policy.currency, "period": network.policy.period,
-                "memo": memo_to_dict(summary), **plan_to_dict(result, scores, today)}
+                "memo": memo_to_dict(summary), **plan_to_dict(network, result, scores, today)}
         if network.bids_sources:
             from orchestra.report.plan_json import award_to_dict
             from orchestra.sourcing import award
@@ -540,12 +540,12 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
         if why is not None:
             from orchestra.report.explain import explanations_to_dict
 
-            data["explanations"] = explanations_to_dict(why)
+            data["explanations"] = explanations_to_dict(network, why)
         if side is not None:
             from orchestra.report.plan_json import alternatives_to_dict
 
             data["alternatives"] = alternatives_to_dict(
-                list(zip(found, side.rows[1:], strict=True)))
+                network, list(zip(found, side.rows[1:], strict=True)))
             data["dominated_by"] = list(side.rows[0].dominated_by)
         _echo_json(network, data)
     else:
@@ -661,10 +661,10 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
         planned = plan(own, profile, _settings(own, time_limit, None))
         ours = set_result(own, YOURS_VS_OURS[1], (), planned, score(own, planned))
     if as_json:
-        data = plan_to_dict(result, scores, baseline(network, profile, result))
+        data = plan_to_dict(network, result, scores, baseline(network, profile, result))
         data["rules_broken"] = broken
         if ours is not None:
-            data["against_plan"] = plan_to_dict(ours.plan, ours.scores)
+            data["against_plan"] = plan_to_dict(own, ours.plan, ours.scores)
         _echo_json(network, data)
     else:
         for line in _summary(network, result) + _score_lines(network, scores):
@@ -1038,7 +1038,7 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
 
         _write(write_stress, network, impacts, output, force=force)
     if as_json:
-        _echo_json(network, stress_to_dict(base, impacts))
+        _echo_json(network, stress_to_dict(network, base, impacts))
     else:
         _echo(stress_lines(network, base, impacts, replan), output)
     _end_interrupted(stopped)
@@ -1170,8 +1170,8 @@ def explain_command(input_path: str, profile_name: str | None, locks_path: str |
     if output:
         _write(write_explanation, network, why, output, force=force)
     if as_json:
-        data = plan_to_dict(result)
-        data["explanations"] = explanations_to_dict(why)
+        data = plan_to_dict(network, result)
+        data["explanations"] = explanations_to_dict(network, why)
         _echo_json(network, data)
     else:
         _echo(_summary(network, result) + [""] + explanation_lines(network, why), output)

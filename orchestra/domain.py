@@ -16,6 +16,9 @@ STAGES = ("front", "back")
 DIRECTIONS = ("higher", "lower")
 DIMENSIONS = ("reliability", "responsiveness", "assurance", "empathy", "tangibles")
 RULE_KINDS = ("same_partner", "single_source", "requires", "max_share")
+RULE_SCOPES = ("network", "site")
+ALL_SITES = "all"  # a sites cell naming every site
+SITE_MARK = "@"  # a sited role's slots at one site are the role "R05@H1"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,16 @@ class Partner:
     response_hours: float | None = None
     onboarding_cost: float = 0.0  # paid once when a partner outside today's network joins
     exit_cost: float = 0.0  # paid once when a partner of today's network leaves it
+    serves: tuple[str, ...] = ()  # the regions or site ids it works at; () everywhere
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place where sited roles are needed (a hotel, branch, clinic, store, depot)."""
+
+    site_id: str
+    name: str
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,15 @@ class Role:
     slots: int = 1
     load: float = 1.0
     critical: bool = True
+    # A role needed at several sites is one role per site, "R05@H1": its ``site_id`` and the
+    # roles sheet's id in ``base`` ("R05"). A network-wide role has neither.
+    site_id: str = ""
+    base: str = ""
+
+    @property
+    def base_id(self) -> str:
+        """The role's id on the roles sheet: "R05" for "R05@H1", else its own."""
+        return self.base or self.role_id
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,22 @@ class Standard:
     promised: float | None = None
     measured: float | None = None
     roles: tuple[str, ...] = ()  # the roles it covers; () means every role of the touchpoint
+    site_id: str = ""  # kept at this site (its roles there and the network-wide ones); "": all
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What tells one standard from another: touchpoint, metric and site."""
+        return (self.touchpoint_id, self.metric, self.site_id)
+
+    @property
+    def subject(self) -> str:
+        """What it measures, where: "response_hours", or "response_hours at H2"."""
+        return f"{self.metric} at {self.site_id}" if self.site_id else self.metric
+
+    @property
+    def label(self) -> str:
+        """The standard as messages name it: "T03 response_hours" or "... at H2"."""
+        return f"{self.touchpoint_id} {self.subject}"
 
     @property
     def plannable(self) -> bool:
@@ -267,7 +305,11 @@ class PlanRule:
     ``same_partner``: one partner serves all ``roles`` (each of one slot); ``single_source``:
     at most ``limit`` distinct partners across all slots of ``roles``; ``requires``: the first
     of ``partners`` is selected only if the others are; ``max_share``: each of ``partners``
-    (every partner when none is named) takes at most share ``limit`` of all filled slots.
+    (every partner when none is named) takes at most share ``limit`` of all filled slots (of
+    the filled slots of ``roles``, when it names them: a site's).
+
+    On a network of sites the loader writes a rule in the roles of each site: across every
+    site (scope ``network``: ``roles`` holds every site's), or once per site (``site_id``).
     """
 
     rule: str
@@ -275,11 +317,19 @@ class PlanRule:
     partners: tuple[str, ...] = ()
     limit: float | None = None
     where: str = field(default="", compare=False)
+    site_id: str = ""  # the site this copy of a site-scoped rule holds at
+    written: tuple[str, ...] = ()  # the roles as the rules sheet names them, for messages
+
+    def shares(self, role_id: str) -> bool:
+        """Whether a slot of ``role_id`` counts in this max_share rule's shares."""
+        return not self.roles or role_id in self.roles
 
     def __str__(self) -> str:
-        what = ";".join(self.roles or self.partners) or "every partner"
+        roles = self.written or self.roles
+        what = ";".join(roles or self.partners) or "every partner"
         limit = "" if self.limit is None else f", limit {self.limit:g}"
-        return f"{self.rule} ({what}{limit})"
+        at = f" at {self.site_id}" if self.site_id else ""
+        return f"{self.rule} ({what}{limit}){at}"
 
 
 @dataclass(frozen=True)
@@ -344,6 +394,7 @@ class Network:
     claims: tuple[Claim, ...] = ()  # what returned bids claim, beside the buyer's assessment
     not_returned: tuple[str, ...] = ()  # bid files in the folder that are not bids (why, each)
     lot_rows: tuple[Lot, ...] = ()  # the lots sheet; ``lots`` gives the round's lots
+    sites: tuple[Site, ...] = ()  # the sites sheet: where sited roles are needed
     # The input as it stood before returned bids were merged in: today's contracts at today's
     # prices (None without bids, or without a today's network to price).
     before_bids: Network | None = field(default=None, compare=False, repr=False)
@@ -366,6 +417,44 @@ class Network:
         """The partner id ``text`` names, as the input spells it (ids are case-insensitive);
         None when it names none."""
         return self._partner_ids.get(text.strip().lower())
+
+    @cached_property
+    def site(self) -> Mapping[str, Site]:
+        return MappingProxyType({s.site_id: s for s in self.sites})
+
+    def serves(self, partner_id: str, site_id: str) -> bool:
+        """Whether a partner works at a site: it names no place (everywhere), or the site, or
+        the site's region. Every partner serves a network-wide role (``site_id`` "")."""
+        places = self.partner[partner_id].serves
+        if not site_id or not places:
+            return True
+        site = self.site.get(site_id)
+        return site_id in places or (site is not None and bool(site.region)
+                                     and site.region in places)
+
+    @cached_property
+    def by_base(self) -> Mapping[str, tuple[Role, ...]]:
+        """Each role of the roles sheet (its ``base_id``) and the roles it is: itself, or one
+        per site it is needed at, in the sites sheet's order."""
+        index: dict[str, list[Role]] = {}
+        for role in self.roles:
+            index.setdefault(role.base_id, []).append(role)
+        return MappingProxyType({k: tuple(v) for k, v in index.items()})
+
+    def ref(self, role_id: str) -> dict[str, str | None]:
+        """A role as outputs write it: the roles sheet's ``role_id`` and its ``site_id`` (None
+        for a network-wide role)."""
+        role = self.role.get(role_id)
+        if role is None:
+            return {"role_id": role_id or None, "site_id": None}
+        return {"role_id": role.base_id, "site_id": role.site_id or None}
+
+    def where(self, role_id: str) -> str:
+        """A role as messages name it: its id, "R05 at H1" for a sited role's."""
+        role = self.role.get(role_id)
+        if role is None or not role.site_id:
+            return role_id
+        return f"{role.base_id} at {role.site_id}"
 
     @cached_property
     def touchpoint(self) -> Mapping[str, Touchpoint]:
@@ -418,13 +507,13 @@ class Network:
         """``partner_id``'s offer for ``role``: its offer made for that role, else its offer of
         the role's capability, if it has one."""
         role = self.role[role] if isinstance(role, str) else role
-        return (self._offer_index.get((partner_id, role.capability, role.role_id))
+        return (self._offer_index.get((partner_id, role.capability, role.base_id))
                 or self._offer_index.get((partner_id, role.capability, "")))
 
     def prices(self, partner_id: str, role: Role | str) -> tuple[Capability, ...]:
         """Every price of ``offer(partner_id, role)``: its base row, alternate bids, tiers."""
         role = self.role[role] if isinstance(role, str) else role
-        return (self._prices_index.get((partner_id, role.capability, role.role_id))
+        return (self._prices_index.get((partner_id, role.capability, role.base_id))
                 or self._prices_index.get((partner_id, role.capability, ""), ()))
 
     def reliability_of(self, partner_id: str, role: Role | str) -> float:
@@ -459,10 +548,12 @@ class Network:
 
     def qualified(self, role: Role | str) -> tuple[Capability, ...]:
         """The offers that qualify for ``role``: its capability at ``min_level`` or above, one
-        per partner (an offer made for the role in place of the partner's general one)."""
+        per partner (an offer made for the role in place of the partner's general one), from
+        the partners that serve the role's site."""
         role = self.role[role] if isinstance(role, str) else role
         partners = dict.fromkeys(c.partner_id for c in self.offers(role.capability)
-                                 if c.role_id in ("", role.role_id))
+                                 if c.role_id in ("", role.base_id)
+                                 and self.serves(c.partner_id, role.site_id))
         offers = (self.offer(pid, role) for pid in partners)
         return tuple(c for c in offers if c is not None and c.level >= role.min_level)
 
@@ -482,9 +573,11 @@ class Network:
         return sum(r.slots for r in self.roles)
 
     def covered(self, standard: Standard) -> tuple[Role, ...]:
-        """The roles a standard covers: those its ``roles`` name, else all of its touchpoint."""
+        """The roles a standard covers: those its ``roles`` name, else all of its touchpoint;
+        a standard kept at one site covers the roles there and the network-wide ones."""
         roles = self.roles_of(standard.touchpoint_id)
-        return tuple(r for r in roles if not standard.roles or r.role_id in standard.roles)
+        return tuple(r for r in roles if (not standard.roles or r.base_id in standard.roles)
+                     and (not standard.site_id or r.site_id in ("", standard.site_id)))
 
     def on_time_weights(self, standard: Standard) -> tuple[dict[str, float], float]:
         """Each covered role's weight in an on-time standard (its load; every slot alike when
@@ -511,13 +604,15 @@ class Network:
                 if len(fast) >= role.slots:
                     continue
                 if not allowed[role.role_id]:
-                    return f"no partner can fill {role.role_id}, a slot it covers"
+                    return f"no partner can fill {self.where(role.role_id)}, a slot it covers"
                 hours = [h for p in allowed[role.role_id]
                          if (h := self.response_of(p, role)) is not None]
                 if not fast:
-                    return (f"the fastest qualified partner for {role.role_id} answers in "
+                    return (f"the fastest qualified partner for {self.where(role.role_id)} "
+                            "answers in "
                             f"{min(hours):g} h")
-                return (f"{len(fast)} qualified partner(s) for {role.role_id} answer within "
+                return (f"{len(fast)} qualified partner(s) for {self.where(role.role_id)} "
+                        "answer within "
                         f"{standard.target:g} h, for its {role.slots} slots")
             return ""
         best = {role.role_id: sorted((self.reliability_of(p, role) for p in allowed[role.role_id]),
@@ -557,7 +652,8 @@ class Network:
             if INVITE_QUALIFIED in lot.invited:
                 named |= {c.partner_id for rid in lot.roles
                           for c in self.offers(self.role[rid].capability)
-                          if c.role_id in ("", rid)
+                          if c.role_id in ("", self.role[rid].base_id)
+                          and self.serves(c.partner_id, self.role[rid].site_id)
                           and self.partner[c.partner_id].kind != "internal"}
         return tuple(p.partner_id for p in self.partners
                      if p.partner_id in named and p.partner_id not in excluded)

@@ -275,17 +275,16 @@ def standards_lost(network: Network, base: Plan, result: Plan, role_id: str | Se
     each of several roles) misses, by touchpoint, metric and target, with the candidate's own
     figure where it works on a covered slot: "T02 on_time_rate at least 0.995; AHT delivers
     0.99"."""
-    kept = {(o.touchpoint_id, o.metric) for o in standard_outcomes(network, base) if o.met}
+    kept = {o.key for o in standard_outcomes(network, base) if o.met}
     roles = [network.role[r] for r in ((role_id,) if isinstance(role_id, str) else role_id)]
     role = roles[0]
     said = []
     for o in standard_outcomes(network, result):
-        if o.met is not False or (o.touchpoint_id, o.metric) not in kept:
+        if o.met is not False or o.key not in kept:
             continue
-        standard = next(s for s in network.standards
-                        if (s.touchpoint_id, s.metric) == (o.touchpoint_id, o.metric))
+        standard = next(s for s in network.standards if s.key == o.key)
         hours = o.metric == "response_hours"
-        head = (f"{o.touchpoint_id} {o.metric} {'within' if hours else 'at least'} "
+        head = (f"{o.touchpoint_id} {o.subject} {'within' if hours else 'at least'} "
                 f"{o.target:g}{' h' if hours else ''}")
         covered = [r for r in roles if r in network.covered(standard)]
         if covered:
@@ -389,10 +388,10 @@ def relaxations(network: Network, base: Plan) -> list[tuple[str, str, str, Netwo
         out.append((plan_rule.rule, subject, "dropped", replace(
             network, rules=network.rules[:k] + network.rules[k + 1:])))
     if rules.meet_standards:
-        met = {(o.touchpoint_id, o.metric) for o in standard_outcomes(network, base) if o.met}
+        met = {o.key for o in standard_outcomes(network, base) if o.met}
         for k, standard in enumerate(network.standards):
-            if (standard.touchpoint_id, standard.metric) in met:
-                out.append(("standard", f"{standard.touchpoint_id} {standard.metric} "
+            if standard.key in met:
+                out.append(("standard", f"{standard.label} "
                             f"{standard.target:g}", "dropped", replace(
                                 network, standards=network.standards[:k]
                                 + network.standards[k + 1:])))

@@ -180,7 +180,7 @@ def _risks(network: Network, plan: Plan, scores: Scores) -> list[Risk]:
             miss = (abs(o.achieved - o.target) / max(abs(o.target), 1e-9)
                     if o.achieved is not None else 1.0)
             risks.append(Risk(
-                "standard", f"{o.touchpoint_id} {tp.name}: {o.metric} "
+                "standard", f"{o.touchpoint_id} {tp.name}: {o.subject} "
                 f"{'within' if hours else 'at least'} {o.target:g}{' h' if hours else ''} "
                 f"is missed ({got})", 10 * tp.importance * (1 + miss)))
     for r in scores.coverage:

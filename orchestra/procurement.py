@@ -77,7 +77,7 @@ class SetResult:
 
     @property
     def standards_missed(self) -> tuple[str, ...]:
-        return tuple(f"{o.touchpoint_id} {o.metric}" for o in self.scores.standards
+        return tuple(f"{o.touchpoint_id} {o.subject}" for o in self.scores.standards
                      if o.met is False)
 
     @property
@@ -422,10 +422,10 @@ def impact(network: Network, profile: Profile, base: Plan, dropped: tuple[str, .
     had = {(a.role_id, a.partner_id) for a in base.assignments}
     takeover = tuple(sorted((a.role_id, a.partner_id) for a in result.assignments
                             if a.role_id in roles_left and (a.role_id, a.partner_id) not in had))
-    met_before = {(o.touchpoint_id, o.metric) for o in standard_outcomes(network, base) if o.met}
-    standards_lost = tuple(f"{o.touchpoint_id} {o.metric}"
+    met_before = {o.key for o in standard_outcomes(network, base) if o.met}
+    standards_lost = tuple(f"{o.touchpoint_id} {o.subject}"
                            for o in standard_outcomes(network, result)
-                           if o.met is False and (o.touchpoint_id, o.metric) in met_before)
+                           if o.met is False and o.key in met_before)
     budget = base.rules.budget
     over = result.total_cost - budget if budget is not None else 0.0
     record = set_result(network, " + ".join(dropped), (), result, score(network, result))

@@ -13,6 +13,7 @@ from orchestra.domain import (
     DIRECTIONS,
     PARTNER_KINDS,
     RULE_KINDS,
+    RULE_SCOPES,
     STAGES,
     TOUCHPOINT_KINDS,
 )
@@ -135,8 +136,25 @@ SHEETS: tuple[Sheet, ...] = (
             Column("exit_cost", NUMBER, 0.0,
                    "Paid once if the partner is in today's network and the plan drops it.",
                    low=0, high=MAX_MONEY, unit="money, once", example=2000),
+            Column("serves", TEXT, "", help="Where the partner can work on sited roles: "
+                   "regions or site_ids of the sites sheet, separated by ; (blank: "
+                   "everywhere). Network-wide roles are open to every partner.",
+                   example="south;H07"),
         ),
         key=("partner_id",),
+    ),
+    Sheet(
+        "sites",
+        False,
+        "The places a multi-site network works at (hotels, branches, clinics, stores): a role "
+        "with sites is needed at each of them.",
+        (
+            Column("site_id", ID, help="Unique id of the site.", example="H01"),
+            Column("name", TEXT, "", help="Display name.", example="Harbour Hotel Brighton"),
+            Column("region", TEXT, "", help="The region it lies in; partners' serves may "
+                   "name it.", example="south"),
+        ),
+        key=("site_id",),
     ),
     Sheet(
         "capabilities",
@@ -221,6 +239,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("load", NUMBER, 1.0, "Units of work per slot.", low=0, high=MAX_LOAD,
                    unit="units of load per slot, per period", example=4),
             Column("critical", BOOL, True, "yes when the role must be filled.", example="yes"),
+            Column("sites", TEXT, "", help="Blank: one network-wide role; all: needed at every "
+                   "site of the sites sheet; or site_ids separated by ;. A role with sites has "
+                   "its slots and load at each of them.", example="all"),
         ),
         key=("role_id",),
     ),
@@ -260,6 +281,10 @@ SHEETS: tuple[Sheet, ...] = (
             Column("roles", TEXT, "", help="The roles of the touchpoint the standard covers, "
                    "role_ids separated by ; (blank: every role of the touchpoint). A covered "
                    "slot left open counts against the standard.", example="R07;R08"),
+            Column("sites", TEXT, "", help="Blank: one figure across the network; all, or "
+                   "site_ids separated by ;: kept at each of those sites separately, over the "
+                   "covered roles there and the network-wide ones (one outcome per site).",
+                   example="all"),
         ),
         key=("touchpoint_id", "metric"),
     ),
@@ -348,6 +373,11 @@ SHEETS: tuple[Sheet, ...] = (
             Column("limit", NUMBER, BLANK, "single_source: most partners (a whole number); "
                    "max_share: a share from 0 to 1.", low=0, high=MAX_SLOTS,
                    unit="partners, or a share 0-1", example=2),
+            Column("scope", CHOICE, "network", help="network: the rule holds across all "
+                   "sites together (same_partner R05;R11: one partner for both roles "
+                   "everywhere); site: it holds at each site separately (network-wide roles "
+                   "join every site's). requires is always network-wide.", choices=RULE_SCOPES,
+                   example="site"),
         ),
     ),
     Sheet(
@@ -375,8 +405,10 @@ SHEETS: tuple[Sheet, ...] = (
             Column("role_id", ID, help="A role_id.", example="R07"),
             Column("partner_id", ID, help="The partner_id holding one slot of it today.",
                    example="P17"),
+            Column("site_id", TEXT, "", help="The site of the slot, for a role with sites "
+                   "(blank for a network-wide role).", example="H01"),
         ),
-        key=("role_id", "partner_id"),
+        key=("role_id", "site_id", "partner_id"),
     ),
     Sheet(
         "locks",
@@ -387,8 +419,10 @@ SHEETS: tuple[Sheet, ...] = (
             Column("partner_id", ID, help="The partner_id that must fill one slot of it.",
                    example="P17"),
             Column("locked", BOOL, True, "no to keep the row but not the lock.", example="yes"),
+            Column("site_id", TEXT, "", help="The site of the slot, for a role with sites "
+                   "(blank for a network-wide role).", example="H01"),
         ),
-        key=("role_id", "partner_id"),
+        key=("role_id", "site_id", "partner_id"),
     ),
 )
 

@@ -56,6 +56,7 @@ from orchestra.io.contract import (
     Column,
     Sheet,
 )
+from orchestra.io import sites
 from orchestra.io.reader import ExcelError, RawTable, clean_text, read_tables
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "x"}
@@ -1054,28 +1055,37 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     plan_rules = _plan_rules(reader, sheets["rules"], partners, role_slots, policy)
     if reader.problems:
         raise InputError(reader.problems, reader.warnings)
+    sited = sites.expand(reader, sheets, tuple(_records(sheets["roles"], Role)),
+                         tuple(_records(sheets["standards"], Standard)), plan_rules, lots)
+    by_base: dict[str, list[Role]] = {}
+    for role in sited.roles:
+        by_base.setdefault(role.base_id, []).append(role)
+    locks = sites.pairs(reader, lock_rows, by_base, "locks")
+    current = sites.pairs(reader, sheets["current"], by_base, "current")
+    if reader.problems:
+        raise InputError(reader.problems, reader.warnings)
     network = Network(
-        partners=tuple(_records(sheets["partners"], Partner)),
+        partners=tuple(replace(p, serves=sited.serves.get(p.partner_id, ()))
+                       for p in _records(sheets["partners"], Partner)),
         capabilities=tuple(_records(sheets["capabilities"], Capability)),
         touchpoints=tuple(_records(sheets["touchpoints"], Touchpoint)),
-        roles=tuple(_records(sheets["roles"], Role)),
+        roles=sited.roles,
         relationships=tuple(_records(sheets["relationships"], Relationship)),
-        standards=tuple(_records(sheets["standards"], Standard)),
+        standards=sited.standards,
         expectations=tuple(_records(sheets["expectations"], Expectation)),
         policy=policy,
         sets=tuple(CandidateSet(k, tuple(v)) for k, v in sets.items()),
         scenarios=scenarios,
-        locks=tuple(Lock(r.values["role_id"], r.values["partner_id"], r.cells["partner_id"])
-                    for r in lock_rows),
-        current=tuple(Lock(r.values["role_id"], r.values["partner_id"], r.cells["partner_id"])
-                      for r in sheets["current"]),
-        rules=plan_rules,
+        locks=tuple(locks),
+        current=tuple(current),
+        rules=sited.rules,
+        sites=sited.sites,
         source=source,
         bidders=tuple(bidders),
         claims=tuple(reader.claims),
         bids_sources=tuple(str(b.path) for b in bids),
         not_returned=tuple(reader.not_returned),
-        lot_rows=lots,
+        lot_rows=sited.lots,
     )
     where = {str(r.values["key"]).lower(): r.cells["value"] for r in policy_rows}
     network = replace(network, policy=replace(policy, cells=MappingProxyType(where)))

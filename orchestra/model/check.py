@@ -117,9 +117,10 @@ def check_plan(network: Network, plan: Plan) -> list[str]:
                 broken.append(f"{rule.where + ': ' if rule.where else ''}{rule} is broken: "
                               f"{first} is selected without {', '.join(missing)}")
         elif rule.rule == "max_share":
-            filled = len(plan.assignments)
+            counted = [a for a in plan.assignments if rule.shares(a.role_id)]
+            filled = len(counted)
             for pid in rule.partners or plan.selected:
-                mine = sum(1 for a in plan.assignments if a.partner_id == pid)
+                mine = sum(1 for a in counted if a.partner_id == pid)
                 if mine > rule.limit * filled + TOLERANCE:
                     broken.append(f"{rule.where + ': ' if rule.where else ''}{rule} is broken: "
                                   f"{pid} fills {mine} of {filled} slots")

@@ -47,9 +47,10 @@ def rule_obstacle(network: Network, role_id: str, pid: str, assigned: Mapping[st
             missing = [q for q in rule.partners[1:] if q not in selected]
             if missing:
                 return f"{rule}: {network.who(pid)} joins only with {_names(network, missing)}"
-        elif rule.rule == "max_share" and (not rule.partners or pid in rule.partners):
-            total = sum(len(v) for v in assigned.values()) + 1
-            mine = sum(1 for v in assigned.values() if pid in v) + 1
+        elif (rule.rule == "max_share" and (not rule.partners or pid in rule.partners)
+              and rule.shares(role_id)):
+            total = sum(len(v) for r, v in assigned.items() if rule.shares(r)) + 1
+            mine = sum(1 for r, v in assigned.items() if rule.shares(r) and pid in v) + 1
             if mine > (rule.limit or 0) * total + 1e-9:
                 return f"{rule}: {network.who(pid)} would hold {mine} of {total} filled slots"
     return None

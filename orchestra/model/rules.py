@@ -46,10 +46,10 @@ class PlanningModel:
     open_protection: cp_model.LinearExprT = 0
     # Hard standards the plan misses, by (touchpoint, metric); weighted by importance, ranked
     # after the critical open slots and before the standbys.
-    missed: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    missed: dict[tuple[str, str, str], cp_model.IntVar] = field(default_factory=dict)
     open_standards: cp_model.LinearExprT = 0
     standards_most: int = 0  # the largest value open_standards can take
-    standard_units: dict[tuple[str, str], int] = field(default_factory=dict)  # each miss's weight
+    standard_units: dict[tuple[str, str, str], int] = field(default_factory=dict)  # each miss's weight
 
     def assigned_to(self, role_id: str) -> list[cp_model.IntVar]:
         return [self.assign[c.key] for c in self.data.candidates[role_id]]
@@ -284,18 +284,24 @@ def add_requires(pm: PlanningModel) -> None:
 
 def add_max_share(pm: PlanningModel) -> None:
     """Each partner of a ``max_share`` rule (every partner when none is named) fills at most
-    share ``limit`` of all filled slots, in whole numbers: slots * 10^d <= share * 10^d * all."""
+    share ``limit`` of all filled slots (of its roles', when it names them: one site's), in
+    whole numbers: slots * 10^d <= share * 10^d * all."""
     rules = _rules_of(pm, "max_share")
     if not rules or pm.data.share_partners == frozenset():
         return
-    # The count of filled slots, once, so that each partner's constraint stays short.
-    every = pm.model.new_int_var(0, len(pm.assign), "filled_slots")
-    pm.model.add(every == sum(pm.assign.values()))
-    slots: dict[str, list[cp_model.IntVar]] = {}
-    for (_, pid), var in pm.assign.items():
-        slots.setdefault(pid, []).append(var)
     chosen = pm.data.share_partners
-    for rule in rules:
+    counted: dict[tuple[str, ...], tuple] = {}  # per set of roles counted (() all): once
+    for k, rule in enumerate(rules):
+        if rule.roles not in counted:
+            # The count of filled slots, once, so that each partner's constraint stays short.
+            vars_ = {key: var for key, var in pm.assign.items() if rule.shares(key[0])}
+            every = pm.model.new_int_var(0, len(vars_), f"filled_slots[{k}]")
+            pm.model.add(every == sum(vars_.values()))
+            slots: dict[str, list[cp_model.IntVar]] = {}
+            for (_, pid), var in vars_.items():
+                slots.setdefault(pid, []).append(var)
+            counted[rule.roles] = (every, slots)
+        every, slots = counted[rule.roles]
         scale = decimal_scale([rule.limit], max_decimals=6)
         allowed = round(rule.limit * scale)
         for pid in rule.partners or tuple(pm.select):
@@ -323,7 +329,7 @@ def add_standards(pm: PlanningModel) -> None:
         if not covered:
             continue
         cands = [c for role in covered for c in data.candidates[role.role_id]]
-        missed = pm.model.new_bool_var(f"missed[{tid},{standard.metric}]")
+        missed = pm.model.new_bool_var(f"missed[{','.join(standard.key)}]")
         if standard.metric == "response_hours":
             for c in cands:
                 if standard.too_slow(network.response_of(c.offer.partner_id, c.role)):
@@ -337,7 +343,7 @@ def add_standards(pm: PlanningModel) -> None:
                          ).only_enforce_if(missed.Not())
             for key in _beyond_repair(covered, data, units, need):
                 pm.model.add_implication(pm.assign[key], missed)
-        pm.missed[(tid, standard.metric)] = missed
+        pm.missed[standard.key] = missed
         weights.append(network.touchpoint[tid].importance)
     if pm.missed:
         scale = decimal_scale(weights, max_decimals=3)
@@ -584,7 +590,7 @@ def add_standard_shortfall_term(pm: PlanningModel) -> None:
             terms.append(delivered + sum(opened))
         elif units.need > 0:
             short = pm.model.new_int_var(
-                0, units.need, f"short[{standard.touchpoint_id},{standard.metric}]")
+                0, units.need, f"short[{','.join(standard.key)}]")
             pm.model.add(short >= units.need - delivered)
             terms.append(short)
     if terms:

@@ -234,19 +234,19 @@ def _open_counts(pm: PlanningModel, assigned: set[tuple[str, str]]) -> tuple[int
     return critical, optional
 
 
-def _missed_by(pm: PlanningModel, assigned: set[tuple[str, str]]) -> set[tuple[str, str]]:
+def _missed_by(pm: PlanningModel, assigned: set[tuple[str, str]]) -> set[tuple[str, str, str]]:
     """The standards the model keeps that a plan, given as (role, partner) pairs, misses."""
     network = pm.data.network
-    return {(s.touchpoint_id, s.metric) for s in network.standards
-            if (s.touchpoint_id, s.metric) in pm.missed
+    return {s.key for s in network.standards
+            if s.key in pm.missed
             and judge(network, s, assigned).met is False}
 
 
-def _certainly_missed(pm: PlanningModel) -> set[tuple[str, str]]:
+def _certainly_missed(pm: PlanningModel) -> set[tuple[str, str, str]]:
     """Standards every plan with the fewest open slots misses (``Network.out_of_reach``)."""
     network = pm.data.network
-    return {(s.touchpoint_id, s.metric) for s in network.standards
-            if (s.touchpoint_id, s.metric) in pm.missed and network.out_of_reach(s)}
+    return {s.key for s in network.standards
+            if s.key in pm.missed and network.out_of_reach(s)}
 
 
 def _fewest_possible(pm: PlanningModel) -> tuple[int, int]:
@@ -707,16 +707,14 @@ def _search(data: ModelData, settings: SolveSettings,
 
 def _over_share(network: Network, pairs: set[tuple[str, str]]) -> set[str]:
     """Partners holding more than a ``max_share`` rule allows in the plan given as pairs."""
-    filled = len(pairs)
-    held: dict[str, int] = {}
-    for _, pid in pairs:
-        held[pid] = held.get(pid, 0) + 1
     over = set()
     for rule in network.rules:
         if rule.rule != "max_share":
             continue
+        counted = [pid for rid, pid in pairs if rule.shares(rid)]
+        held = Counter(counted)
         over |= {pid for pid, n in held.items() if (not rule.partners or pid in rule.partners)
-                 and n > rule.limit * filled + 1e-9}
+                 and n > rule.limit * len(counted) + 1e-9}
     return over
 
 

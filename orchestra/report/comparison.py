@@ -41,6 +41,7 @@ SHORT_METRICS = {"on_time_rate": "on-time", "response_hours": "response"}
 def _missed(result: SetResult) -> str:
     """The standards a row misses, short enough for a table cell: "T08 on-time, T10 response"."""
     return ", ".join(f"{o.touchpoint_id} {SHORT_METRICS.get(o.metric, o.metric)}"
+                     + (f" at {o.site_id}" if o.site_id else "")
                      for o in result.scores.standards if o.met is False)
 
 

@@ -196,19 +196,19 @@ def _n(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def explanations_to_dict(ex: Explanations) -> dict:
+def explanations_to_dict(network: Network, ex: Explanations) -> dict:
     """The JSON ``explanations`` object (figures to 6 decimals)."""
     def figure(exact: bool, gap: float | None) -> dict:
         return {"figure": "exact" if exact else "approximate", "resolve_gap": gap}
 
     a = ex.anatomy
     return {
-        "assignments": [{"role_id": s.role_id, "partner_id": s.partner_id,
+        "assignments": [{**network.ref(s.role_id), "partner_id": s.partner_id,
                          "replace_cost": _n(s.replace_cost),
                          "replace_cost_money": _n(s.replace_cost_money),
                          "next_best_partner_id": s.next_best_partner_id, "status": s.status,
                          "reason": s.reason, **figure(s.exact, s.gap)} for s in ex.assignments],
-        "candidates": [{"role_id": c.role_id, "partner_id": c.partner_id,
+        "candidates": [{**network.ref(c.role_id), "partner_id": c.partner_id,
                         "unit_cost": c.unit_cost, "price_to_win": _n(c.price_to_win),
                         "price_cut_share": _n(c.price_cut_share), "status": c.status,
                         "reason": c.reason, **figure(c.exact, c.gap)} for c in ex.candidates],

@@ -3,14 +3,15 @@ programs."""
 
 from __future__ import annotations
 
-from orchestra.domain import Plan
+from orchestra.domain import Network, Plan
 from orchestra.procurement import DOMINANCE_RULE, Comparison, Impact, SetResult
 from orchestra.score import Scores
 from orchestra.score.baseline import Baseline
 
 
-def plan_to_dict(plan: Plan, scores: Scores | None = None, today: Baseline | None = None
-                 ) -> dict:
+def plan_to_dict(network: Network, plan: Plan, scores: Scores | None = None,
+                 today: Baseline | None = None) -> dict:
+    """A plan as plain data; a role is its roles-sheet id and its site (``Network.ref``)."""
     data = {
         "status": plan.status,
         "stopped_by": plan.stopped_by,
@@ -22,13 +23,14 @@ def plan_to_dict(plan: Plan, scores: Scores | None = None, today: Baseline | Non
         "terms": dict(plan.terms),
         "selected": list(plan.selected),
         "assignments": [
-            {"role_id": a.role_id, "slot": a.slot, "partner_id": a.partner_id, "cost": a.cost,
+            {**network.ref(a.role_id), "slot": a.slot, "partner_id": a.partner_id,
+             "cost": a.cost,
              "capacity_used": a.capacity_used, "locked": a.locked,
              "bid_id": a.bid_id or None, "min_slots": a.min_slots}
             for a in plan.assignments
         ],
         "shortfalls": [
-            {"role_id": s.role_id or None, "slot": s.slot or None, "touchpoint_id": s.touchpoint_id,
+            {**network.ref(s.role_id), "slot": s.slot or None, "touchpoint_id": s.touchpoint_id,
              "critical": s.critical, "reason_code": s.reason_code, "reason": s.reason}
             for s in plan.shortfalls
         ],
@@ -48,13 +50,16 @@ def plan_to_dict(plan: Plan, scores: Scores | None = None, today: Baseline | Non
         "settings": dict(plan.settings),
     }
     if scores is not None:
-        data["scores"] = scores_to_dict(scores)
+        data["scores"] = scores_to_dict(network, scores)
     if today is not None:
-        data.update(baseline_to_dict(today))
+        data.update(baseline_to_dict(network, today))
+    if network.locks:
+        data["locks"] = [{**network.ref(lk.role_id), "partner_id": lk.partner_id}
+                         for lk in network.locks]
     return data
 
 
-def baseline_to_dict(today: Baseline) -> dict:
+def baseline_to_dict(network: Network, today: Baseline) -> dict:
     """The plan against today's network: the keys a plan's JSON gains with a current sheet."""
     group = today.scores.by_group["all"]
     changed = today.changes
@@ -70,11 +75,11 @@ def baseline_to_dict(today: Baseline) -> dict:
         "savings": today.savings,
         "payback_periods": _number(today.payback_periods),
         "changes": {
-            "kept": [{"role_id": r, "partner_id": p} for r, p in changed.kept],
-            "replaced": [{"role_id": r, "from_partner_id": a, "to_partner_id": b}
+            "kept": [{**network.ref(r), "partner_id": p} for r, p in changed.kept],
+            "replaced": [{**network.ref(r), "from_partner_id": a, "to_partner_id": b}
                          for r, a, b in changed.replaced],
-            "ended": [{"role_id": r, "partner_id": p} for r, p in changed.ended],
-            "new": [{"role_id": r, "partner_id": p} for r, p in changed.new],
+            "ended": [{**network.ref(r), "partner_id": p} for r, p in changed.ended],
+            "new": [{**network.ref(r), "partner_id": p} for r, p in changed.new],
             "new_partners": list(changed.new_partners),
             "dropped_partners": list(changed.dropped_partners),
         },
@@ -85,7 +90,7 @@ def _number(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def scores_to_dict(scores: Scores) -> dict:
+def scores_to_dict(network: Network, scores: Scores) -> dict:
     c = scores.cohesion
     return {
         "cohesion": {
@@ -110,8 +115,10 @@ def scores_to_dict(scores: Scores) -> dict:
         "coverage_by_group": {name: {k: _number(v) for k, v in shares.items()}
                               for name, shares in scores.by_group.items()},
         "standards": [
-            {"touchpoint_id": o.touchpoint_id, "metric": o.metric, "target": o.target,
-             "roles": list(o.roles), "achieved": o.achieved, "met": o.met,
+            {"touchpoint_id": o.touchpoint_id, "metric": o.metric, "site_id": o.site_id or None,
+             "target": o.target,
+             "roles": list(dict.fromkeys(network.role[r].base_id for r in o.roles)),
+             "achieved": o.achieved, "met": o.met,
              "missed_by": o.missed_by, "open_slots": o.open_slots, "enforced": o.enforced,
              "unmeetable": o.unmeetable or None}
             for o in scores.standards
@@ -167,7 +174,7 @@ def comparison_to_dict(comparison: Comparison) -> dict:
             "sets": [comparison_record(r) for r in comparison.rows]}
 
 
-def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
+def stress_to_dict(network: Network, base: Plan, impacts: list[Impact]) -> dict:
     return {"base_total_cost": base.total_cost, "base_status": base.stopped_by, "drops": [
         {"dropped": list(i.dropped), "status": "infeasible", "infeasible": i.infeasible}
         if i.infeasible else
@@ -175,14 +182,28 @@ def stress_to_dict(base: Plan, impacts: list[Impact]) -> dict:
          "critical_unfilled": i.critical_unfilled, "standards_lost": list(i.standards_lost),
          "cost_increase": None if i.critical_unfilled else i.cost_increase,
          "objective_change": i.objective_change, "over_budget": i.over_budget,
-         "total_cost": i.plan.total_cost, "roles_unfilled": list(i.unfilled),
+         "total_cost": i.plan.total_cost,
+         "roles_unfilled": [network.ref(r) for r in i.unfilled],
+         "sites_losing": _sites_losing(network, i),
          "lost_coverage": [{"touchpoint_id": t, "filled_share_lost": share}
                            for t, share in i.lost_coverage], "status": i.plan.status,
-         "taken_over_by": [{"role_id": r, "partner_id": p} for r, p in i.takeover]}
+         "taken_over_by": [{**network.ref(r), "partner_id": p} for r, p in i.takeover]}
         for i in impacts]}
 
 
-def alternatives_to_dict(found: list[tuple[object, SetResult]]) -> list[dict]:
+def _sites_losing(network: Network, impact: Impact) -> list[dict]:
+    """Per site, the roles a drop leaves open there (none without sites)."""
+    lost: dict[str, list[str]] = {}
+    for rid in impact.unfilled:
+        role = network.role.get(rid)
+        if role is not None and role.site_id:
+            lost.setdefault(role.site_id, []).append(role.base_id)
+    return [{"site_id": s.site_id, "roles_unfilled": lost[s.site_id]} for s in network.sites
+            if s.site_id in lost]
+
+
+def alternatives_to_dict(network: Network, found: list[tuple[object, SetResult]]
+                         ) -> list[dict]:
     """``alternatives``: each alternative's plan (with ``rank``, ``added``, ``removed``) and its
     comparison record (standards met and missed, cost with the transition, dominated by...),
     from (Alternative, its row of the side-by-side table) pairs."""
@@ -192,9 +213,9 @@ def alternatives_to_dict(found: list[tuple[object, SetResult]]) -> list[dict]:
         out.append({
             **comparison_record(row),
             "rank": alt.rank, "bound": p.bound, "gap": p.gap,
-            "assignments": [{"role_id": a.role_id, "slot": a.slot, "partner_id": a.partner_id,
-                             "cost": a.cost} for a in p.assignments],
-            "shortfalls": [{"role_id": s.role_id or None, "critical": s.critical,
+            "assignments": [{**network.ref(a.role_id), "slot": a.slot,
+                             "partner_id": a.partner_id, "cost": a.cost} for a in p.assignments],
+            "shortfalls": [{**network.ref(s.role_id), "critical": s.critical,
                             "reason_code": s.reason_code} for s in p.shortfalls],
             "added": list(alt.added), "removed": list(alt.removed),
         })

@@ -116,9 +116,9 @@ def coverage_table(network: Network, scores: Scores) -> Table:
 
 def gaps_table(network: Network, scores: Scores) -> Table:
     # A gap on a standard the plan was made to keep is marked: the plan closes it where it can.
-    enforced = {(o.touchpoint_id, o.metric) for o in scores.standards if o.enforced}
+    enforced = {(o.touchpoint_id, o.subject) for o in scores.standards if o.enforced}
     # The standard's own outcome beside its gaps: met, and by how much it is missed.
-    outcome = {(o.touchpoint_id, o.metric): o for o in scores.standards}
+    outcome = {(o.touchpoint_id, o.subject): o for o in scores.standards}
 
     def judged(g) -> tuple:
         o = outcome.get((g.touchpoint_id, g.subject))

@@ -293,7 +293,7 @@ def write_summary(ws: Worksheet, network: Network, plan: Plan, scores: Scores,
         ("critical shortfalls", critical, None),
         ("cohesion index", round(scores.cohesion.index, 4), "0.00"),
         ("single points of failure", len(scores.single_points_of_failure), None),
-        *[(f"standard {o.touchpoint_id} {o.metric}", str(o), None) for o in scores.standards],
+        *[(f"standard {o.touchpoint_id} {o.subject}", str(o), None) for o in scores.standards],
     ]
     if today is not None:
         changed = today.changes

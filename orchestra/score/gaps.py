@@ -118,7 +118,7 @@ def _gap(tid: str, name: str, subject: str, value: float | None, reference: floa
 def standard_gaps(network: Network, plan: Plan, standard: Standard,
                   perceived: Expectation | None) -> list[Gap]:
     """Specification, delivery, communication and perception gaps of one standard."""
-    tid, metric, direction = standard.touchpoint_id, standard.metric, standard.direction
+    tid, metric, direction = standard.touchpoint_id, standard.subject, standard.direction
     share = _is_share(standard)
     got, source = delivered(network, plan, standard)
 

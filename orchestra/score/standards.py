@@ -19,6 +19,17 @@ class StandardOutcome:
     roles: tuple[str, ...] = ()  # the roles it covers
     open_slots: int = 0  # covered slots the plan leaves open
     missed_by: float = 0.0  # in the metric's units; 0 when met
+    site_id: str = ""  # kept at this site; "" across the network
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The standard it judges (``Standard.key``)."""
+        return (self.touchpoint_id, self.metric, self.site_id)
+
+    @property
+    def subject(self) -> str:
+        """What it measures, where (``Standard.subject``)."""
+        return f"{self.metric} at {self.site_id}" if self.site_id else self.metric
 
     def __str__(self) -> str:
         unit = " h" if self.metric == "response_hours" else ""
@@ -32,7 +43,7 @@ class StandardOutcome:
             by.append(f"{self.open_slots} covered slot(s) open")
         detail = f"{shown}{'; ' if by else ''}{'; '.join(by)}"
         tail = f": {self.unmeetable}" if self.unmeetable and not self.met else ""
-        return (f"{self.touchpoint_id} {self.metric} {word} {self.target:g}{unit}: {what} "
+        return (f"{self.touchpoint_id} {self.subject} {word} {self.target:g}{unit}: {what} "
                 f"({detail}){tail}")
 
 
@@ -53,5 +64,5 @@ def standard_outcomes(network: Network, plan: Plan) -> tuple[StandardOutcome, ..
             standard.touchpoint_id, standard.metric, standard.target, figures.achieved,
             figures.met, plan.rules.meet_standards, why,
             tuple(r.role_id for r in network.covered(standard)), figures.open_slots,
-            figures.missed_by))
+            figures.missed_by, standard.site_id))
     return tuple(rows)
