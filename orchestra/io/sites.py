@@ -48,8 +48,9 @@ class Places:
         parts = _parts(text)
         if not parts:
             return None
-        expected = ("all, or site_ids" + (" or regions" if regions else "")
-                    + " of the sites sheet, separated by ;")
+        expected = ("site_ids or regions of the sites sheet, separated by ;" if regions
+                    else "all, or site_ids of the sites sheet, separated by ;")
+        unknown = "unknown site or region" if regions else "unknown site"
         if not self.sites:
             reader.problems.append(Problem(cell, f"{what} names sites but the input has no "
                                            "sites sheet", "a sites sheet, or a blank cell"))
@@ -61,7 +62,7 @@ class Places:
             known = self._ids.get(part.lower()) or (self._regions.get(part.lower())
                                                     if regions else None)
             if known is None:
-                reader.problems.append(Problem(cell, f'unknown site "{part}"', expected))
+                reader.problems.append(Problem(cell, f'{unknown} "{part}"', expected))
             else:
                 found.append(known)
         return tuple(found)
@@ -157,19 +158,18 @@ def _rules(reader, rows: list, rules: tuple[PlanRule, ...], by_base: dict[str, l
                                            "site has no meaning (a partner joins the network, "
                                            "not a site)", "scope network, or blank"))
             continue
+        groups: dict[tuple[str, ...], str] = {}
         for site in sites:
             if rule.rule == "max_share":
-                here = tuple(r.role_id for rs in by_base.values() for r in rs
-                             if r.site_id == site.site_id)
+                here = [r for rs in by_base.values() for r in rs if r.site_id == site.site_id]
             else:
-                here = tuple(r.role_id for b in rule.roles for r in by_base.get(b, ())
-                             if r.site_id in ("", site.site_id))
-                if not any(r.site_id for b in rule.roles for r in by_base.get(b, ())
-                           if r.site_id == site.site_id):
-                    continue  # none of its roles is needed here
-            if rule.rule == "same_partner" and len(here) < 2 or not here:
-                continue
-            out.append(replace(rule, roles=here, site_id=site.site_id, written=rule.roles))
+                here = [r for b in rule.roles for r in by_base.get(b, ())
+                        if r.site_id in ("", site.site_id)]
+            if here and not (rule.rule == "same_partner" and len(here) < 2):
+                sited = any(r.site_id for r in here)  # network-wide roles alone: one rule
+                groups.setdefault(tuple(r.role_id for r in here), site.site_id if sited else "")
+        out += [replace(rule, roles=here, site_id=site_id, written=rule.roles)
+                for here, site_id in groups.items()]
         if not sites:
             out.append(rule)
     return tuple(out)

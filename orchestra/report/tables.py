@@ -71,46 +71,81 @@ def team_table(network: Network, plan: Plan, scores: Scores) -> Table:
                   "response_hours": HOURS})
 
 
+def _site(network: Network, role_id: str) -> tuple[object, ...]:
+    """A role's site columns, on a network of sites: its site_id and the site's name."""
+    if not network.sites:
+        return ()
+    site = network.role[role_id].site_id if role_id else ""
+    return (site or None, network.site[site].name if site else None)
+
+
+def _site_header(network: Network) -> tuple[str, ...]:
+    return ("site_id", "site") if network.sites else ()
+
+
 def assignments_table(network: Network, plan: Plan) -> Table:
     """One row per slot, filled or open; ``locked`` is the column users set to re-plan. Where
     offers have alternate bids or volume tiers, each slot names the bid and the tier that
-    price it."""
+    price it. On a network of sites a role is its roles-sheet id and its site."""
     filled = {(a.role_id, a.slot): a for a in plan.assignments}
     bids = network.priced_in_bids
     rows = []
     for role in network.roles:
         tp = network.touchpoint[role.touchpoint_id]
+        head = (role.base_id, role.name, *_site(network, role.role_id), tp.touchpoint_id,
+                tp.name)
         for slot in range(1, role.slots + 1):
             a = filled.get((role.role_id, slot))
             if a is None:
-                rows.append((role.role_id, role.name, tp.touchpoint_id, tp.name, slot, None,
-                             "(open)", None, None, None, *((None, None) if bids else ()),
-                             _yes(role.critical), "no"))
+                rows.append((*head, slot, None, "(open)", None, None, None,
+                             *((None, None) if bids else ()), _yes(role.critical), "no"))
                 continue
             offer = network.offer(a.partner_id, role)
             priced = (a.bid_id or None, a.min_slots if a.min_slots > 1 else None)
-            rows.append((role.role_id, role.name, tp.touchpoint_id, tp.name, slot, a.partner_id,
-                         network.partner[a.partner_id].name, offer.level, a.cost,
-                         a.capacity_used, *(priced if bids else ()), _yes(role.critical),
-                         _yes(a.locked)))
+            rows.append((*head, slot, a.partner_id, network.partner[a.partner_id].name,
+                         offer.level, a.cost, a.capacity_used, *(priced if bids else ()),
+                         _yes(role.critical), _yes(a.locked)))
     cost = money(network, "cost")
-    return Table("assignments", ("role_id", "role", "touchpoint_id", "touchpoint", "slot",
-                                 "partner_id", "partner", "level", cost, "capacity_used",
-                                 *(("bid_id", "tier_min_slots") if bids else ()),
+    return Table("assignments", ("role_id", "role", *_site_header(network), "touchpoint_id",
+                                 "touchpoint", "slot", "partner_id", "partner", "level", cost,
+                                 "capacity_used", *(("bid_id", "tier_min_slots") if bids else ()),
                                  "critical", "locked"), tuple(rows),
                  {cost: MONEY, "capacity_used": UNITS})
 
 
-def coverage_table(network: Network, scores: Scores) -> Table:
+def sites_table(network: Network, scores: Scores) -> Table:
+    """Per site: its slots filled, expected delivered, partners, single points of failure and
+    the cost of its slots (network-wide roles and fixed costs belong to no site)."""
+    rows = tuple((s.site_id, s.name, s.region, s.required, s.filled, s.filled_share,
+                  s.expected_share, s.critical_open, len(s.partners), ", ".join(s.partners),
+                  ", ".join(network.who(p) for p in s.single_points_of_failure), s.cost)
+                 for s in scores.sites)
+    cost = money(network, "slot_cost")
+    return Table("sites", ("site_id", "site", "region", "slots", "filled", "filled_share",
+                           "expected_share", "critical_open", "partners", "partner_ids",
+                           "single_points_of_failure", cost), rows,
+                 {"filled_share": SHARE, "expected_share": SHARE, cost: MONEY})
+
+
+def coverage_table(network: Network, scores: Scores, plan: Plan | None = None) -> Table:
+    """Per touchpoint; on a network of sites, with the sites where it has a slot open."""
+    open_at: dict[str, list[str]] = {}
+    if network.sites and plan is not None:
+        for s in plan.shortfalls:
+            site = network.role[s.role_id].site_id if s.role_id else ""
+            if site and site not in open_at.setdefault(s.touchpoint_id, []):
+                open_at[s.touchpoint_id].append(site)
+    extra = ("sites_with_open_slots",) if network.sites else ()
     rows = tuple((r.touchpoint_id, r.name, r.kind, r.stage, _yes(r.moment_of_truth),
                   r.importance, r.required, r.filled, r.filled_share, r.expected_share,
                   len(r.partners), ", ".join(r.partners),
-                  ", ".join(network.who(p) for p in r.single_points_of_failure))
+                  ", ".join(network.who(p) for p in r.single_points_of_failure),
+                  *((", ".join(open_at.get(r.touchpoint_id, ())) or None,) if extra else ()))
                  for r in sorted(scores.coverage, key=lambda r: _step(network)[r.touchpoint_id]))
     return Table("coverage", ("touchpoint_id", "touchpoint", "kind", "stage", "moment_of_truth",
                               "importance", "required", "filled", "filled_share",
                               "expected_share", "partners", "partner_ids",
-                              "single_points_of_failure"), rows,
+                              "single_points_of_failure", *extra), rows,
                  {"filled_share": SHARE, "expected_share": SHARE})
 
 
@@ -136,11 +171,14 @@ def gaps_table(network: Network, scores: Scores) -> Table:
 
 
 def shortfalls_table(network: Network, plan: Plan) -> Table:
-    rows = tuple((s.role_id or None, network.role[s.role_id].name if s.role_id else None,
-                  s.slot or None, s.touchpoint_id, network.touchpoint[s.touchpoint_id].name,
-                  _yes(s.critical), s.reason_code, s.reason) for s in plan.shortfalls)
-    return Table("shortfalls", ("role_id", "role", "slot", "touchpoint_id", "touchpoint",
-                                "critical", "reason_code", "reason"), rows)
+    rows = tuple((network.ref(s.role_id)["role_id"],
+                  network.role[s.role_id].name if s.role_id else None,
+                  *_site(network, s.role_id), s.slot or None, s.touchpoint_id,
+                  network.touchpoint[s.touchpoint_id].name, _yes(s.critical), s.reason_code,
+                  s.reason) for s in plan.shortfalls)
+    return Table("shortfalls", ("role_id", "role", *_site_header(network), "slot",
+                                "touchpoint_id", "touchpoint", "critical", "reason_code",
+                                "reason"), rows)
 
 
 def changes_table(network: Network, today: Baseline) -> Table:
@@ -154,11 +192,12 @@ def changes_table(network: Network, today: Baseline) -> Table:
     rows = []
     for role_id, was, now, change in sorted(kinds, key=lambda t: (order[t[0]], t[3])):
         role = network.role[role_id]
-        rows.append((role_id, role.name, role.touchpoint_id, was,
+        rows.append((role.base_id, role.name, *_site(network, role_id), role.touchpoint_id, was,
                      network.partner[was].name if was else None, now,
                      network.partner[now].name if now else None, change))
-    return Table("changes", ("role_id", "role", "touchpoint_id", "today_partner_id", "today",
-                             "planned_partner_id", "planned", "change"), tuple(rows))
+    return Table("changes", ("role_id", "role", *_site_header(network), "touchpoint_id",
+                             "today_partner_id", "today", "planned_partner_id", "planned",
+                             "change"), tuple(rows))
 
 
 def partner_moves_table(network: Network, today: Baseline) -> Table:
@@ -195,10 +234,13 @@ def cost_tables(network: Network, plan: Plan) -> tuple[Table, Table]:
 def report_tables(network: Network, plan: Plan, scores: Scores,
                   today: Baseline | None = None) -> dict[str, Table]:
     """Every table of the report, by name: team, assignments, coverage, gaps, shortfalls, the
-    two cost tables and, with a today's network, changes and partner_moves."""
+    two cost tables, on a network of sites sites, and with a today's network changes and
+    partner_moves."""
     tables = [team_table(network, plan, scores), assignments_table(network, plan),
-              coverage_table(network, scores), gaps_table(network, scores),
+              coverage_table(network, scores, plan), gaps_table(network, scores),
               shortfalls_table(network, plan), *cost_tables(network, plan)]
+    if network.sites:
+        tables.append(sites_table(network, scores))
     if today is not None:
         tables += [changes_table(network, today), partner_moves_table(network, today)]
     return {t.name: t for t in tables}

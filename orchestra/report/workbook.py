@@ -38,6 +38,7 @@ from orchestra.report.tables import (
     gaps_table,
     partner_moves_table,
     shortfalls_table,
+    sites_table,
     team_table,
 )
 from orchestra.report.xlsx import (
@@ -101,8 +102,8 @@ def write_assignments_sheet(ws: Worksheet, network: Network, plan: Plan) -> None
     _write(ws, assignments_table(network, plan))
 
 
-def write_coverage(ws: Worksheet, network: Network, scores: Scores) -> int:
-    return _write(ws, coverage_table(network, scores))
+def write_coverage(ws: Worksheet, network: Network, scores: Scores, plan: Plan) -> int:
+    return _write(ws, coverage_table(network, scores, plan))
 
 
 def write_coverage_matrix(ws: Worksheet, network: Network, plan: Plan) -> None:
@@ -433,7 +434,9 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     summary = summary or memo(network, plan, scores, today)
     write_blueprint_sheet(wb.create_sheet("blueprint"), blueprint(network, plan, scores,
                                                                   summary))
-    coverage_last = write_coverage(wb.create_sheet("coverage"), network, scores)
+    coverage_last = write_coverage(wb.create_sheet("coverage"), network, scores, plan)
+    if network.sites:
+        _write(wb.create_sheet("sites"), sites_table(network, scores))
     write_coverage_matrix(wb.create_sheet("coverage_matrix"), network, plan)
     write_cohesion(wb.create_sheet("cohesion"), network, plan, scores)
     write_ties(wb.create_sheet("ties"), network, plan)

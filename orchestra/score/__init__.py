@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from orchestra.domain import Network, Plan
 from orchestra.score.cohesion import Cohesion, cohesion, positive_ties, team_graph
 from orchestra.score.coverage import (
+    SiteCoverage,
     TouchpointCoverage,
     coverage_by_group,
     coverage_graph,
+    site_coverage,
     touchpoint_coverage,
 )
 from orchestra.score.gaps import GAPS, Gap, largest, value_gaps
@@ -27,6 +29,7 @@ class Scores:
     standards: tuple[StandardOutcome, ...] = ()  # the hard standards a plan determines
     parts: Mapping[str, str] = field(default_factory=dict)  # each member's part, in words
     ties: Mapping[str, int] = field(default_factory=dict)  # each member's positive ties inside
+    sites: tuple[SiteCoverage, ...] = ()  # per site, on a network of sites
 
     @property
     def single_points_of_failure(self) -> list[tuple[str, str]]:
@@ -52,7 +55,8 @@ class Scores:
 
 def score(network: Network, plan: Plan) -> Scores:
     """Every score of ``plan``: graphs are built once here and shared by the metrics."""
-    rows = touchpoint_coverage(network, plan, coverage_graph(network, plan))
+    graph = coverage_graph(network, plan)
+    rows = touchpoint_coverage(network, plan, graph)
     ties = positive_ties(team_graph(network, plan.selected))
     return Scores(
         cohesion=cohesion(network, plan.selected),
@@ -62,7 +66,8 @@ def score(network: Network, plan: Plan) -> Scores:
         standards=standard_outcomes(network, plan),
         parts=team_parts(network, plan),
         ties={pid: ties.degree(pid) for pid in plan.selected},
+        sites=tuple(site_coverage(network, plan, graph)),
     )
 
 
-__all__ = ["GAPS", "Cohesion", "Gap", "Scores", "TouchpointCoverage", "score"]
+__all__ = ["GAPS", "Cohesion", "Gap", "Scores", "SiteCoverage", "TouchpointCoverage", "score"]

@@ -167,3 +167,54 @@ def coverage_by_group(rows: list[TouchpointCoverage]) -> dict[str, dict[str, flo
     return {name: {"filled_share": weighted_share(group),
                    "expected_share": weighted_share(group, expected=True)}
             for name, group in groups.items()}
+
+
+@dataclass(frozen=True)
+class SiteCoverage:
+    """What a plan puts in place at one site: its sited roles' slots (network-wide roles
+    belong to no site), who fills them, what they cost, and who it hangs on."""
+
+    site_id: str
+    name: str
+    region: str
+    required: int
+    filled: int
+    critical_open: int
+    expected: float  # expected number of its slots delivered
+    partners: tuple[str, ...]
+    single_points_of_failure: tuple[str, ...]
+    cost: float  # the slots' cost there (fixed costs are the network's, not a site's)
+
+    @property
+    def filled_share(self) -> float | None:
+        return self.filled / self.required if self.required else None
+
+    @property
+    def expected_share(self) -> float | None:
+        return self.expected / self.required if self.required else None
+
+
+def site_coverage(network: Network, plan: Plan, graph: nx.DiGraph | None = None
+                  ) -> list[SiteCoverage]:
+    """Coverage of every site, in the sites sheet's order (none without sites). A single
+    point of failure at a site: a partner whose loss leaves a critical role there with a slot
+    no selected partner serving the site can take over."""
+    graph = graph if graph is not None else coverage_graph(network, plan)
+    spare = spare_capacity(network, plan)
+    cost: dict[str, float] = {}
+    for a in plan.assignments:
+        cost[a.role_id] = cost.get(a.role_id, 0.0) + a.cost
+    rows = []
+    for site in network.sites:
+        roles = [r for r in network.roles if r.site_id == site.site_id]
+        serving = {r.role_id: partners_of_role(graph, r.role_id) for r in roles}
+        weak = {pid for r in roles if r.critical for pid in serving[r.role_id]
+                if not can_take_over(network, plan, r, pid, serving[r.role_id], spare)}
+        rows.append(SiteCoverage(
+            site.site_id, site.name, site.region, sum(r.slots for r in roles),
+            sum(len(v) for v in serving.values()),
+            sum(r.slots - len(serving[r.role_id]) for r in roles if r.critical),
+            sum(network.reliability_of(pid, r) for r in roles for pid in serving[r.role_id]),
+            tuple(sorted({pid for v in serving.values() for pid in v})), tuple(sorted(weak)),
+            sum(cost.get(r.role_id, 0.0) for r in roles)))
+    return rows
