@@ -379,7 +379,8 @@ def _summary(network: Network, plan) -> list[str]:
     if plan.shortfalls:
         lines += ["", "shortfalls:"]
         for s in plan.shortfalls:
-            what = f"{s.role_id} slot {s.slot}" if s.role_id else f"touchpoint {s.touchpoint_id}"
+            what = (f"{network.where(s.role_id)} slot {s.slot}" if s.role_id
+                    else f"touchpoint {s.touchpoint_id}")
             tag = "critical" if s.critical else "optional"
             lines.append(f"  {what} ({tag}, {s.reason_code}): {s.reason}")
     return lines
@@ -389,8 +390,9 @@ def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def _score_lines(network: Network, scores) -> list[str]:
+def _score_lines(network: Network, scores, plan) -> list[str]:
     """The scores after a plan: cohesion, coverage, single points of failure, largest gaps."""
+    from orchestra.report.text import site_lines
     from orchestra.score.gaps import describe
 
     def names(pids) -> str:
@@ -414,6 +416,7 @@ def _score_lines(network: Network, scores) -> list[str]:
             f"{network.who(a)} - {network.who(b)} ({s:g})" for a, b, s in c.friction_pairs))
     if c.brokers:
         lines.append(f"           brokers (the team splits without them): {names(c.brokers)}")
+    lines += site_lines(network, plan, scores)
     groups = scores.by_group
     lines.append("coverage   slots filled / expected delivered, weighted by importance:")
     lines.append("           " + "   ".join(
@@ -564,7 +567,7 @@ def _plan_details(network: Network, result, scores, today, why, side, found) -> 
     the explanations and the alternatives, as far as there are any."""
     from orchestra.report.text import baseline_lines
 
-    lines = _summary(network, result) + _score_lines(network, scores)
+    lines = _summary(network, result) + _score_lines(network, scores, result)
     if today is not None:
         lines += baseline_lines(network, result, scores, today)
     if network.bids_sources:
@@ -667,7 +670,7 @@ def score_command(input_path: str, locks_path: str, profile_name: str | None,
             data["against_plan"] = plan_to_dict(own, ours.plan, ours.scores)
         _echo_json(network, data)
     else:
-        for line in _summary(network, result) + _score_lines(network, scores):
+        for line in _summary(network, result) + _score_lines(network, scores, result):
             click.echo(line)
         for sentence in broken:
             click.echo(f"rule broken: {sentence}")

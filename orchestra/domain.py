@@ -507,14 +507,21 @@ class Network:
         """``partner_id``'s offer for ``role``: its offer made for that role, else its offer of
         the role's capability, if it has one."""
         role = self.role[role] if isinstance(role, str) else role
-        return (self._offer_index.get((partner_id, role.capability, role.base_id))
-                or self._offer_index.get((partner_id, role.capability, "")))
+        return next((self._offer_index[k] for k in self._offer_keys(partner_id, role)
+                     if k in self._offer_index), None)
+
+    @staticmethod
+    def _offer_keys(partner_id: str, role: Role) -> tuple[tuple[str, str, str], ...]:
+        """Where an offer for ``role`` may be, most specific first: made for the role at its
+        site (``explain`` prices one so), for the roles sheet's role, for its capability."""
+        ids = dict.fromkeys((role.role_id, role.base_id, ""))
+        return tuple((partner_id, role.capability, rid) for rid in ids)
 
     def prices(self, partner_id: str, role: Role | str) -> tuple[Capability, ...]:
         """Every price of ``offer(partner_id, role)``: its base row, alternate bids, tiers."""
         role = self.role[role] if isinstance(role, str) else role
-        return (self._prices_index.get((partner_id, role.capability, role.base_id))
-                or self._prices_index.get((partner_id, role.capability, ""), ()))
+        return next((self._prices_index[k] for k in self._offer_keys(partner_id, role)
+                     if k in self._prices_index), ())
 
     def reliability_of(self, partner_id: str, role: Role | str) -> float:
         """Share delivered to standard on ``role``: the offer's figure, else the partner's."""
@@ -552,7 +559,7 @@ class Network:
         the partners that serve the role's site."""
         role = self.role[role] if isinstance(role, str) else role
         partners = dict.fromkeys(c.partner_id for c in self.offers(role.capability)
-                                 if c.role_id in ("", role.base_id)
+                                 if c.role_id in ("", role.base_id, role.role_id)
                                  and self.serves(c.partner_id, role.site_id))
         offers = (self.offer(pid, role) for pid in partners)
         return tuple(c for c in offers if c is not None and c.level >= role.min_level)

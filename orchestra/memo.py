@@ -169,7 +169,8 @@ def _risks(network: Network, plan: Plan, scores: Scores) -> list[Risk]:
     for s in plan.critical_shortfalls:
         if s.role_id:
             tp = network.touchpoint[s.touchpoint_id]
-            risks.append(Risk("open slot", f"critical {s.role_id} {network.role[s.role_id].name}"
+            risks.append(Risk("open slot", f"critical {network.where(s.role_id)} "
+                              f"{network.role[s.role_id].name}"
                               f" stays open ({s.reason_code}): {s.reason}",
                               100 * tp.importance))
     for o in scores.standards:
@@ -204,8 +205,8 @@ def _decisions(network: Network, plan: Plan, today: Baseline | None) -> tuple[st
     out = []
     if today is not None:
         changed = today.changes
-        ending = [f"{r} {p}" for r, p in changed.ended] + [
-            f"{r} {old} (to {new})" for r, old, new in changed.replaced]
+        ending = [f"{network.where(r)} {p}" for r, p in changed.ended] + [
+            f"{network.where(r)} {old} (to {new})" for r, old, new in changed.replaced]
         if ending:
             out.append(f"end {len(ending)} contract(s): {', '.join(ending[:8])}"
                        + (" ..." if len(ending) > 8 else ""))

@@ -37,6 +37,7 @@ from orchestra.domain import (
     Touchpoint,
 )
 from orchestra.errors import InputError, Problem
+from orchestra.io import sites
 from orchestra.io.contract import (
     BID_OFFERS,
     BID_PARTNER,
@@ -56,7 +57,6 @@ from orchestra.io.contract import (
     Column,
     Sheet,
 )
-from orchestra.io import sites
 from orchestra.io.reader import ExcelError, RawTable, clean_text, read_tables
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "x"}

@@ -94,7 +94,8 @@ def expand(reader, sheets: dict, roles: tuple[Role, ...], standards: tuple[Stand
                                str(r.values["region"] or "")) for r in sheets["sites"]))
     serves = {}
     for row in sheets["partners"]:
-        found = places.site_ids(reader, row.cells["serves"], row.values["serves"],
+        # A returned bid's new partner row has no serves: the buyer's word, not the bidder's.
+        found = places.site_ids(reader, row.cells.get("serves", ""), row.values.get("serves"),
                                 "serves", regions=True)
         serves[str(row.values["partner_id"])] = found or ()
     where = {str(r.values["role_id"]): r for r in sheets["roles"]}

@@ -49,7 +49,8 @@ class PlanningModel:
     missed: dict[tuple[str, str, str], cp_model.IntVar] = field(default_factory=dict)
     open_standards: cp_model.LinearExprT = 0
     standards_most: int = 0  # the largest value open_standards can take
-    standard_units: dict[tuple[str, str, str], int] = field(default_factory=dict)  # each miss's weight
+    # Each miss's weight, by standard (``Standard.key``).
+    standard_units: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def assigned_to(self, role_id: str) -> list[cp_model.IntVar]:
         return [self.assign[c.key] for c in self.data.candidates[role_id]]

@@ -294,12 +294,13 @@ def stress_rows(network: Network, impacts: Sequence[Impact]) -> list[list[object
                          f"infeasible: {i.infeasible}", *([None] * 6)])
             continue
         lost = ", ".join(f"{t} -{share:.0%}" for t, share in i.lost_coverage)
-        taken = ", ".join(f"{r}: {p}" for r, p in i.takeover)
+        taken = ", ".join(f"{network.where(r)}: {p}" for r, p in i.takeover)
         if i.over_budget > 1e-9:
             taken = f"{taken or '-'} (covered over budget by {i.over_budget:,.2f})"
         increase = None if i.critical_unfilled else i.cost_increase
         rows.append([rank, names, i.critical_unfilled, ", ".join(i.standards_lost) or "-",
-                     increase, i.plan.total_cost, taken or "-", ", ".join(i.unfilled) or "-",
+                     increase, i.plan.total_cost, taken or "-",
+                     ", ".join(network.where(r) for r in i.unfilled) or "-",
                      lost or "-", i.plan.status, *_record_columns(i.record)])
     return rows
 

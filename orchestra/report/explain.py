@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from orchestra.domain import Network
 from orchestra.explanations import TEAM, WEIGHT_MEANINGS, Explanations
+from orchestra.report.tables import site_cells, site_header
 from orchestra.report.xlsx import (
     LABEL,
     MONEY,
@@ -49,11 +50,14 @@ def explanation_tables(network: Network, ex: Explanations) -> list[Table]:
     def name(pid: str | None) -> str | None:
         return network.partner[pid].name if pid else None
 
-    slots = [[s.role_id, network.role[s.role_id].name, s.partner_id, name(s.partner_id),
+    def role(rid: str) -> list[object]:
+        return [network.role[rid].base_id, network.role[rid].name, *site_cells(network, rid)]
+
+    slots = [[*role(s.role_id), s.partner_id, name(s.partner_id),
               s.status, s.replace_cost, s.replace_cost_money, s.next_best_partner_id,
               name(s.next_best_partner_id), s.reason, _exactness(s.exact, s.gap)]
              for s in ex.assignments]
-    cands = [[c.role_id, network.role[c.role_id].name, c.partner_id, name(c.partner_id),
+    cands = [[*role(c.role_id), c.partner_id, name(c.partner_id),
               c.unit_cost, c.status, c.price_to_win, c.price_cut_share, c.reason,
               _exactness(c.exact, c.gap)] for c in ex.candidates]
     rules = [[r.rule, r.subject, r.relaxed_by, r.status, r.objective_gain, r.reason,
@@ -73,11 +77,13 @@ def explanation_tables(network: Network, ex: Explanations) -> list[Table]:
                       value / total])
     money = dict.fromkeys([*names, "objective"], MONEY)
     return [
-        ("assignments", ["role_id", "role", "partner_id", "partner", "status", "replace_cost",
+        ("assignments", ["role_id", "role", *site_header(network), "partner_id", "partner",
+                         "status", "replace_cost",
                          "replace_cost_money", "next_best_partner_id", "next_best", "reason",
                          "figure"], slots,
          {"replace_cost": MONEY, "replace_cost_money": MONEY}),
-        ("candidates", ["role_id", "role", "partner_id", "partner", "unit_cost", "status",
+        ("candidates", ["role_id", "role", *site_header(network), "partner_id", "partner",
+                        "unit_cost", "status",
                         "price_to_win", "price_cut_share", "reason", "figure"], cands,
          {"unit_cost": MONEY, "price_to_win": MONEY, "price_cut_share": SHARE}),
         ("rules", ["rule", "subject", "relaxed_by", "status", "objective_gain", "reason",
@@ -149,7 +155,7 @@ def explanation_lines(network: Network, ex: Explanations) -> list[str]:
 
     lines = [_status_line(ex), "", "why each partner serves its role:"]
     for s in ex.assignments:
-        head = f"  {s.role_id} {network.role[s.role_id].name}: {who(s.partner_id)}."
+        head = f"  {network.where(s.role_id)} {network.role[s.role_id].name}: {who(s.partner_id)}."
         if s.status == "irreplaceable":
             lines.append(f"{head} Irreplaceable: {s.reason}.")
         elif s.status == "not_solved":
@@ -164,7 +170,7 @@ def explanation_lines(network: Network, ex: Explanations) -> list[str]:
     if ex.candidates:
         lines += ["", "what a candidate would have to bid:"]
     for c in ex.candidates:
-        head = f"  {who(c.partner_id)} on {c.role_id}"
+        head = f"  {who(c.partner_id)} on {network.where(c.role_id)}"
         if c.status == "can_win":
             cut = (f", {c.price_cut_share:.1%} below its bid of {_money(c.unit_cost)}"
                    if c.price_cut_share is not None else "")

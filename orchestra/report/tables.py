@@ -71,7 +71,7 @@ def team_table(network: Network, plan: Plan, scores: Scores) -> Table:
                   "response_hours": HOURS})
 
 
-def _site(network: Network, role_id: str) -> tuple[object, ...]:
+def site_cells(network: Network, role_id: str) -> tuple[object, ...]:
     """A role's site columns, on a network of sites: its site_id and the site's name."""
     if not network.sites:
         return ()
@@ -79,7 +79,7 @@ def _site(network: Network, role_id: str) -> tuple[object, ...]:
     return (site or None, network.site[site].name if site else None)
 
 
-def _site_header(network: Network) -> tuple[str, ...]:
+def site_header(network: Network) -> tuple[str, ...]:
     return ("site_id", "site") if network.sites else ()
 
 
@@ -92,7 +92,7 @@ def assignments_table(network: Network, plan: Plan) -> Table:
     rows = []
     for role in network.roles:
         tp = network.touchpoint[role.touchpoint_id]
-        head = (role.base_id, role.name, *_site(network, role.role_id), tp.touchpoint_id,
+        head = (role.base_id, role.name, *site_cells(network, role.role_id), tp.touchpoint_id,
                 tp.name)
         for slot in range(1, role.slots + 1):
             a = filled.get((role.role_id, slot))
@@ -106,7 +106,7 @@ def assignments_table(network: Network, plan: Plan) -> Table:
                          offer.level, a.cost, a.capacity_used, *(priced if bids else ()),
                          _yes(role.critical), _yes(a.locked)))
     cost = money(network, "cost")
-    return Table("assignments", ("role_id", "role", *_site_header(network), "touchpoint_id",
+    return Table("assignments", ("role_id", "role", *site_header(network), "touchpoint_id",
                                  "touchpoint", "slot", "partner_id", "partner", "level", cost,
                                  "capacity_used", *(("bid_id", "tier_min_slots") if bids else ()),
                                  "critical", "locked"), tuple(rows),
@@ -173,10 +173,10 @@ def gaps_table(network: Network, scores: Scores) -> Table:
 def shortfalls_table(network: Network, plan: Plan) -> Table:
     rows = tuple((network.ref(s.role_id)["role_id"],
                   network.role[s.role_id].name if s.role_id else None,
-                  *_site(network, s.role_id), s.slot or None, s.touchpoint_id,
+                  *site_cells(network, s.role_id), s.slot or None, s.touchpoint_id,
                   network.touchpoint[s.touchpoint_id].name, _yes(s.critical), s.reason_code,
                   s.reason) for s in plan.shortfalls)
-    return Table("shortfalls", ("role_id", "role", *_site_header(network), "slot",
+    return Table("shortfalls", ("role_id", "role", *site_header(network), "slot",
                                 "touchpoint_id", "touchpoint", "critical", "reason_code",
                                 "reason"), rows)
 
@@ -192,10 +192,10 @@ def changes_table(network: Network, today: Baseline) -> Table:
     rows = []
     for role_id, was, now, change in sorted(kinds, key=lambda t: (order[t[0]], t[3])):
         role = network.role[role_id]
-        rows.append((role.base_id, role.name, *_site(network, role_id), role.touchpoint_id, was,
-                     network.partner[was].name if was else None, now,
+        rows.append((role.base_id, role.name, *site_cells(network, role_id), role.touchpoint_id,
+                     was, network.partner[was].name if was else None, now,
                      network.partner[now].name if now else None, change))
-    return Table("changes", ("role_id", "role", *_site_header(network), "touchpoint_id",
+    return Table("changes", ("role_id", "role", *site_header(network), "touchpoint_id",
                              "today_partner_id", "today", "planned_partner_id", "planned",
                              "change"), tuple(rows))
 

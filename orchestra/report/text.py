@@ -101,6 +101,29 @@ def comparison_story(comparison, network: Network) -> list[str]:
 
 
 
+def site_lines(network: Network, plan: Plan, scores: Scores) -> list[str]:
+    """The team by site: each site's slots filled, its partners and single points of failure,
+    then the network-wide roles (nothing without sites)."""
+    if not network.sites:
+        return []
+    lines = ["sites      slots filled, partners, single points of failure:"]
+    for s in scores.sites:
+        weak = ", ".join(s.single_points_of_failure) or "none"
+        region = f" ({s.region})" if s.region else ""
+        lines.append(f"  {s.site_id} {s.name[:24]}{region}: {s.filled} of {s.required} filled; "
+                     f"{', '.join(s.partners) or 'no partner'}; single points: {weak}")
+    wide = [r for r in network.roles if not r.site_id]
+    if wide:
+        held = {a.role_id for a in plan.assignments}
+        filled = sum(1 for a in plan.assignments if not network.role[a.role_id].site_id)
+        team = sorted({a.partner_id for a in plan.assignments
+                       if not network.role[a.role_id].site_id})
+        lines.append(f"  network-wide roles: {filled} of {sum(r.slots for r in wide)} filled "
+                     f"({len([r for r in wide if r.role_id in held])} of {len(wide)} roles); "
+                     f"{', '.join(team) or 'no partner'}")
+    return lines
+
+
 def open_causes(open_slots: Sequence[Shortfall]) -> str:
     """Why slots stay open, by cause: "budget (2), no_capability (1)"."""
     causes = Counter(s.reason_code for s in open_slots)
@@ -172,10 +195,11 @@ def baseline_lines(network: Network, plan: Plan, scores: Scores, today: Baseline
     lines.append(f"contracts  {len(changed.kept)} kept, {len(changed.replaced)} replaced, "
                  f"{len(changed.ended)} ended, {len(changed.new)} new")
     for role_id, a, b in changed.replaced:
-        lines.append(f"  {role_id}: {a} {network.partner[a].name} -> "
+        lines.append(f"  {network.where(role_id)}: {a} {network.partner[a].name} -> "
                      f"{b} {network.partner[b].name}")
     for role_id, pid in changed.ended:
-        lines.append(f"  {role_id}: {pid} {network.partner[pid].name} ends, no one takes over")
+        lines.append(f"  {network.where(role_id)}: {pid} {network.partner[pid].name} ends, "
+                     "no one takes over")
 
     def names(ids: Sequence[str]) -> str:
         return ", ".join(f"{p} {network.partner[p].name}"
