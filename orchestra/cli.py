@@ -294,8 +294,9 @@ def profiles_command() -> None:
 
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False))
-@click.option("--name", type=click.Choice(["bank", "it-network"]), default="bank",
-              show_default=True, help="Which example network.")
+@click.option("--name", type=click.Choice(["bank", "it-network", "hotels"]), default="bank",
+              show_default=True, help="Which example network (hotels: 8 hotels, roles at "
+              "each site).")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def example(out: str, name: str, force: bool) -> None:
     """Write a filled example input workbook OUT."""
@@ -1060,10 +1061,14 @@ def stress_command(input_path: str, profile_name: str | None, top: int | None,
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Solver random seed.")
 @click.option("--force", is_flag=True, help="Replace the -o file if it exists.")
+@click.option("--site", "site", default=None, help="Draw one site of a network of sites: "
+              "the roles there and the network-wide ones (default: every site, each role "
+              "box with the sites it is filled at).")
 @BIDS_OPTION
 def blueprint_command(input_path: str, output: str, locks_path: str | None,
                       profile_name: str | None, time_limit: float | None, seed: int | None,
-                      force: bool, bids_path: str | None = None) -> None:
+                      force: bool, site: str | None = None, bids_path: str | None = None
+                      ) -> None:
     """Plan INPUT and draw the plan as a service blueprint: one self-contained HTML page
     (touchpoints in journey order, front and back stage, lines of interaction, visibility
     and internal interaction) that opens offline and prints on one A3 landscape page."""
@@ -1073,10 +1078,17 @@ def blueprint_command(input_path: str, output: str, locks_path: str | None,
 
     network = _load(input_path, locks_path, bids=bids_path).network
     _outputs(network, force, (output, ".html"))
+    if site is not None:
+        known = {s.site_id.lower(): s.site_id for s in network.sites}
+        if site.lower() not in known:
+            raise click.UsageError(f'--site "{site}": not a site of {input_path} (sites: '
+                                   f"{', '.join(known.values()) or 'none, no sites sheet'})")
+        site = known[site.lower()]
     profile = _profile(network, profile_name)
     result = plan(network, profile, _settings(network, time_limit, seed))
     _rules_agree(network, result)
-    _write(write_blueprint, network, result, score(network, result), output, force=force)
+    _write(write_blueprint, network, result, score(network, result), output, force=force,
+           site=site)
     click.echo(f"wrote {output} ({len(network.touchpoints)} touchpoints, "
                f"{len(result.selected)} partners, plan {result.status})")
     if result.status == "no solution" or result.critical_shortfalls:  # as plan

@@ -1,4 +1,4 @@
-"""The two bundled example networks, as plain tables in the input contract's shape.
+"""The three bundled example networks, as plain tables in the input contract's shape.
 
 Each is designed so that a plan is not obvious and the scores have something to say:
 
@@ -9,6 +9,11 @@ Each is designed so that a plan is not obvious and the scores have something to 
 * ``it-network``: an IT provider selling and running company networks. Only AirWave offers Wi-Fi
   engineering at level 4; QuickInstall is cheap but unreliable; NetCore and Apex have friction; the
   24/7 support desk is promised within 1 hour, and every helpdesk partner answers next day.
+* ``hotels``: a hotel group of 8 properties in three regions. Room cleaning, the front desk,
+  maintenance, laundry and breakfast are needed at every hotel, pool care at the three coast
+  hotels; the booking engine, property system, call centre and payments once for the group.
+  Regional firms serve only their region; CleanCo serves every hotel, cheaper for all eight,
+  but at 0.86 misses the brand's "room ready by 3 pm" standard kept at each hotel.
 
 Moments of truth sit both front-stage (branch opening, installation) and back-stage (payment
 processing, identity check, configuration).
@@ -472,4 +477,172 @@ def it_network() -> Tables:
                    policy, sets, locks, current, exits, rules)
 
 
-EXAMPLES = {"bank": bank, "it-network": it_network}
+def hotels() -> Tables:
+    """A hotel group of 8 properties in three regions: 22 candidate partners, 11 roles, 7 of
+    them needed at every hotel (or at the three coast hotels with a pool)."""
+    sites = [("H1", "Harbour Brighton", "coast"), ("H2", "Harbour Eastbourne", "coast"),
+             ("H3", "Harbour Bournemouth", "coast"), ("H4", "Harbour Leeds", "north"),
+             ("H5", "Harbour York", "north"), ("H6", "Harbour Manchester", "north"),
+             ("H7", "Harbour Oxford", "south"), ("H8", "Harbour Reading", "south")]
+    # (id, name, kind, region, fixed, capacity, reliability, response_hours, serves, offers)
+    catalogue = [
+        ("K01", "Own housekeeping", "internal", "group", 0, 15, 0.97, 1, "",
+         [("housekeeping", 4, 3400, 1.0), ("laundry", 3, 1500, 1.0)]),
+        ("K02", "CleanCo National", "service_provider", "national", 6000, 40, 0.86, 4, "",
+         [("housekeeping", 3, 2600, 1.0), ("laundry", 3, 1100, 1.0)]),
+        ("K03", "NorthShine Services", "service_provider", "north", 2000, 12, 0.96, 2, "north",
+         [("housekeeping", 4, 2800, 1.0), ("laundry", 4, 1200, 1.0)]),
+        ("K04", "CoastCare", "service_provider", "coast", 2000, 12, 0.95, 2, "coast",
+         [("housekeeping", 4, 2900, 1.0), ("pool_care", 4, 1500, 1.0)]),
+        ("K05", "Southern Hospitality Staff", "service_provider", "south", 1500, 10, 0.94, 1,
+         "south", [("housekeeping", 3, 2700, 1.0), ("front_desk", 3, 2400, 1.0)]),
+        ("K06", "WashPro Linen", "supplier", "north and south", 1000, 20, 0.97, 8,
+         "north;south", [("laundry", 4, 900, 1.0)]),
+        ("K07", "Seaside Laundry", "supplier", "coast", 500, 10, 0.93, 8, "coast",
+         [("laundry", 3, 800, 1.0)]),
+        ("K08", "Own front office", "internal", "group", 0, 16, 0.97, 0.1, "",
+         [("front_desk", 4, 3000, 1.0)]),
+        ("K09", "DeskForce Agency", "service_provider", "national", 3000, 20, 0.90, 0.5, "",
+         [("front_desk", 3, 2200, 1.0)]),
+        ("K10", "FixIt North", "service_provider", "north", 1000, 6, 0.95, 4, "north",
+         [("maintenance", 4, 1800, 1.0)]),
+        ("K11", "FixIt South", "service_provider", "south", 1000, 8, 0.93, 6, "south;coast",
+         [("maintenance", 3, 1600, 1.0)]),
+        ("K12", "Facility Group", "service_provider", "national", 5000, 12, 0.96, 2, "",
+         [("maintenance", 4, 2000, 1.0), ("pool_care", 3, 1700, 1.0)]),
+        ("K13", "Morning Table", "service_provider", "national", 2000, 10, 0.95, 2, "",
+         [("breakfast", 4, 1500, 1.0)]),
+        ("K14", "Own kitchen teams", "internal", "group", 0, 8, 0.93, 1, "",
+         [("breakfast", 3, 1900, 1.0)]),
+        ("K15", "StayCloud", "supplier", "national", 8000, 5, 0.995, 1, "",
+         [("pms", 5, 4000, 1.0), ("booking_engine", 4, 2500, 1.0)]),
+        ("K16", "HotelSys", "supplier", "national", 3000, 5, 0.97, 8, "",
+         [("pms", 3, 3000, 1.0)]),
+        ("K17", "BookDirect", "supplier", "national", 2000, 5, 0.98, 4, "",
+         [("booking_engine", 5, 2000, 1.0)]),
+        ("K18", "CareLine Hospitality", "service_provider", "national", 6000, 10, 0.96, 0.05,
+         "", [("call_center", 4, 6000, 1.0)]),
+        ("K19", "BudgetCall", "service_provider", "offshore", 1500, 10, 0.78, 0.5, "",
+         [("call_center", 3, 2500, 1.0)]),
+        ("K20", "PayFast Hospitality", "service_provider", "EU", 4000, 5, 0.99, 1, "",
+         [("payments", 5, 2000, 1.0)]),
+        ("K21", "YieldWise", "service_provider", "national", 3000, 3, 0.95, 24, "",
+         [("revenue_mgmt", 4, 3000, 1.0)]),
+        ("K22", "PoolPro South", "service_provider", "south", 800, 4, 0.90, 12, "H3",
+         [("pool_care", 3, 1300, 1.0)]),
+    ]
+    partners = [row[:8] for row in catalogue]
+    serves = {row[0]: row[8] for row in catalogue}
+    offers = {row[0]: row[9] for row in catalogue}
+    touchpoints = [
+        ("T01", "Finding and booking", "acquisition", "front", "web", "no", 1.2),
+        ("T02", "Reservation call", "acquisition", "front", "phone", "no", 1.0),
+        ("T03", "Arrival and check-in", "utilization", "front", "front desk", "yes", 1.6),
+        ("T04", "The room", "utilization", "front", "on-site", "yes", 1.8),
+        ("T05", "Breakfast and pool", "utilization", "front", "on-site", "no", 1.0),
+        ("T06", "Something broke", "utilization", "front", "on-site", "no", 1.1),
+        ("T07", "Linen and laundry", "utilization", "back", "", "no", 0.9),
+        ("T08", "Check-out and payment", "utilization", "front", "front desk", "no", 1.0),
+        ("T09", "Pricing the rooms", "acquisition", "back", "", "no", 0.8),
+    ]
+    # (id, name, touchpoint, capability, min level, slots, load, critical, sites)
+    role_rows = [
+        ("R01", "Booking engine", "T01", "booking_engine", 4, 1, 1, "yes", ""),
+        ("R02", "Reservations call centre", "T02", "call_center", 3, 1, 1, "yes", ""),
+        ("R03", "Front desk", "T03", "front_desk", 3, 1, 2, "yes", "all"),
+        ("R04", "Property management system", "T03", "pms", 3, 1, 1, "yes", ""),
+        ("R05", "Room cleaning", "T04", "housekeeping", 3, 1, 3, "yes", "all"),
+        ("R06", "Breakfast service", "T05", "breakfast", 3, 1, 1, "no", "all"),
+        ("R07", "Maintenance", "T06", "maintenance", 3, 1, 1, "yes", "all"),
+        ("R08", "Linen and laundry", "T07", "laundry", 3, 1, 2, "yes", "all"),
+        ("R09", "Card payments", "T08", "payments", 4, 1, 1, "yes", ""),
+        ("R10", "Revenue management", "T09", "revenue_mgmt", 3, 1, 1, "no", ""),
+        ("R11", "Pool care", "T05", "pool_care", 3, 1, 1, "no", "H1;H2;H3"),
+    ]
+    roles = [row[:8] for row in role_rows]
+    relationships = [
+        ("K15", "K17", -0.6), ("K01", "K08", 0.8), ("K08", "K14", 0.7), ("K01", "K14", 0.6),
+        ("K03", "K06", 0.6), ("K04", "K07", 0.7), ("K10", "K03", 0.5), ("K11", "K04", 0.4),
+        ("K02", "K09", 0.5), ("K15", "K20", 0.6), ("K18", "K15", 0.4), ("K12", "K02", -0.3),
+    ]
+    # (touchpoint, metric, direction, expects, target, promised, measured, roles, sites)
+    standard_rows = [
+        # The brand's promise at every hotel: the room ready by 3 pm, a queue at check-in
+        # answered within 15 minutes, a fault looked at within 6 hours.
+        ("T04", "on_time_rate", "higher", 0.98, 0.95, 0.98, 0.91, "R05", "all"),
+        ("T03", "response_hours", "lower", 0.25, 0.25, 0.1, 0.3, "R03", "all"),
+        ("T06", "response_hours", "lower", 4, 6, 4, 9, "R07", "all"),
+        # The call centre, once for the group: calls answered within 6 minutes.
+        ("T02", "response_hours", "lower", 0.1, 0.1, 0.05, 0.4, "R02", ""),
+    ]
+    standards = [row[:8] for row in standard_rows]
+    expectations = [
+        ("T03", "responsiveness", 6.5, 6.0, 5.4), ("T04", "reliability", 6.8, 6.5, 5.9),
+        ("T04", "tangibles", 6.5, 6.2, 6.0), ("T02", "empathy", 6.0, 5.0, 4.6),
+        ("T05", "assurance", 5.5, 5.5, 5.6),
+    ]
+    policy = {"budget": 330000, "forbid_below_strength": -0.5, "time_limit_s": 30,
+              "profile": "balanced", "horizon_periods": 12, "currency": "GBP",
+              "period": "month"}
+    sets = {
+        "national_contracts": ["K02", "K08", "K09", "K12", "K13", "K15", "K18", "K20", "K21"],
+        "regional_specialists": ["K01", "K03", "K04", "K05", "K06", "K07", "K08", "K10",
+                                 "K11", "K14", "K15", "K18", "K20"],
+    }
+    # Today: own housekeeping at five hotels and CleanCo at three, the hotels' own front
+    # offices and kitchens, regional maintenance and laundries, HotelSys, BookDirect and
+    # BudgetCall for the group.
+    current = [
+        *[("R05", "K01", h) for h in ("H1", "H2", "H3", "H4", "H5")],
+        *[("R05", "K02", h) for h in ("H6", "H7", "H8")],
+        *[("R03", "K08", s[0]) for s in sites], *[("R06", "K14", s[0]) for s in sites],
+        *[("R07", "K10", h) for h in ("H4", "H5", "H6")],
+        *[("R07", "K11", h) for h in ("H1", "H2", "H3", "H7", "H8")],
+        *[("R08", "K06", h) for h in ("H4", "H5", "H6", "H7", "H8")],
+        *[("R08", "K07", h) for h in ("H1", "H2", "H3")],
+        *[("R11", "K04", h) for h in ("H1", "H2", "H3")],
+        ("R01", "K17", ""), ("R02", "K19", ""), ("R04", "K16", ""), ("R09", "K20", ""),
+    ]
+    exits = {"K01": 60000, "K08": 40000, "K14": 30000}
+    tables = _tables(partners, offers, touchpoints, roles, relationships, standards,
+                     expectations, policy, sets, [], [(r, p) for r, p, _ in current], exits)
+    tables["sites"] = [{"site_id": i, "name": n, "region": r} for i, n, r in sites]
+    for row in tables["partners"]:
+        row["serves"] = serves[str(row["partner_id"])]
+    for row, spec in zip(tables["roles"], role_rows, strict=True):
+        row["sites"] = spec[8]
+    for row in tables["standards"]:
+        spec = next((s for s in standard_rows if s[:2] == (row["touchpoint_id"],
+                                                          row["metric"])), None)
+        row["sites"] = spec[8] if spec else ""
+    tables["current"] = [{"role_id": r, "partner_id": p, "site_id": h} for r, p, h in current]
+    # CleanCo's price for all eight hotels: 2,300 a unit from 8 slots of housekeeping.
+    tables["capabilities"].append({"partner_id": "K02", "capability": "housekeeping",
+                                   "level": 3, "unit_cost": 2300, "effort": 1.0,
+                                   "min_slots": 8})
+    # At each coast hotel the maintenance firm also looks after the pool; one vendor for the
+    # booking engine and the property system; at most two maintenance firms across the group;
+    # no partner above two fifths of the filled slots.
+    tables["rules"] = [
+        {"rule": "same_partner", "roles": "R07;R11", "scope": "site"},
+        {"rule": "same_partner", "roles": "R01;R04"},
+        {"rule": "single_source", "roles": "R07", "limit": 2},
+        {"rule": "max_share", "limit": 0.4},
+    ]
+    seen = {
+        "T01": ("Books a room online", "Booking pages, confirmation email"),
+        "T02": ("Calls to book or change a stay", "Phone menu, agent"),
+        "T03": ("Arrives and checks in", "Lobby, key card, queue"),
+        "T04": ("Stays in the room", "Clean room, made bed, towels"),
+        "T05": ("Has breakfast, swims", "Buffet, pool"),
+        "T06": ("Reports a fault", "Repair visit"),
+        "T07": ("", "Fresh linen"),
+        "T08": ("Checks out and pays", "Invoice, card receipt"),
+        "T09": ("", "Room rates"),
+    }
+    for row in tables["touchpoints"]:
+        row["customer_action"], row["evidence"] = seen[str(row["touchpoint_id"])]
+    return tables
+
+
+EXAMPLES = {"bank": bank, "it-network": it_network, "hotels": hotels}

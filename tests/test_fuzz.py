@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from orchestra.cli import main
 
-EXAMPLES = [ROOT / "inputs" / "bank.xlsx", ROOT / "inputs" / "it-network.xlsx"]
+EXAMPLES = [ROOT / "inputs" / "bank.xlsx", ROOT / "inputs" / "it-network.xlsx",
+            ROOT / "inputs" / "hotels.xlsx"]
 CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"[^>]*?(?:/>|>.*?</c>)', re.S)
 # A mutated example validates and plans in a second or two: this only catches a hang, with room
 # for a machine busy with other work.

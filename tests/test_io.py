@@ -83,8 +83,11 @@ def test_bundled_examples_validate_and_match_their_generator(tmp_path, name):
     assert committed.roles == fresh.roles
     assert committed.capabilities == fresh.capabilities
     assert committed.standards == fresh.standards
-    assert len(committed.touchpoints) == 12
-    assert {t.stage for t in committed.touchpoints if t.moment_of_truth} == {"front", "back"}
+    assert committed.sites == fresh.sites and committed.rules == fresh.rules
+    assert len(committed.touchpoints) >= 9
+    if not committed.sites:  # the hotels' moments of truth are all met face to face
+        assert {t.stage for t in committed.touchpoints if t.moment_of_truth} == {"front",
+                                                                               "back"}
 
 
 # --- one test per rule, with the exact cell and wording --------------------------------------

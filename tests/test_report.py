@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
@@ -45,7 +46,7 @@ def planned(path: Path):
     return network, result, score(network, result)
 
 
-@pytest.fixture(scope="module", params=["bank", "it-network"])
+@pytest.fixture(scope="module", params=["bank", "it-network", "hotels"])
 def example_report(request, tmp_path_factory):
     source = ROOT / "inputs" / f"{request.param}.xlsx"
     network, result, scores = planned(source)
@@ -57,7 +58,8 @@ def example_report(request, tmp_path_factory):
 def test_report_has_every_sheet_with_the_plans_figures(example_report):
     source, network, result, scores, out = example_report
     sheets = read_back(out)
-    assert list(sheets) == SHEETS
+    at = SHEETS.index("coverage") + 1
+    assert list(sheets) == (SHEETS[:at] + ["sites"] + SHEETS[at:] if network.sites else SHEETS)
     summary = {row[0]: row[1] for row in sheets["summary"] if row and row[0]}
     assert summary["total cost"] == pytest.approx(result.total_cost)
     assert summary["partners selected"] == len(result.selected)
@@ -65,11 +67,18 @@ def test_report_has_every_sheet_with_the_plans_figures(example_report):
     assert summary["cohesion index"] == pytest.approx(scores.cohesion.index, abs=1e-4)
     team = records(sheets["team"])
     assert [r["partner_id"] for r in team] == list(result.selected)
-    assert sum(r["total_cost"] for r in team) == pytest.approx(result.total_cost)
+    total = next(k for k in team[0] if str(k).startswith("total_cost"))  # with its currency
+    assert sum(r[total] for r in team) == pytest.approx(result.total_cost)
     rows = records(sheets["assignments"])
     assert len(rows) == network.slot_count  # one row per slot, open ones too
-    filled = {(r["role_id"], r["partner_id"]) for r in rows if r["partner_id"]}
-    assert filled == {(a.role_id, a.partner_id) for a in result.assignments}
+    filled = {(r["role_id"], r.get("site_id") or None, r["partner_id"]) for r in rows
+              if r["partner_id"]}
+    assert filled == {(*network.ref(a.role_id).values(), a.partner_id)
+                      for a in result.assignments}
+    if network.sites:  # per site: the slots filled there, recounted from the plan
+        at_site = Counter(network.role[a.role_id].site_id for a in result.assignments)
+        assert {r["site_id"]: r["filled"] for r in records(sheets["sites"])} == {
+            s.site_id: at_site[s.site_id] for s in network.sites}
     coverage = {r["touchpoint_id"]: r for r in records(sheets["coverage"])}
     for row in scores.coverage:
         assert coverage[row.touchpoint_id]["filled_share"] == pytest.approx(row.filled_share)
@@ -245,15 +254,19 @@ def test_changes_sheet_sets_every_slot_of_today_against_the_plan(example_report)
     source, network, result, scores, out = example_report
     rows = read_back(out)["changes"]
     table = records(rows[:next(k for k, row in enumerate(rows) if not any(row))])
-    planned_pairs = {(a.role_id, a.partner_id) for a in result.assignments}
-    today_pairs = {(c.role_id, c.partner_id) for c in network.current}
+    def slot(role_id: str) -> tuple:  # a role as the sheet writes it: with its site
+        return tuple(network.ref(role_id).values())
+
+    planned_pairs = {(*slot(a.role_id), a.partner_id) for a in result.assignments}
+    today_pairs = {(*slot(c.role_id), c.partner_id) for c in network.current}
     # Every pair of today and of the plan appears once, with the right change.
-    seen_today = {(r["role_id"], r["today_partner_id"]) for r in table if r["today_partner_id"]}
-    seen_plan = {(r["role_id"], r["planned_partner_id"]) for r in table
-                 if r["planned_partner_id"]}
+    seen_today = {(r["role_id"], r.get("site_id") or None, r["today_partner_id"])
+                  for r in table if r["today_partner_id"]}
+    seen_plan = {(r["role_id"], r.get("site_id") or None, r["planned_partner_id"])
+                 for r in table if r["planned_partner_id"]}
     assert seen_today == today_pairs and seen_plan == planned_pairs
     for r in table:
-        kept = (r["role_id"], r["today_partner_id"]) in planned_pairs
+        kept = (r["role_id"], r.get("site_id") or None, r["today_partner_id"]) in planned_pairs
         assert (r["change"] == "kept") == kept
     moves = records(rows[next(k for k, row in enumerate(rows) if row and row[0] == "partner_id"):])
     leaving = {m["partner_id"] for m in moves if m["move"] == "leaves"}

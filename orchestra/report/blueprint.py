@@ -47,6 +47,7 @@ class RoleBox:
     moment_of_truth: bool
     critical: bool
     open_reasons: tuple[str, ...]  # "open (critical): capacity: ..." per open slot
+    sites: str = ""  # a role needed at several sites: "sites 7/8 filled"
 
     @property
     def fill(self) -> str:
@@ -59,8 +60,9 @@ class RoleBox:
 
     @property
     def title(self) -> str:
-        return (f"{self.role_id} {self.name}: {self.filled} of {self.required} slots filled, "
-                f"{self.expected_share:.0%} expected delivered"
+        return (f"{self.role_id} {self.name}: {self.filled} of {self.required} slots filled"
+                + (f" ({self.sites})" if self.sites else "")
+                + f", {self.expected_share:.0%} expected delivered"
                 + ("; critical" if self.critical else "; optional"))
 
 
@@ -118,10 +120,15 @@ def _gap_marks(scores: Scores, touchpoint_id: str) -> tuple[GapMark, ...]:
     return tuple(marks)
 
 
-def blueprint(network: Network, plan: Plan, scores: Scores, summary: Memo | None = None
-              ) -> Blueprint:
+MOST_OPEN_REASONS = 3  # per box; the rest are counted
+
+
+def blueprint(network: Network, plan: Plan, scores: Scores, summary: Memo | None = None,
+              site: str | None = None) -> Blueprint:
     """The blueprint of ``plan``: columns in journey order, each role in its lane; the memo
-    (``summary``) heads the page."""
+    (``summary``) heads the page. On a network of sites, a role needed at several sites is one
+    box with the sites filled of the sites needed; with ``site``, the roles at that site (and
+    the network-wide ones) alone."""
     spof = {(tid, pid) for tid, pid in scores.single_points_of_failure}
     on_role: dict[str, list[str]] = {}
     for a in plan.assignments:
@@ -130,32 +137,41 @@ def blueprint(network: Network, plan: Plan, scores: Scores, summary: Memo | None
     for s in plan.shortfalls:
         if s.role_id:
             tag = "critical" if s.critical else "optional"
-            open_slots.setdefault(s.role_id, []).append(f"open ({tag}): {s.reason_code}")
+            at = network.role[s.role_id].site_id
+            open_slots.setdefault(s.role_id, []).append(
+                f"open ({tag}){' at ' + at if at and not site else ''}: {s.reason_code}")
     columns = []
     for tp in network.journey:
         boxes: dict[str, list[RoleBox]] = {lane: [] for lane in LANES}
+        grouped: dict[str, list] = {}
         for role in network.roles_of(tp.touchpoint_id):
-            pids = on_role.get(role.role_id, [])
+            if site is None or role.site_id in ("", site):
+                grouped.setdefault(role.base_id, []).append(role)
+        for roles in grouped.values():
+            role = roles[0]
+            pids = [p for r in roles for p in on_role.get(r.role_id, [])]
             in_house = bool(pids) and all(network.partner[p].kind == "internal" for p in pids)
             lane = "front" if tp.stage == "front" else "support" if in_house else "back"
-            expected = sum(network.reliability_of(p, role) for p in pids) / role.slots
+            required = sum(r.slots for r in roles)
+            expected = sum(network.reliability_of(p, r) for r in roles
+                           for p in on_role.get(r.role_id, [])) / required
+            reasons = [why for r in roles for why in open_slots.get(r.role_id, ())]
+            if len(reasons) > MOST_OPEN_REASONS:
+                more = len(reasons) - MOST_OPEN_REASONS + 1
+                reasons = [*reasons[:MOST_OPEN_REASONS - 1], f"and {more} more open slots"]
+            full = sum(1 for r in roles if len(on_role.get(r.role_id, [])) >= r.slots)
             boxes[lane].append(RoleBox(
-                role.role_id, role.name, lane,
-                tuple((network.partner[p].name, (tp.touchpoint_id, p) in spof) for p in pids),
-                len(pids), role.slots, expected, tp.moment_of_truth, role.critical,
-                tuple(open_slots.get(role.role_id, ()))))
-        columns.append(Column(tp.touchpoint_id, tp.name, tp.channel, tp.stage, tp.kind,
-                              tp.moment_of_truth, _gap_marks(scores, tp.touchpoint_id),
-                              {lane: tuple(b) for lane, b in boxes.items()},
-                              tp.customer_action or ("(back office: no customer action)"
-                                                     if tp.stage == "back"
-                                                     else "(customer action not stated)"),
-                              tp.evidence or (f"{tp.channel} (evidence not stated)"
-                                              if tp.channel else "(evidence not stated)")))
+                role.base_id, role.name, lane,
+                tuple((network.partner[p].name, (tp.touchpoint_id, p) in spof)
+                      for p in dict.fromkeys(pids)),
+                len(pids), required, expected, tp.moment_of_truth, role.critical,
+                tuple(reasons), f"sites {full}/{len(roles)} filled" if role.site_id
+                and site is None else ""))
     source = Path(network.source).name if network.source else "(in memory)"
     gap = "" if plan.gap is None or plan.status == "optimal" else f", gap {plan.gap:.1%}"
     unit = network.policy.money_unit
-    subtitle = (f"{source} - profile {plan.profile.name} - {len(plan.selected)} partners, "
+    where = f"site {site} {network.site[site].name} - " if site else ""
+    subtitle = (f"{source} - {where}profile {plan.profile.name} - {len(plan.selected)} partners, "
                 f"total cost {plan.total_cost:,.2f}{' ' + unit if unit else ''} - "
                 f"plan {plan.status}{gap} - "
                 f"{len(plan.critical_shortfalls)} critical slot(s) open")
@@ -177,7 +193,7 @@ ROLE_CHARS, TOUCHPOINT_CHARS = 24, 22  # a role's and a touchpoint's name, per l
 
 
 def _box_height(box: RoleBox) -> int:
-    lines = (len(box.heading) + 1 + max(1, len(box.partners))
+    lines = (len(box.heading) + 1 + bool(box.sites) + max(1, len(box.partners))
              + len(box.open_reasons))
     return lines * LINE_HEIGHT + 10
 
@@ -307,7 +323,8 @@ def render_html(bp: Blueprint) -> str:
 
 
 def write_blueprint(network: Network, plan: Plan, scores: Scores, path: str | Path, *,
-                    force: bool = False, summary: Memo | None = None) -> Path:
+                    force: bool = False, summary: Memo | None = None,
+                    site: str | None = None) -> Path:
     """Write the blueprint page to ``path`` atomically (never over an input).
 
     >>> import tempfile, pathlib, orchestra
@@ -327,8 +344,8 @@ def write_blueprint(network: Network, plan: Plan, scores: Scores, path: str | Pa
         from orchestra.score.baseline import baseline
 
         summary = memo(network, plan, scores, baseline(network, plan.profile, plan))
-    return save_text(render_html(blueprint(network, plan, scores, summary)), path, force=force,
-                     inputs=inputs_of(network))
+    return save_text(render_html(blueprint(network, plan, scores, summary, site)), path,
+                     force=force, inputs=inputs_of(network))
 
 
 # --- the workbook's sheet ------------------------------------------------------------------------
@@ -371,7 +388,8 @@ def write_blueprint_sheet(ws, bp: Blueprint) -> None:
                 partners = "\n".join(f"{name}{' (F)' if fail else ''}"
                                      for name, fail in box.partners) or "no partner"
                 text = (f"{'★ ' if box.moment_of_truth else ''}{box.name} ({box.role_id}), "
-                        f"{box.filled}/{box.required}, {box.expected_share:.0%}\n{partners}"
+                        f"{box.filled}/{box.required}, {box.expected_share:.0%}"
+                        + (f", {box.sites}" if box.sites else "") + f"\n{partners}"
                         + "".join(f"\n{reason}" for reason in box.open_reasons))
                 cell = ws.cell(row=row + offset, column=k)
                 set_value(cell, text)
