@@ -6,6 +6,7 @@
     .venv/bin/python benchmarks/run.py --bids       # only: M and L with and without bids, tiers
     .venv/bin/python benchmarks/run.py --standards  # only: M and L with and without standards
     .venv/bin/python benchmarks/run.py --standards --quick --seeds 1-9  # M only, nine seeds
+    .venv/bin/python benchmarks/run.py --sites      # only: M at 10 sites, L at 5, against none
     .venv/bin/python benchmarks/run.py --tradeoffs  # only: alternatives and a frontier on M
     .venv/bin/python benchmarks/run.py --cluster    # only: compare on M, threads against Dask
     .venv/bin/python benchmarks/run.py --targets    # only: every performance target, met or not
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestra.domain import Rules
-from orchestra.generate import add_bids, add_standards, add_today, generate_tables
+from orchestra.generate import add_bids, add_sites, add_standards, add_today, generate_tables
 from orchestra.io import load_network
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, greedy_plan, plan
@@ -141,6 +142,41 @@ def bench_variant(folder: Path, sizes: tuple[str, ...], label: str,
                         gaps[which] / gaps["without"] if gaps["without"] > 0
                         else 1.0 if gaps[which] == 0 else math.inf)
     return ratios
+
+
+SITES = {"M": 10, "L": 5}  # the issue's sizes: M at 10 sites, L at 5
+
+
+def bench_sites(folder: Path, sizes: tuple[str, ...], seeds: tuple[int, ...]) -> None:
+    """The same partners and roles without sites and with every role needed at each of
+    ``SITES`` sites (``add_sites``: half the partners national, capacity growing with the
+    sites served): slots, time to the proof or the gap at the limit, objective per slot. No
+    target was set; the figures say what a network of sites costs the search."""
+    print("networks of sites (no target: measured)")
+    for name in sizes:
+        partners, roles, limit = SIZES[name]
+        for profile_name in ("lowest_cost", "balanced"):
+            runs = seeds if name == "M" else seeds[:1]
+            for seed in runs:
+                plain = generate_tables(partners, roles, seed=seed)
+                for which, tables in (("without sites", plain),
+                                      (f"{SITES[name]} sites",
+                                       add_sites(plain, SITES[name], seed=seed))):
+                    path = folder / f"{name}-sites.xlsx"
+                    write_input_workbook(path, tables, force=True)
+                    started = time.perf_counter()
+                    net = load_network(path)
+                    loaded = time.perf_counter() - started
+                    result = plan(net, load_profile(profile_name),
+                                  SolveSettings(time_limit_s=limit))
+                    assert check_plan(net, result) == [], check_plan(net, result)[:2]
+                    per_slot = (result.total_cost / len(result.assignments)
+                                if result.assignments else None)
+                    print(f"   {name} {profile_name:11} seed {seed} {which:13} "
+                          f"slots={net.slot_count:5}  read {loaded:5.2f}s  solve "
+                          f"{result.wall_time_s:6.2f}s  {result.status:8} gap "
+                          f"{_pct(result.gap):>7}  open {len(result.shortfalls):4}  "
+                          f"cost per filled slot {_n(per_slot)}", flush=True)
 
 
 def _geomean(values: list[float]) -> float:
@@ -466,6 +502,8 @@ def main() -> None:
                              "--quick)")
     parser.add_argument("--standards", action="store_true",
                         help="only the standards-and-rules comparison (M, and L unless --quick)")
+    parser.add_argument("--sites", action="store_true",
+                        help="only: M at 10 sites and L at 5 against the same without sites")
     parser.add_argument("--cluster", action="store_true",
                         help="only: compare of 20 sets on M, threads against --cluster local")
     parser.add_argument("--targets", action="store_true",
@@ -486,6 +524,9 @@ def main() -> None:
         folder = Path(tmp)
         if args.targets:
             bench_targets(folder, args.long)
+            return
+        if args.sites:
+            bench_sites(folder, ("M",) if args.quick else ("M", "L"), args.seeds)
             return
         if args.cluster:
             write_input_workbook(folder / "M.xlsx", generate_tables(*SIZES["M"][:2], seed=1),

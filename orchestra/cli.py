@@ -1276,13 +1276,18 @@ def _end_interrupted(stopped) -> None:
               show_default=True)
 @click.option("--roles", type=click.IntRange(min=1, max=20_000), default=20, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=0, show_default=True)
+@click.option("--sites", type=click.IntRange(min=0, max=1000), default=0, show_default=True,
+              help="A network of this many sites, every role needed at each; half the "
+                   "partners serve everywhere, the rest their region (0: no sites).")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
-def generate(out: str, partners: int, roles: int, seed: int, force: bool) -> None:
+def generate(out: str, partners: int, roles: int, seed: int, sites: int, force: bool) -> None:
     """Write a seeded synthetic network OUT (.xlsx, or a folder for .csv) for benchmarks."""
-    from orchestra.generate import generate_tables
+    from orchestra.generate import add_sites, generate_tables
     from orchestra.report.inputs import write_csv_tables, write_input_workbook
 
     tables = generate_tables(partners, roles, seed)
+    if sites:
+        tables = add_sites(tables, sites, seed)
     try:
         if out.lower().endswith(".xlsx"):
             write_input_workbook(out, tables, force=force)
@@ -1290,7 +1295,8 @@ def generate(out: str, partners: int, roles: int, seed: int, force: bool) -> Non
             write_csv_tables(out, tables, force=force)
     except OrchestraError as exc:
         raise _fail(exc) from None
-    click.echo(f"wrote {out}: {partners} partners, {roles} roles, "
+    click.echo(f"wrote {out}: {partners} partners, {roles} roles"
+               + (f" at each of {sites} sites" if sites else "") + ", "
                f"{len(tables['capabilities'])} capabilities, "
                f"{len(tables['relationships'])} relationships")
 

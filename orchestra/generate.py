@@ -164,3 +164,30 @@ def add_standards(tables: dict[str, list[dict]], seed: int = 0, share: float = 0
     if pair:
         rules.append({"rule": "single_source", "roles": ";".join(pair), "limit": 3})
     return {**tables, "standards": standards, "rules": rules}
+
+
+def add_sites(tables: dict[str, list[dict]], sites: int, seed: int = 0, national: float = 0.5
+              ) -> dict[str, list[dict]]:
+    """``tables`` as a network of ``sites`` sites over the regions, every role needed at each
+    of them: a ``national`` share of the partners serve everywhere, the others their own
+    region (and, one in three, a neighbouring one). A partner's capacity grows with the sites
+    it serves, so that each site may be served as the network-wide role was; standards are
+    kept at every site."""
+    rng = random.Random(seed)
+    site_rows = [{"site_id": f"S{k + 1:03d}", "name": f"Site {k + 1}",
+                  "region": REGIONS[k % len(REGIONS)]} for k in range(sites)]
+    per_region = {r: sum(1 for s in site_rows if s["region"] == r) for r in REGIONS}
+    partners = []
+    for row in tables["partners"]:
+        if rng.random() < national:
+            serves, count = "", sites
+        else:
+            home = row["region"]
+            places = [home] + ([rng.choice([r for r in REGIONS if r != home])]
+                               if rng.random() < 1 / 3 else [])
+            serves, count = ";".join(places), sum(per_region[r] for r in places)
+        partners.append({**row, "serves": serves,
+                         "capacity": row["capacity"] * max(1, count)})
+    return {**tables, "sites": site_rows, "partners": partners,
+            "roles": [{**row, "sites": "all"} for row in tables["roles"]],
+            "standards": [{**row, "sites": "all"} for row in tables.get("standards", [])]}
