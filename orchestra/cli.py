@@ -540,7 +540,7 @@ def plan_command(input_path: str, output: str | None, profile_name: str | None,
             from orchestra.report.plan_json import award_to_dict
             from orchestra.sourcing import award
 
-            data["award"] = award_to_dict(award(network, result))
+            data["award"] = award_to_dict(network, award(network, result))
         if why is not None:
             from orchestra.report.explain import explanations_to_dict
 
@@ -1241,7 +1241,7 @@ def feedback_command(input_path: str, bids_path: str, folder: str, profile_name:
     _write(lambda: written.extend(write_feedback_workbooks(network, results, folder, force)))
     if as_json:
         _finished()
-        click.echo(json.dumps([feedback_to_dict(r) for r in results], indent=2))
+        click.echo(json.dumps([feedback_to_dict(network, r) for r in results], indent=2))
         return
     lines = []
     for result in results:

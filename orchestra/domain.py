@@ -441,6 +441,18 @@ class Network:
             index.setdefault(role.base_id, []).append(role)
         return MappingProxyType({k: tuple(v) for k, v in index.items()})
 
+    def roles_text(self, role_ids: Iterable[str], most: int = 3) -> str:
+        """Roles as a sentence names them, each roles-sheet role once: "R01, R05 at H1, H2"
+        or "R05 at 8 sites" beyond ``most`` sites."""
+        sites: dict[str, list[str]] = {}
+        for rid in role_ids:
+            role = self.role[rid]
+            sites.setdefault(role.base_id, [])
+            if role.site_id:
+                sites[role.base_id].append(role.site_id)
+        return ", ".join(base if not at else f"{base} at {', '.join(at)}" if len(at) <= most
+                         else f"{base} at {len(at)} sites" for base, at in sites.items())
+
     def ref(self, role_id: str) -> dict[str, str | None]:
         """A role as outputs write it: the roles sheet's ``role_id`` and its ``site_id`` (None
         for a network-wide role)."""

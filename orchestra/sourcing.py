@@ -58,7 +58,8 @@ def lot_price(network: Network, partner_id: str, lot: Lot) -> LotPrice:
     for rid in lot.roles:
         role = network.role[rid]
         offer = network.offer(partner_id, role)
-        if offer is None or offer.level < role.min_level:
+        if (offer is None or offer.level < role.min_level
+                or not network.serves(partner_id, role.site_id)):
             continue
         prices = [c.unit_cost for c in network.prices(partner_id, role)
                   if c.min_slots <= slots_of[role.capability]]
@@ -267,7 +268,7 @@ def _standing(network: Network, base: Plan, pid: str, lot: LotAward) -> LotStand
     roles = []
     for rid in lot.lot.roles:
         offer = network.offer(pid, rid)
-        if offer is not None:
+        if offer is not None and network.serves(pid, network.role[rid].site_id):
             role = network.role[rid]
             roles.append(RoleBid(rid, role.name, offer.unit_cost,
                                  offer.level >= role.min_level, rid in on))
@@ -277,7 +278,7 @@ def _standing(network: Network, base: Plan, pid: str, lot: LotAward) -> LotStand
     note = ""
     if not any(r.qualifies for r in roles):
         role = network.role[roles[0].role_id]
-        note = (f"{role.role_id} needs {role.capability} at level {role.min_level}; your "
+        note = (f"{role.base_id} needs {role.capability} at level {role.min_level}; your "
                 f"offer is level {network.offer(pid, role.role_id).level}")
     elif pid in network.policy.exclude:
         note = "the buyer cannot engage you in this round"

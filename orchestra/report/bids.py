@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -73,7 +74,8 @@ def _instructions(network: Network, partner_name: str, lots: Sequence[Lot]) -> l
         "",
         "The lots you are invited to bid for:",
         *(f"  {lot.lot_id}{' - ' + lot.name if lot.name != lot.lot_id else ''}: "
-          + "; ".join(_role_text(network, rid) for rid in lot.roles) for lot in lots),
+          + "; ".join(_role_text(network, roles) for roles in _by_base(network, lot.roles))
+          for lot in lots),
         "",
         "How to fill: on the partner sheet, your capacity and fixed_cost (your fee for being "
         "engaged at all), and what you claim: claimed_reliability as a share (0.98 for 98 %) "
@@ -98,10 +100,26 @@ def _instructions(network: Network, partner_name: str, lots: Sequence[Lot]) -> l
     return lines
 
 
-def _role_text(network: Network, role_id: str) -> str:
-    role = network.role[role_id]
+def _by_base(network: Network, role_ids: Sequence[str]) -> list[list]:
+    """The roles, each roles-sheet role once with its sites (a sited role is one per site)."""
+    grouped: dict[str, list] = {}
+    for rid in role_ids:
+        grouped.setdefault(network.role[rid].base_id, []).append(network.role[rid])
+    return list(grouped.values())
+
+
+def _sites_text(roles) -> str:
+    """Where a role is bought: "" for a network-wide role, " at H1, H2 (2 sites)"."""
+    sites = [r.site_id for r in roles if r.site_id]
+    return f" at {', '.join(sites)} ({len(sites)} site{'s' if len(sites) > 1 else ''})" \
+        if sites else ""
+
+
+def _role_text(network: Network, roles) -> str:
+    role = roles[0]
     return (f"{role.name} ({role.capability}, level {role.min_level} or above, "
-            f"{role.slots} x load {role.load:g})")
+            f"{role.slots} x load {role.load:g}{' at each site' if role.site_id else ''})"
+            + _sites_text(roles))
 
 
 def _validate(ws, names: Sequence[str], sheet: Sheet, rows: int) -> None:
@@ -128,6 +146,9 @@ def bid_workbook(network: Network, partner_id: str | None,
     None: a blank one for a new bidder)."""
     lots = network.lots if lots is None else tuple(lots)
     partner = network.partner.get(partner_id) if partner_id else None
+    if partner is not None:  # on a network of sites, the sites the bidder serves
+        lots = tuple(replace(lot, roles=tuple(r for r in lot.roles if network.serves(
+            partner.partner_id, network.role[r].site_id))) for lot in lots)
     name = partner.name if partner else "a new bidder"
     wb = Workbook()
     ws = wb.active
@@ -195,7 +216,7 @@ def _offer_rows(network: Network, partner_id: str | None, lots: Sequence[Lot],
             by_capability.setdefault(network.role[rid].capability, []).append(network.role[rid])
         for capability, roles in by_capability.items():
             mine = [c for c in offers if c.capability == capability
-                    and c.role_id in ("", *(r.role_id for r in roles))]
+                    and c.role_id in ("", *(r.base_id for r in roles))]
             context = [lot.lot_id, *_context(roles)]
             for offer in mine:
                 rows.append([getattr(offer, c, None) if c not in ("role_id", "bid_id")
@@ -211,7 +232,11 @@ def _offer_rows(network: Network, partner_id: str | None, lots: Sequence[Lot],
 
 
 def _context(roles) -> list[object]:
-    return [", ".join(f"{r.role_id} {r.name}" for r in roles) or "(not sourced)",
+    grouped: dict[str, list] = {}
+    for r in roles:
+        grouped.setdefault(r.base_id, []).append(r)
+    return [", ".join(f"{rs[0].base_id} {rs[0].name}{_sites_text(rs)}"
+                      for rs in grouped.values()) or "(not sourced)",
             max((r.min_level for r in roles), default=None),
             sum(r.load * r.slots for r in roles) or None]
 

@@ -238,10 +238,11 @@ def frontier_to_dict(vary: str, points: list) -> dict:
         for p in points]}
 
 
-def award_to_dict(result) -> dict:
+def award_to_dict(network: Network, result) -> dict:
     """A sourcing round's award (``sourcing.award``): per lot and per returned bid."""
     return {
-        "lots": [{"lot": a.lot.lot_id, "name": a.lot.name, "roles": list(a.lot.roles),
+        "lots": [{"lot": a.lot.lot_id, "name": a.lot.name,
+                  "roles": [network.ref(r) for r in a.lot.roles],
                   "winners": list(a.winners), "price": _number(a.price),
                   "open_slots": a.open_slots,
                   "whole_lot_bids": [{"partner_id": b.partner_id, "price": _number(b.price)}
@@ -257,14 +258,14 @@ def award_to_dict(result) -> dict:
     }
 
 
-def feedback_to_dict(result) -> dict:
+def feedback_to_dict(network: Network, result) -> dict:
     """What one bidder is told (``sourcing.feedback``)."""
     return {"partner_id": result.partner_id, "lots": [
         {"lot": lot.lot_id, "name": lot.name, "price": _number(lot.price), "rank": lot.rank,
          "whole_lot_bids": lot.whole_lot_bids, "won": lot.won,
          "price_to_win": _number(lot.price_to_win), "below_your_bid": _number(lot.cut),
          "why": lot.note,
-         "roles": [{"role_id": r.role_id, "unit_cost": _number(r.unit_cost),
+         "roles": [{**network.ref(r.role_id), "unit_cost": _number(r.unit_cost),
                     "qualifies": r.qualifies, "won": r.won} for r in lot.roles]}
         for lot in result.lots]}
 

@@ -34,7 +34,7 @@ def award_table(network: Network, result: Award) -> Table:
         "price", "runner_up_price", "today_price", "savings"))
     rows = []
     for lot in result.lots:
-        rows.append((lot.lot.lot_id, lot.lot.name, ", ".join(lot.lot.roles),
+        rows.append((lot.lot.lot_id, lot.lot.name, network.roles_text(lot.lot.roles),
                      _names(network, lot.winners) or "(none)", lot.price, lot.open_slots,
                      len(lot.bids),
                      _names(network, [lot.runner_up.partner_id]) if lot.runner_up else
@@ -108,7 +108,7 @@ def feedback_table(network: Network, result: Feedback) -> Table:
             to_win = (role.unit_cost * (1 - lot.cut) if lot.cut is not None and role.qualifies
                       else None)
             rows.append((lot.lot_id, lot.name, lot.price, rank, "yes" if lot.won else "no",
-                         role.role_id, role.role_name, role.unit_cost,
+                         network.where(role.role_id), role.role_name, role.unit_cost,
                          "yes" if role.won else "no", to_win, lot.price_to_win, lot.cut,
                          lot.note))
     return Table("feedback", ("lot", "lot_name", price, "rank", "lot_won", "role_id", "role",
