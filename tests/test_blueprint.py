@@ -226,3 +226,30 @@ def _memo(network, result, scores):
     from orchestra.score.baseline import baseline
 
     return memo(network, result, scores, baseline(network, result.profile, result))
+
+
+def test_a_role_at_many_sites_is_one_box_or_one_site_alone(tmp_path):
+    from test_sites import hotels
+
+    from orchestra.io.loader import network_from_rows
+
+    tables = hotels()
+    tables["partners"][0]["capacity"] = 1  # North Clean can take one northern hotel only
+    network = network_from_rows(tables)
+    result = plan(network, load_profile("lowest_cost"), SolveSettings(time_limit_s=20))
+    scores = score(network, result)
+    [cleaning] = [box for col in blueprint(network, result, scores).columns
+                  for boxes in col.boxes.values() for box in boxes if box.role_id == "R1"]
+    # H1 North Clean, H2 National (3), H3 Coast Clean: every site filled, three partners.
+    assert (cleaning.sites, cleaning.filled, cleaning.required) == ("sites 3/3 filled", 3, 3)
+    assert {name for name, _ in cleaning.partners} == {"North Clean", "National",
+                                                       "Coast Clean"}
+    at_h3 = blueprint(network, result, scores, site="H3")
+    boxes = {box.role_id: box for col in at_h3.columns for boxes in col.boxes.values()
+             for box in boxes}
+    assert boxes["R1"].partners == (("Coast Clean", boxes["R1"].partners[0][1]),)
+    assert (boxes["R1"].sites, boxes["R1"].required) == ("", 1)
+    assert "R2" in boxes  # the network-wide booking system serves every site
+    assert "site H3 Bay" in at_h3.subtitle
+    page = render_html(at_h3)
+    assert "Coast Clean" in page and "North Clean" not in page

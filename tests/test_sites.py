@@ -404,3 +404,36 @@ def test_site_networks_plan_as_enumeration_says(tables):
     critical = sum(1 for s in result.shortfalls if s.critical and s.role_id)
     optional = sum(1 for s in result.shortfalls if not s.critical and s.role_id)
     assert (critical, missed, optional, pytest.approx(result.total_cost)) == best
+
+
+def test_the_blueprint_of_one_site_names_a_known_site(tmp_path):
+    source = write_xlsx(tmp_path / "hotels.xlsx", hotels())
+    page = tmp_path / "h3.html"
+    ok = CliRunner().invoke(main, ["blueprint", str(source), "-o", str(page), "--site", "h3",
+                                   "--profile", "lowest_cost"])
+    assert ok.exit_code == 0, ok.output
+    assert "site H3 Bay" in page.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(main, ["blueprint", str(source), "-o", str(tmp_path / "x.html"),
+                                    "--site", "H9"])
+    assert bad.exit_code == 2 and '--site "H9": not a site' in bad.output
+    assert "H1, H2, H3" in bad.output and not (tmp_path / "x.html").exists()
+
+
+def test_stress_says_which_sites_lose_what(tmp_path):
+    tables = hotels()
+    source = write_xlsx(tmp_path / "hotels.xlsx", tables)
+    out = CliRunner().invoke(main, ["stress", str(source), "--profile", "lowest_cost",
+                                    "--json"])
+    assert out.exit_code in (0, 1), out.output
+    coast = {tuple(d["dropped"]): d for d in json.loads(out.output)["drops"]}[("C",)]
+    # Without Coast Clean, National (3) takes the coast hotel's cleaning over.
+    assert coast["taken_over_by"] == [{"role_id": "R1", "site_id": "H3", "partner_id": "A"}]
+    assert coast["sites_losing"] == []
+    # Without National in the network, nobody else serves the coast: H3 loses its cleaning.
+    tables["capabilities"] = [c for c in tables["capabilities"] if c["partner_id"] != "A"]
+    source = write_xlsx(tmp_path / "no-national.xlsx", tables)
+    out = CliRunner().invoke(main, ["stress", str(source), "--profile", "lowest_cost",
+                                    "--json"])
+    coast = {tuple(d["dropped"]): d for d in json.loads(out.output)["drops"]}[("C",)]
+    assert coast["sites_losing"] == [{"site_id": "H3", "roles_unfilled": ["R1"]}]
+    assert coast["roles_unfilled"] == [{"role_id": "R1", "site_id": "H3"}]

@@ -167,6 +167,14 @@ def blueprint(network: Network, plan: Plan, scores: Scores, summary: Memo | None
                 len(pids), required, expected, tp.moment_of_truth, role.critical,
                 tuple(reasons), f"sites {full}/{len(roles)} filled" if role.site_id
                 and site is None else ""))
+        columns.append(Column(tp.touchpoint_id, tp.name, tp.channel, tp.stage, tp.kind,
+                              tp.moment_of_truth, _gap_marks(scores, tp.touchpoint_id),
+                              {lane: tuple(b) for lane, b in boxes.items()},
+                              tp.customer_action or ("(back office: no customer action)"
+                                                     if tp.stage == "back"
+                                                     else "(customer action not stated)"),
+                              tp.evidence or (f"{tp.channel} (evidence not stated)"
+                                              if tp.channel else "(evidence not stated)")))
     source = Path(network.source).name if network.source else "(in memory)"
     gap = "" if plan.gap is None or plan.status == "optimal" else f", gap {plan.gap:.1%}"
     unit = network.policy.money_unit
