@@ -437,3 +437,21 @@ def test_stress_says_which_sites_lose_what(tmp_path):
     coast = {tuple(d["dropped"]): d for d in json.loads(out.output)["drops"]}[("C",)]
     assert coast["sites_losing"] == [{"site_id": "H3", "roles_unfilled": ["R1"]}]
     assert coast["roles_unfilled"] == [{"role_id": "R1", "site_id": "H3"}]
+
+
+def test_a_lock_at_a_site_its_partner_does_not_serve_is_refused_at_its_cell():
+    tables = hotels(locks=[{"role_id": "R1", "site_id": "H3", "partner_id": "N"}])
+    with pytest.raises(InputError) as caught:
+        network_from_rows(tables)
+    [problem] = caught.value.problems
+    assert problem.where == "locks.csv:2:partner_id"
+    assert 'is locked to role "R1" at site H3, which it does not serve (serves: north)' \
+        in problem.what
+
+
+def test_a_site_id_may_not_hold_a_list_separator():
+    tables = hotels()
+    tables["sites"][0]["site_id"] = "H1;H2"
+    with pytest.raises(InputError) as caught:
+        network_from_rows(tables)
+    assert any(p.where == "sites.csv:2:site_id" for p in caught.value.problems)

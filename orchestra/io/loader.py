@@ -753,6 +753,13 @@ def _check_holdable(reader: _Reader, network: Network, pairs: Sequence[Lock], sh
     for pair in pairs:
         role = network.role[pair.role_id]
         per_role[pair.role_id] += 1
+        if not network.serves(pair.partner_id, role.site_id):
+            held = holds.format(role=chr(34) + role.base_id + chr(34))
+            reader.problems.append(Problem(
+                pair.where, f'partner "{pair.partner_id}" {held} at site {role.site_id}, which '
+                f"it does not serve (serves: {';'.join(network.partner[pair.partner_id].serves)})",
+                f"a partner that serves {role.site_id} or its region"))
+            continue
         offer = network.offer(pair.partner_id, role)
         if offer is None or offer.level < role.min_level:
             have = f"level {offer.level}" if offer else "no offer"

@@ -89,6 +89,12 @@ def expand(reader, sheets: dict, roles: tuple[Role, ...], standards: tuple[Stand
            rules: tuple[PlanRule, ...], lots: tuple[Lot, ...]) -> Sited:
     """Read the sites sheet and write every record in the roles of each site; each problem
     (an unknown site, sites without a sites sheet, ...) goes to ``reader`` at its cell."""
+    for row in sheets["sites"]:
+        if any(mark in str(row.values["site_id"]) for mark in (";", ",", SITE_MARK)):
+            shown = row.values["site_id"]
+            reader.problems.append(Problem(row.cells["site_id"], f'site_id "{shown}" holds one '
+                                           f"of ; , {SITE_MARK}", f"an id without ; , or "
+                                           f"{SITE_MARK}"))
     places = Places(tuple(Site(str(r.values["site_id"]), str(r.values["name"] or
                                                              r.values["site_id"]),
                                str(r.values["region"] or "")) for r in sheets["sites"]))

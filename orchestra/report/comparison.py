@@ -13,6 +13,7 @@ from openpyxl.styles import PatternFill
 
 from orchestra.domain import Network
 from orchestra.procurement import DOMINANCE_RULE, YARDSTICK, Comparison, Impact, SetResult
+from orchestra.report.tables import site_cells, site_header
 from orchestra.report.xlsx import (
     MONEY,
     SHARE,
@@ -244,16 +245,20 @@ def build_comparison(network: Network, comparison: Comparison) -> Workbook:
         for a in result.plan.assignments:
             role = network.role[a.role_id]
             was = today.get(a.role_id, [])
-            rows.append([a.role_id, role.name, role.touchpoint_id, a.slot, a.partner_id,
+            rows.append([role.base_id, role.name, *site_cells(network, a.role_id),
+                         role.touchpoint_id, a.slot, a.partner_id,
                          network.partner[a.partner_id].name, a.cost,
                          *([", ".join(was) or "-", "kept" if a.partner_id in was else "new"]
                            if network.current else [])])
-        rows += [[s.role_id or None, network.role[s.role_id].name if s.role_id else None,
-                  s.touchpoint_id, s.slot or None, None, f"(open: {s.reason_code})", None,
+        rows += [[network.ref(s.role_id)["role_id"],
+                  network.role[s.role_id].name if s.role_id else None,
+                  *site_cells(network, s.role_id), s.touchpoint_id, s.slot or None, None,
+                  f"(open: {s.reason_code})", None,
                   *([", ".join(today.get(s.role_id, [])) or "-", "open"]
                     if network.current else [])]
                  for s in result.plan.shortfalls]
-        header = ["role_id", "role", "touchpoint_id", "slot", "partner_id", "partner", "cost"]
+        header = ["role_id", "role", *site_header(network), "touchpoint_id", "slot",
+                  "partner_id", "partner", "cost"]
         if network.current:
             header += ["today_partner_ids", "change"]
         write_table(sheet, header, rows, name=f"set_{len(taken)}", formats={"cost": MONEY})
