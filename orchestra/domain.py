@@ -115,17 +115,13 @@ class Relationship:
     strength: float
 
 
-@dataclass(frozen=True)
-class Standard:
+class StandardNamed:
+    """What names a standard, for it and for what is said of it (``touchpoint_id``,
+    ``metric`` and ``site_id`` fields)."""
+
     touchpoint_id: str
     metric: str
-    direction: str
-    customer_expects: float | None = None
-    target: float | None = None
-    promised: float | None = None
-    measured: float | None = None
-    roles: tuple[str, ...] = ()  # the roles it covers; () means every role of the touchpoint
-    site_id: str = ""  # kept at this site (its roles there and the network-wide ones); "": all
+    site_id: str
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -141,6 +137,19 @@ class Standard:
     def label(self) -> str:
         """The standard as messages name it: "T03 response_hours" or "... at H2"."""
         return f"{self.touchpoint_id} {self.subject}"
+
+
+@dataclass(frozen=True)
+class Standard(StandardNamed):
+    touchpoint_id: str
+    metric: str
+    direction: str
+    customer_expects: float | None = None
+    target: float | None = None
+    promised: float | None = None
+    measured: float | None = None
+    roles: tuple[str, ...] = ()  # the roles it covers; () means every role of the touchpoint
+    site_id: str = ""  # kept at this site (its roles there and the network-wide ones); "": all
 
     @property
     def plannable(self) -> bool:

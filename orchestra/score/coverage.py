@@ -86,8 +86,25 @@ def expected_filled(network: Network, graph: nx.DiGraph, touchpoint_id: str) -> 
                for pid in partners_of_role(graph, role.role_id))
 
 
+class Shares:
+    """Filled and expected shares of the slots ``required`` (``filled``, ``expected``)."""
+
+    required: int
+    filled: int
+    expected: float
+
+    @property
+    def filled_share(self) -> float | None:
+        """Share of required slots filled; ``None`` where nothing is required."""
+        return self.filled / self.required if self.required else None
+
+    @property
+    def expected_share(self) -> float | None:
+        return self.expected / self.required if self.required else None
+
+
 @dataclass(frozen=True)
-class TouchpointCoverage:
+class TouchpointCoverage(Shares):
     touchpoint_id: str
     name: str
     kind: str
@@ -102,14 +119,6 @@ class TouchpointCoverage:
     partners: tuple[str, ...]
     single_points_of_failure: tuple[str, ...]
 
-    @property
-    def filled_share(self) -> float | None:
-        """Share of required slots filled; ``None`` for a touchpoint without roles."""
-        return self.filled / self.required if self.required else None
-
-    @property
-    def expected_share(self) -> float | None:
-        return self.expected / self.required if self.required else None
 
 
 def touchpoint_coverage(network: Network, plan: Plan, graph: nx.DiGraph | None = None
@@ -170,7 +179,7 @@ def coverage_by_group(rows: list[TouchpointCoverage]) -> dict[str, dict[str, flo
 
 
 @dataclass(frozen=True)
-class SiteCoverage:
+class SiteCoverage(Shares):
     """What a plan puts in place at one site: its sited roles' slots (network-wide roles
     belong to no site), who fills them, what they cost, and who it hangs on."""
 
@@ -184,14 +193,6 @@ class SiteCoverage:
     partners: tuple[str, ...]
     single_points_of_failure: tuple[str, ...]
     cost: float  # the slots' cost there (fixed costs are the network's, not a site's)
-
-    @property
-    def filled_share(self) -> float | None:
-        return self.filled / self.required if self.required else None
-
-    @property
-    def expected_share(self) -> float | None:
-        return self.expected / self.required if self.required else None
 
 
 def site_coverage(network: Network, plan: Plan, graph: nx.DiGraph | None = None

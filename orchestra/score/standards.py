@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestra.domain import Network, Plan, judge
+from orchestra.domain import Network, Plan, StandardNamed, judge
 
 
 @dataclass(frozen=True)
-class StandardOutcome:
+class StandardOutcome(StandardNamed):
     touchpoint_id: str
     metric: str
     target: float
@@ -20,16 +20,6 @@ class StandardOutcome:
     open_slots: int = 0  # covered slots the plan leaves open
     missed_by: float = 0.0  # in the metric's units; 0 when met
     site_id: str = ""  # kept at this site; "" across the network
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The standard it judges (``Standard.key``)."""
-        return (self.touchpoint_id, self.metric, self.site_id)
-
-    @property
-    def subject(self) -> str:
-        """What it measures, where (``Standard.subject``)."""
-        return f"{self.metric} at {self.site_id}" if self.site_id else self.metric
 
     def __str__(self) -> str:
         unit = " h" if self.metric == "response_hours" else ""
