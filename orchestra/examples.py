@@ -528,7 +528,7 @@ def hotels() -> Tables:
          [("payments", 5, 2000, 1.0)]),
         ("K21", "YieldWise", "service_provider", "national", 3000, 3, 0.95, 24, "",
          [("revenue_mgmt", 4, 3000, 1.0)]),
-        ("K22", "PoolPro South", "service_provider", "south", 800, 4, 0.90, 12, "H3",
+        ("K22", "PoolPro Bournemouth", "service_provider", "coast", 800, 4, 0.90, 12, "H3",
          [("pool_care", 3, 1300, 1.0)]),
     ]
     partners = [row[:8] for row in catalogue]
