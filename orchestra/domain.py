@@ -50,7 +50,9 @@ class Capability:
     """A partner's offer of a capability: for every role that needs it, or with ``role_id``
     for that role only (another price, effort or level for the same capability).
 
-    Several rows of one partner, capability and ``role_id`` are prices of the same offer: a row
+    With ``site_id``, the offer holds at that site only, in place of the partner's offer for
+    every site. Several rows of one partner, capability, ``role_id`` and ``site_id`` are prices
+    of the same offer: a row
     with a ``bid_id`` belongs to that alternate bid (at most one of a partner's bids is
     accepted); a row with ``min_slots`` above 1 is a volume tier (its price holds when the
     partner takes at least that many slots of the capability).
@@ -66,6 +68,7 @@ class Capability:
     role_id: str = ""
     bid_id: str = ""  # the alternate bid (package) this price belongs to; blank: always open
     min_slots: int = 1  # the volume tier: slots of the capability the partner must take
+    site_id: str = ""  # an offer for that site only, in place of the one for every site
 
     @property
     def is_base(self) -> bool:
@@ -377,6 +380,7 @@ class Lot:
     name: str
     roles: tuple[str, ...]
     invited: tuple[str, ...] = (INVITE_QUALIFIED,)
+    sites: tuple[str, ...] = ()  # bought at these sites only (a lot per site); (): everywhere
 
 
 @dataclass(frozen=True)
@@ -500,14 +504,14 @@ class Network:
         return MappingProxyType({k: tuple(v) for k, v in index.items()})
 
     @cached_property
-    def _prices_index(self) -> Mapping[tuple[str, str, str], tuple[Capability, ...]]:
-        index: dict[tuple[str, str, str], list[Capability]] = {}
+    def _prices_index(self) -> Mapping[tuple[str, str, str, str], tuple[Capability, ...]]:
+        index: dict[tuple[str, str, str, str], list[Capability]] = {}
         for c in self.capabilities:
-            index.setdefault((c.partner_id, c.capability, c.role_id), []).append(c)
+            index.setdefault((c.partner_id, c.capability, c.role_id, c.site_id), []).append(c)
         return MappingProxyType({k: tuple(v) for k, v in index.items()})
 
     @cached_property
-    def _offer_index(self) -> Mapping[tuple[str, str, str], Capability]:
+    def _offer_index(self) -> Mapping[tuple[str, str, str, str], Capability]:
         # An offer's face: its base price where it has one, else its first row.
         return MappingProxyType({k: next((c for c in rows if c.is_base), rows[0])
                                  for k, rows in self._prices_index.items()})
@@ -532,11 +536,13 @@ class Network:
                      if k in self._offer_index), None)
 
     @staticmethod
-    def _offer_keys(partner_id: str, role: Role) -> tuple[tuple[str, str, str], ...]:
-        """Where an offer for ``role`` may be, most specific first: made for the role at its
-        site (``explain`` prices one so), for the roles sheet's role, for its capability."""
-        ids = dict.fromkeys((role.role_id, role.base_id, ""))
-        return tuple((partner_id, role.capability, rid) for rid in ids)
+    def _offer_keys(partner_id: str, role: Role) -> tuple[tuple[str, str, str, str], ...]:
+        """Where an offer for ``role`` may be, most specific first: made for this very role
+        (``explain`` prices one so), for the roles sheet's role at its site, for the
+        capability at its site, for the roles sheet's role, for the capability."""
+        keys = dict.fromkeys(((role.role_id, ""), (role.base_id, role.site_id),
+                              ("", role.site_id), (role.base_id, ""), ("", "")))
+        return tuple((partner_id, role.capability, rid, site) for rid, site in keys)
 
     def prices(self, partner_id: str, role: Role | str) -> tuple[Capability, ...]:
         """Every price of ``offer(partner_id, role)``: its base row, alternate bids, tiers."""
@@ -581,6 +587,7 @@ class Network:
         role = self.role[role] if isinstance(role, str) else role
         partners = dict.fromkeys(c.partner_id for c in self.offers(role.capability)
                                  if c.role_id in ("", role.base_id, role.role_id)
+                                 and c.site_id in ("", role.site_id)
                                  and self.serves(c.partner_id, role.site_id))
         offers = (self.offer(pid, role) for pid in partners)
         return tuple(c for c in offers if c is not None and c.level >= role.min_level)
@@ -681,6 +688,7 @@ class Network:
                 named |= {c.partner_id for rid in lot.roles
                           for c in self.offers(self.role[rid].capability)
                           if c.role_id in ("", self.role[rid].base_id)
+                          and c.site_id in ("", self.role[rid].site_id)
                           and self.serves(c.partner_id, self.role[rid].site_id)
                           and self.partner[c.partner_id].kind != "internal"}
         return tuple(p.partner_id for p in self.partners

@@ -455,3 +455,84 @@ def test_a_site_id_may_not_hold_a_list_separator():
     with pytest.raises(InputError) as caught:
         network_from_rows(tables)
     assert any(p.where == "sites.csv:2:site_id" for p in caught.value.problems)
+
+
+def test_an_offer_for_one_site_prices_that_site_only():
+    tables = hotels()
+    tables["capabilities"].append({"partner_id": "A", "capability": "cleaning", "level": 3,
+                                   "unit_cost": 1.5, "site_id": "h3"})
+    net = network_from_rows(tables)
+    result = plan(net, LOWEST, SETTINGS)
+    # National at 1.5 at the coast beats Coast Clean (2); at 3 elsewhere it loses to North.
+    assert pairs_at(net, result) == {("R1", "H1", "N"), ("R1", "H2", "N"), ("R1", "H3", "A"),
+                                     ("R2", "", "S")}
+    assert result.total_cost == 1 + 1 + 1.5 + 5
+
+
+@pytest.mark.parametrize("row, says", [
+    ({"partner_id": "N", "site_id": "H3"}, "N offers at H3, which it does not serve"),
+    ({"partner_id": "A", "site_id": "H3", "role_id": "R2", "capability": "booking"},
+     'role "R2" is not needed at site H3'),
+    ({"partner_id": "A", "site_id": "H9"}, 'unknown site "H9"'),
+])
+def test_an_offer_for_a_site_is_checked_at_its_cell(row, says):
+    tables = hotels()
+    tables["capabilities"].append({"capability": "cleaning", "level": 3, "unit_cost": 1,
+                                   **row})
+    with pytest.raises(InputError) as caught:
+        network_from_rows(tables)
+    assert [p.where for p in caught.value.problems] == ["capabilities.csv:7:site_id"]
+    assert says in caught.value.problems[0].what
+
+
+def lots_per_site(**extra) -> dict:
+    return hotels(lots=[{"lot_id": "north", "roles": "R1", "sites": "H1;H2"},
+                        {"lot_id": "coast", "roles": "R1", "sites": "H3"},
+                        {"lot_id": "booking", "roles": "R2"}], **extra)
+
+
+def test_lots_per_site_buy_a_role_at_their_sites_once():
+    net = network_from_rows(lots_per_site())
+    assert {lot.lot_id: lot.roles for lot in net.lots} == {
+        "north": ("R1@H1", "R1@H2"), "coast": ("R1@H3",), "booking": ("R2",)}
+    tables = lots_per_site()
+    tables["lots"].append({"lot_id": "again", "roles": "R1", "sites": "H2"})
+    with pytest.raises(InputError) as caught:
+        network_from_rows(tables)
+    [problem] = caught.value.problems
+    assert problem.where == "lots.csv:5:roles" and "R1 at H2 is already in lot north" \
+        in problem.what
+
+
+def test_a_bid_for_a_lot_at_one_site_prices_that_site(tmp_path):
+    from openpyxl import load_workbook
+
+    from orchestra.io.loader import load
+    from orchestra.report.bids import write_bid_workbooks
+
+    source = write_xlsx(tmp_path / "hotels.xlsx", lots_per_site())
+    outbox, inbox = tmp_path / "outbox", tmp_path / "inbox"
+    write_bid_workbooks(network_from_rows(lots_per_site()), outbox, ["A"])
+    book = load_workbook(outbox / "A.xlsx")
+    sheet = book["offers"]
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) + 1 for name in header}
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    priced = [(r[col["lot"] - 1], r[col["site_id"] - 1], r[col["unit_cost"] - 1]) for r in rows
+              if r[col["unit_cost"] - 1] is not None]
+    # Its offer for every site (3, and 2 from 3 slots up), restated at each site of the lots.
+    assert priced == [("north", "H1", 3), ("north", "H1", 2), ("north", "H2", 3),
+                      ("north", "H2", 2), ("coast", "H3", 3), ("coast", "H3", 2)]
+    for k, r in enumerate(rows, start=2):  # the coast hotel at 1.2, the rest as it was
+        if (r[col["lot"] - 1], r[col["site_id"] - 1], r[col["min_slots"] - 1]) == (
+                "coast", "H3", 1):
+            sheet.cell(row=k, column=col["unit_cost"], value=1.2)
+    partner = book["partner"]
+    names = [c.value for c in partner[1]]
+    partner.cell(row=2, column=names.index("submitted") + 1, value="yes")
+    inbox.mkdir()
+    book.save(inbox / "A.xlsx")
+    net = load(source, inbox).network
+    assert net.offer("A", "R1@H3").unit_cost == 1.2 and net.offer("A", "R1@H1").unit_cost == 3
+    result = plan(net, LOWEST, SETTINGS)
+    assert ("R1", "H3", "A") in pairs_at(net, result)

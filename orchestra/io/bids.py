@@ -29,7 +29,8 @@ class Bid:
     path: Path
     partner: RawTable | None
     offers: RawTable | None
-    capabilities: frozenset[str] = frozenset()  # every capability its offers sheet names
+    # Every (capability, site_id) its offers sheet names; site "" for an offer everywhere.
+    capabilities: frozenset[tuple[str, str]] = frozenset()
     unchanged: bool = False  # the very file that was sent (``MANIFEST``)
 
 
@@ -102,8 +103,11 @@ def read_bids(folder: str | Path) -> list[Bid]:
         named = frozenset()
         if offers is not None and "capability" in offers.header:
             at = offers.header.index("capability")
-            named = frozenset(str(v[at]).strip() for _, v in offers.rows
-                              if at < len(v) and not _blank(v, at))
+            site = offers.header.index("site_id") if "site_id" in offers.header else None
+            named = frozenset(
+                (str(v[at]).strip(), "" if site is None or _blank(v, site)
+                 else str(v[site]).strip().lower())
+                for _, v in offers.rows if at < len(v) and not _blank(v, at))
         bids.append(Bid(path, _labelled(path, tables.get("partner")), _labelled(path, offers),
                         named, sent.get(path.name) == file_digest(path)))
     if problems:
@@ -134,10 +138,11 @@ RESTATED = ("level", "effort", "claimed_reliability", "claimed_response_hours")
 
 def _restated(header: tuple, rows: tuple) -> tuple:
     """``rows`` with each blank ``RESTATED`` cell of a later row of one offer (partner,
-    capability and role_id alike) taken from that offer's first row."""
+    capability, role_id and site_id alike) taken from that offer's first row."""
     if not {"partner_id", "capability"} <= set(header):
         return rows
-    at = [header.index(c) for c in ("partner_id", "capability", "role_id") if c in header]
+    at = [header.index(c) for c in ("partner_id", "capability", "role_id", "site_id")
+          if c in header]
     shared = [header.index(c) for c in RESTATED if c in header]
     first: dict[tuple, tuple] = {}
     out = []

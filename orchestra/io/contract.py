@@ -189,8 +189,11 @@ SHEETS: tuple[Sheet, ...] = (
                    help="A volume tier: the price holds when the partner takes at least this "
                    "many slots of the capability (its best tier prices all of them).", low=1,
                    high=MAX_SLOTS, unit="slots", example=3),
+            Column("site_id", TEXT, "", help="Blank: the offer holds at every site the partner "
+                   "serves; a site_id: at that site only (its own price, level or effort), "
+                   "in place of the offer for every site.", example="H03"),
         ),
-        key=("partner_id", "capability", "role_id", "bid_id", "min_slots"),
+        key=("partner_id", "capability", "role_id", "site_id", "bid_id", "min_slots"),
     ),
     Sheet(
         "touchpoints",
@@ -394,6 +397,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("invited", TEXT, "qualified", help="Who may bid: partner_ids separated by ;, "
                    "or qualified (partners offering a capability of the lot's roles today), or "
                    "all (every partner that is not in-house).", example="qualified"),
+            Column("sites", TEXT, "", help="On a network of sites: blank buys the lot's roles "
+                   "at every site they are needed at; site_ids separated by ; buy them there "
+                   "only (a lot per site), priced by offers for those sites.", example="H01"),
         ),
         key=("lot_id",),
     ),

@@ -461,11 +461,12 @@ OFFER_TERMS = ("level", "effort", "response_hours", "reliability")
 
 
 def _check_prices(reader: _Reader, rows: list[_Row]) -> None:
-    """Rows of one partner, capability and role_id are prices of one offer: they agree on
-    everything but ``unit_cost`` (a different level or effort is a different offer)."""
+    """Rows of one partner, capability, role_id and site_id are prices of one offer: they
+    agree on everything but ``unit_cost`` (a different level or effort is a different
+    offer)."""
     first: dict[tuple, _Row] = {}
     for row in rows:
-        key = tuple(row.values[k] for k in ("partner_id", "capability", "role_id"))
+        key = tuple(row.values[k] for k in ("partner_id", "capability", "role_id", "site_id"))
         if key not in first:
             first[key] = row
             continue
@@ -493,7 +494,8 @@ def _check_offers(reader: _Reader, network: Network, rows: list[_Row]) -> None:
     for row in rows:
         pid, capability, level = (row.values[k] for k in ("partner_id", "capability", "level"))
         roles = [r for r in needing.get(capability, ())
-                 if row.values["role_id"] in ("", r.role_id)]
+                 if row.values["role_id"] in ("", r.base_id)
+                 and row.values["site_id"] in ("", r.site_id)]
         if roles and all(level < r.min_level for r in roles):
             least = min(r.min_level for r in roles)
             reader.warnings.append(Problem(
@@ -545,7 +547,6 @@ def _lots(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Lot, .
     roles = {str(r).lower(): str(r) for r in reader.ids.get("roles", set())}
     known = {p.lower(): p for p in partners}
     keywords = (INVITE_QUALIFIED, INVITE_ALL)
-    lot_of: dict[str, str] = {}
     out = []
     for row in rows:
         lot_id = str(row.values["lot_id"])
@@ -555,12 +556,8 @@ def _lots(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Lot, .
             reader.problems.append(Problem(
                 row.cells["roles"], f"unknown role_id(s) {', '.join(unknown)}" if unknown
                 else "no roles", "role_ids of the roles sheet, separated by ;"))
+        # Each role in one lot: checked at each of its sites (``sites.expand``).
         lot_roles = tuple(roles[r.lower()] for r in ids if r.lower() in roles)
-        for rid in lot_roles:
-            if rid in lot_of:
-                reader.problems.append(Problem(row.cells["roles"], f"{rid} is already in lot "
-                                               f"{lot_of[rid]}", "each role in one lot"))
-            lot_of.setdefault(rid, lot_id)
         invited = []
         for part in _ids(str(row.values["invited"] or INVITE_QUALIFIED)):
             if part.lower() in keywords:
@@ -572,7 +569,8 @@ def _lots(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Lot, .
                     row.cells["invited"], f'unknown partner_id "{part}"',
                     "partner_ids separated by ;, or qualified, or all"))
         out.append(Lot(lot_id, str(row.values["name"] or lot_id), lot_roles,
-                       tuple(dict.fromkeys(invited)) or (INVITE_QUALIFIED,)))
+                       tuple(dict.fromkeys(invited)) or (INVITE_QUALIFIED,),
+                       _ids(str(row.values["sites"] or ""))))
     return tuple(out)
 
 
@@ -614,6 +612,7 @@ def _cross_check(reader: _Reader, sheets: dict[str, list[_Row]]) -> None:
             reader.problems.append(Problem(
                 row.cells["role_id"], f'an offer of {capability} for role "{rid}", which needs '
                 f"{needs[rid]}", f"a role that needs {capability}, or a blank role_id"))
+    sites.offer_sites(reader, sheets)
     _check_prices(reader, sheets["capabilities"])
     for sheet in ("roles", "standards", "expectations"):
         sheets[sheet] = [r for r in sheets[sheet]
@@ -1008,13 +1007,16 @@ def _assessed_offer(reader: _Reader, sheets: dict[str, list[_Row]], bid_row: _Ro
 
 
 def _replaced(rows: list[_Row], pid: str, new: list[_Row],
-              capabilities: frozenset[str] | None = None) -> list[_Row]:
-    """``rows`` with ``pid``'s rows (of ``capabilities`` only, when given) replaced by ``new``,
-    where the first of them stood (at the end for a partner new to the network): the input's
-    order, and so the plan, is kept."""
+              capabilities: frozenset[tuple[str, str]] | None = None) -> list[_Row]:
+    """``rows`` with ``pid``'s rows (of ``capabilities`` only, when given: (capability, site)
+    pairs, site "" for every site) replaced by ``new``, where the first of them stood (at the
+    end for a partner new to the network): the input's order, and so the plan, is kept."""
     def replaced(r: _Row) -> bool:
+        capability = str(r.values.get("capability"))
+        site = str(r.values.get("site_id") or "").lower()
         return str(r.values["partner_id"]) == pid and (
-            not capabilities or str(r.values.get("capability")) in capabilities)
+            not capabilities or (capability, "") in capabilities
+            or (capability, site) in capabilities)
 
     at = next((k for k, r in enumerate(rows) if replaced(r)), len(rows))
     rest = [r for r in rows if not replaced(r)]
@@ -1060,8 +1062,8 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     lock_rows = [r for r in sheets["locks"] if r.values["locked"]]
     role_slots = {str(r.values["role_id"]): int(r.values["slots"]) for r in sheets["roles"]}
     plan_rules = _plan_rules(reader, sheets["rules"], partners, role_slots, policy)
-    if reader.problems:
-        raise InputError(reader.problems, reader.warnings)
+    # Every row read so far is sound on its own: each is written at its sites, every cell
+    # that names a site checked, before any problem is raised.
     sited = sites.expand(reader, sheets, tuple(_records(sheets["roles"], Role)),
                          tuple(_records(sheets["standards"], Standard)), plan_rules, lots)
     by_base: dict[str, list[Role]] = {}

@@ -80,6 +80,23 @@ class Sited:
     serves: dict[str, tuple[str, ...]]  # partner id -> the places it serves
 
 
+def offer_sites(reader, sheets: dict) -> None:
+    """Each offer's ``site_id`` written as the sites sheet spells it, each checked at its
+    cell (an unknown site, a site without a sites sheet)."""
+    known = {str(r.values["site_id"]).lower(): str(r.values["site_id"])
+             for r in sheets["sites"]}
+    for row in sheets["capabilities"]:
+        site = str(row.values.get("site_id") or "").strip()
+        if not site:
+            continue
+        if site.lower() not in known:
+            reader.problems.append(Problem(
+                row.cells["site_id"], f'unknown site "{site}"' if known else
+                "site_id names a site but the input has no sites sheet",
+                "a site_id of the sites sheet, or a blank cell"))
+        row.values["site_id"] = known.get(site.lower(), site)
+
+
 def sited_id(role_id: str, site_id: str) -> str:
     """The id of a role's slots at one site: ``R05@H1``."""
     return f"{role_id}{SITE_MARK}{site_id}"
@@ -125,13 +142,60 @@ def expand(reader, sheets: dict, roles: tuple[Role, ...], standards: tuple[Stand
     by_base: dict[str, list[Role]] = {}
     for role in out_roles:
         by_base.setdefault(role.base_id, []).append(role)
+    _check_offers_at_sites(reader, sheets["capabilities"], by_base, serves, places)
     return Sited(
         places.sites, tuple(out_roles),
         _standards(reader, sheets["standards"], standards, places),
         _rules(reader, sheets["rules"], rules, by_base, places.sites),
-        tuple(replace(lot, roles=tuple(r.role_id for b in lot.roles for r in by_base.get(b, ())))
-              for lot in lots),
-        serves)
+        _lots(reader, sheets["lots"], lots, by_base, places), serves)
+
+
+def _check_offers_at_sites(reader, rows: list, by_base: dict[str, list[Role]],
+                           serves: dict[str, tuple[str, ...]], places: Places) -> None:
+    """An offer for one site is for a site its partner serves, and (made for a role) one its
+    role is needed at."""
+    region = {s.site_id: s.region for s in places.sites}
+    for row in rows:
+        site, pid = row.values.get("site_id"), str(row.values["partner_id"])
+        if not site or site not in region:
+            continue
+        where = serves.get(pid, ())
+        if where and site not in where and region[site] not in where:
+            reader.problems.append(Problem(row.cells["site_id"], f"{pid} offers at {site}, "
+                                           f"which it does not serve (serves: "
+                                           f"{';'.join(where)})", "a site the partner serves"))
+        rid = row.values["role_id"]
+        if rid and rid in by_base and site not in {r.site_id for r in by_base[rid]}:
+            reader.problems.append(Problem(row.cells["site_id"], f'role "{rid}" is not needed '
+                                           f"at site {site}",
+                                           "a site the role is needed at, or a blank cell"))
+
+
+def _lots(reader, rows: list, lots: tuple[Lot, ...], by_base: dict[str, list[Role]],
+          places: Places) -> tuple[Lot, ...]:
+    """Each lot's roles at its sites (every site they are needed at, without ``sites``), each
+    role at a site in one lot only."""
+    row_of = {str(r.values["lot_id"]): r for r in rows}
+    lot_of: dict[str, str] = {}
+    out = []
+    for lot in lots:
+        row = row_of.get(lot.lot_id)
+        at = (places.site_ids(reader, row.cells["sites"], ";".join(lot.sites), "sites")
+              if row is not None and lot.sites else None)
+        roles = tuple(r.role_id for b in lot.roles for r in by_base.get(b, ())
+                      if not at or r.site_id in at)
+        for rid in roles:
+            if rid in lot_of and row is not None:
+                shown = rid.replace(SITE_MARK, " at ")
+                reader.problems.append(Problem(row.cells["roles"], f"{shown} is already in lot "
+                                               f"{lot_of[rid]}", "each role in one lot"))
+            lot_of.setdefault(rid, lot.lot_id)
+        if at is not None and lot.roles and not roles and row is not None:
+            reader.problems.append(Problem(row.cells["sites"], "none of the lot's roles is "
+                                           f"needed at {', '.join(at)}",
+                                           "sites where the lot's roles are needed"))
+        out.append(replace(lot, roles=roles, sites=at or ()))
+    return tuple(out)
 
 
 def _standards(reader, rows: list, standards: tuple[Standard, ...], places: Places

@@ -43,7 +43,7 @@ from orchestra.sourcing import invitations
 CONTEXT = ("lot", "sourced_for_roles", "min_level_needed", "total_load_sourced")  # read-only
 SPARE_PER_LOT = 6  # blank offer rows under each lot, for alternate bids and volume tiers
 EDITABLE = ("level", "unit_cost", "effort", "role_id", "claimed_response_hours",
-            "claimed_reliability", "bid_id", "min_slots")
+            "claimed_reliability", "bid_id", "min_slots", "site_id")
 NEW = "new"  # the file of a blank bid, for a bidder not in the network yet
 FORMATS = {"unit_cost": MONEY, "fixed_cost": MONEY, "capacity": "#,##0.##",
            "effort": "0.00", "claimed_reliability": "0.000", "claimed_response_hours": "0.0#"}
@@ -90,6 +90,9 @@ def _instructions(network: Network, partner_name: str, lots: Sequence[Lot]) -> l
         "packages (rows without a bid_id hold in every case). A volume tier puts the number of "
         "slots in min_slots and the lower price in unit_cost; the best tier reached prices all "
         "your slots of that capability. Only unit_cost may differ between rows of one offer.",
+        *(["Sites: site_id blank offers at every site you serve; a site id offers at that "
+           "site only. A lot bought at some sites lists its rows per site, site_id filled."]
+          if network.sites else []),
         "Ids and the lot columns are locked; every other cell checks what you type.",
         "",
         f"When the bid is complete: set submitted to yes on the partner sheet, save the file "
@@ -205,28 +208,49 @@ def _offer_rows(network: Network, partner_id: str | None, lots: Sequence[Lot],
                 columns: list[str]) -> tuple[list[list[object]], set[int]]:
     """The offers sheet's rows lot by lot: the bidder's current offers of each capability the
     lot buys (or an invitation row), then ``SPARE_PER_LOT`` blank rows; and the sheet rows of
-    the blank ones, where the capability is picked."""
+    the blank ones, where the capability is picked. A lot bought at some sites only (a lot
+    per site) gets its rows per site, ``site_id`` filled: the bidder's offer for that site, or
+    its offer for every site restated there."""
     offers = [c for c in network.capabilities if partner_id and c.partner_id == partner_id]
     rows: list[list[object]] = []
     spare: set[int] = set()
-    blank = [None] * (len(columns) - 2)
+
+    def row(offer=None, **given) -> list[object]:
+        values = {c: (getattr(offer, c) or None if c in ("role_id", "bid_id", "site_id")
+                      else getattr(offer, c, None)) for c in columns} if offer else {}
+        values.update(given)
+        return [values.get(c) for c in columns]
+
     for lot in lots:
         by_capability: dict[str, list] = {}
         for rid in lot.roles:
             by_capability.setdefault(network.role[rid].capability, []).append(network.role[rid])
         for capability, roles in by_capability.items():
-            mine = [c for c in offers if c.capability == capability
-                    and c.role_id in ("", *(r.base_id for r in roles))]
-            context = [lot.lot_id, *_context(roles)]
-            for offer in mine:
-                rows.append([getattr(offer, c, None) if c not in ("role_id", "bid_id")
-                             else getattr(offer, c) or None for c in columns] + context)
-            if not mine:
-                rows.append([partner_id, capability, *blank, *context])
+            bases = ("", *(r.base_id for r in roles))
+            places = [(site, [r for r in roles if r.site_id == site])
+                      for site in dict.fromkeys(r.site_id for r in roles)] if lot.sites \
+                else [("", roles)]
+            for site, here in places:
+                context = [lot.lot_id, *_context(here)]
+                if site:
+                    mine = [c for c in offers if c.capability == capability
+                            and c.role_id in bases and c.site_id == site]
+                    mine = mine or [replace(c, site_id=site) for c in offers
+                                    if c.capability == capability and c.role_id in bases
+                                    and not c.site_id]
+                else:
+                    sites = {r.site_id for r in here}
+                    mine = [c for c in offers if c.capability == capability
+                            and c.role_id in bases and c.site_id in ("", *sites)]
+                rows += [row(offer) + context for offer in mine]
+                if not mine:
+                    rows.append(row(partner_id=partner_id, capability=capability,
+                                    site_id=site or None) + context)
         only = next(iter(by_capability)) if len(by_capability) == 1 else None
+        site = lot.sites[0] if len(lot.sites) == 1 else None
         for _ in range(SPARE_PER_LOT):
-            rows.append([partner_id, only, *blank, lot.lot_id, "(alternate bid or tier)",
-                         None, None])
+            rows.append(row(partner_id=partner_id, capability=only, site_id=site)
+                        + [lot.lot_id, "(alternate bid or tier)", None, None])
             spare.add(len(rows) + 1)
     return rows, spare
 
