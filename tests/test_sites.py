@@ -256,6 +256,14 @@ def site_networks(draw):
                                      "unit_cost": max(0, cost - 1),
                                      "min_slots": draw(st.integers(2, 3))})
     ids = [s["site_id"] for s in sites]
+    region = {s["site_id"]: s["region"] for s in sites}
+    for row in [c for c in capabilities if c.get("min_slots", 1) == 1]:
+        serves = next(p["serves"] for p in partners if p["partner_id"] == row["partner_id"])
+        served = [x for x in ids if not serves or serves in (x, region[x])]
+        if served and draw(st.integers(0, 3)) == 0:  # an offer for one site: its own terms
+            capabilities.append({**row, "site_id": draw(st.sampled_from(served)),
+                                 "level": draw(st.integers(1, 3)),
+                                 "unit_cost": draw(st.integers(0, 5))})
     roles = []
     for r in range(draw(st.integers(1, 3))):
         where = draw(st.sampled_from(["", "all", "all", ";".join(ids[:2]), ids[-1]]))
@@ -307,16 +315,19 @@ def enumerate_best(tables) -> tuple | None:
         places = _listed(partner[pid]["serves"])
         return not site or not places or site in places or sites[site] in places
 
-    def offer(pid, cap):
+    def offer(pid, cap, site):
+        """The rows pricing ``pid``'s offer of ``cap`` at ``site``: its offer for that site
+        where it has one, else its offer for every site."""
         rows = [c for c in tables["capabilities"] if (c["partner_id"], c["capability"])
                 == (pid, cap)]
-        return rows
+        here = [c for c in rows if site and c.get("site_id") == site]
+        return here or [c for c in rows if not c.get("site_id")]
 
     options = []
     for role, site in slots:
         quals = [pid for pid in partner if serves(pid, site)
                  and any(c.get("min_slots", 1) == 1 and c["level"] >= role["min_level"]
-                         for c in offer(pid, role["capability"]))]
+                         for c in offer(pid, role["capability"], site))]
         options.append([combo for k in range(min(role["slots"], len(quals)) + 1)
                         for combo in itertools.combinations(quals, k)])
     best = None
@@ -327,8 +338,8 @@ def enumerate_best(tables) -> tuple | None:
         taken = Counter((pid, role["capability"]) for role, _, pid in filled)
         used: Counter = Counter()
         cost = sum(partner[p].get("fixed_cost", 0) for p in team)
-        for role, _, pid in filled:
-            rows = offer(pid, role["capability"])
+        for role, site, pid in filled:
+            rows = offer(pid, role["capability"], site)
             cost += role["load"] * min(c["unit_cost"] for c in rows
                                        if c.get("min_slots", 1) <= taken[(pid,
                                                                           role["capability"])])
