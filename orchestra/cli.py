@@ -213,6 +213,11 @@ def summarize(network: Network) -> list[str]:
         "locks": len(network.locks),
     }
     lines = ["read: " + ", ".join(f"{n} {name}" for name, n in counts.items())]
+    if network.sites:
+        sited = [roles for roles in network.by_base.values() if roles[0].site_id]
+        lines.append(f"sites: {len(network.sites)} ({', '.join(s.site_id for s in network.sites)}"
+                     f"); {len(sited)} of the roles sheet's {len(network.by_base)} roles are "
+                     f"needed at sites: {len(network.roles)} roles, one per site")
     kinds = Counter((t.kind, t.stage) for t in network.touchpoints)
     lines.append("touchpoints: " + (", ".join(
         f"{n} {kind} {stage}-stage" for (kind, stage), n in sorted(kinds.items())) or "none"))
@@ -223,11 +228,13 @@ def summarize(network: Network) -> list[str]:
         if not qualified:
             best = max((c.level for c in network.offers(role.capability)), default=None)
             offered = f"best offered level {best}" if best else "no partner offers it"
-            lines.append(f"no partner qualifies for role {role.role_id}: needs {role.capability} "
+            lines.append(f"no partner qualifies for role {network.where(role.role_id)}: needs "
+                         f"{role.capability} "
                          f"at level {role.min_level}, {offered}")
         elif len(qualified) == 1 and role.critical:
             lines.append(f"only {qualified[0].partner_id} qualifies for critical role "
-                         f"{role.role_id} ({role.capability} at level {role.min_level}+)")
+                         f"{network.where(role.role_id)} ({role.capability} at level "
+                         f"{role.min_level}+)")
     if network.bids_sources:
         lines.append(f"bids returned: {len(network.bidders)} "
                      f"({', '.join(network.bidders) or 'none'}); "
