@@ -57,7 +57,7 @@ from orchestra.io.contract import (
     Column,
     Sheet,
 )
-from orchestra.io.reader import ExcelError, RawTable, clean_text, read_tables
+from orchestra.io.reader import ExcelError, RawTable, clean_text, id_list, read_tables
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "f", "0"}
@@ -338,11 +338,6 @@ def _records(rows: list[_Row], cls: type) -> list:
             for row in rows]
 
 
-def _ids(text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(part.strip() for part in text.replace(",", ";").split(";")
-                               if part.strip()))
-
-
 def _scale(text: str) -> tuple[float, float] | None:
     """ "1-7" -> (1.0, 7.0); None unless LOW-HIGH with LOW below HIGH."""
     low, sep, high = text.replace(" ", "").partition("-")
@@ -425,7 +420,7 @@ def _policy(reader: _Reader, rows: list[_Row], partners: set[str]) -> Policy:
                         high=spec.high if spec else MAX_WEIGHT,
                         low_open=spec.low_open if spec else False)
         if spec and spec.kind == "ids":
-            ids = _ids(str(raw))
+            ids = id_list(str(raw))
             for pid in ids:
                 if pid not in partners:
                     reader.problems.append(Problem(where, f'{key} names unknown partner "{pid}"',
@@ -526,7 +521,7 @@ def _scenarios(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[S
             continue
         lists = {}
         for column in ("include", "exclude"):
-            ids = _ids(str(row.values[column] or ""))
+            ids = id_list(str(row.values[column] or ""))
             unknown = [p for p in ids if p.lower() not in known]
             if unknown:
                 reader.problems.append(Problem(row.cells[column], "unknown partner_id(s) "
@@ -550,7 +545,7 @@ def _lots(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Lot, .
     out = []
     for row in rows:
         lot_id = str(row.values["lot_id"])
-        ids = _ids(str(row.values["roles"]))
+        ids = id_list(str(row.values["roles"]))
         unknown = [r for r in ids if r.lower() not in roles]
         if unknown or not ids:
             reader.problems.append(Problem(
@@ -559,7 +554,7 @@ def _lots(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Lot, .
         # Each role in one lot: checked at each of its sites (``sites.expand``).
         lot_roles = tuple(roles[r.lower()] for r in ids if r.lower() in roles)
         invited = []
-        for part in _ids(str(row.values["invited"] or INVITE_QUALIFIED)):
+        for part in id_list(str(row.values["invited"] or INVITE_QUALIFIED)):
             if part.lower() in keywords:
                 invited.append(part.lower())
             elif part.lower() in known:
@@ -570,7 +565,7 @@ def _lots(reader: _Reader, rows: list[_Row], partners: set[str]) -> tuple[Lot, .
                     "partner_ids separated by ;, or qualified, or all"))
         out.append(Lot(lot_id, str(row.values["name"] or lot_id), lot_roles,
                        tuple(dict.fromkeys(invited)) or (INVITE_QUALIFIED,),
-                       _ids(str(row.values["sites"] or ""))))
+                       id_list(str(row.values["sites"] or ""))))
     return tuple(out)
 
 
@@ -580,7 +575,7 @@ def _check_covered_roles(reader: _Reader, sheets: dict[str, list[_Row]]) -> None
                                                 str(r.values["touchpoint_id"]))
              for r in sheets["roles"]}
     for row in sheets["standards"]:
-        ids, tid = _ids(str(row.values["roles"] or "")), row.values["touchpoint_id"]
+        ids, tid = id_list(str(row.values["roles"] or "")), row.values["touchpoint_id"]
         covered = []
         for rid in ids:
             known = where.get(rid.lower())
@@ -694,8 +689,8 @@ def _plan_rules(reader: _Reader, rows: list[_Row], partners: set[str], roles: di
     found = []
     for row in rows:
         kind, limit = row.values["rule"], row.values["limit"]
-        ids = {"roles": _ids(str(row.values["roles"])),
-               "partners": _ids(str(row.values["partners"]))}
+        ids = {"roles": id_list(str(row.values["roles"])),
+               "partners": id_list(str(row.values["partners"]))}
         problems = len(reader.problems)
 
         def bad(column: str, what: str, expected: str, row: _Row = row, kind: str = kind
@@ -1066,11 +1061,8 @@ def network_from_tables(tables: dict[str, RawTable], source: str = "",
     # that names a site checked, before any problem is raised.
     sited = sites.expand(reader, sheets, tuple(_records(sheets["roles"], Role)),
                          tuple(_records(sheets["standards"], Standard)), plan_rules, lots)
-    by_base: dict[str, list[Role]] = {}
-    for role in sited.roles:
-        by_base.setdefault(role.base_id, []).append(role)
-    locks = sites.pairs(reader, lock_rows, by_base, "locks")
-    current = sites.pairs(reader, sheets["current"], by_base, "current")
+    locks = sites.pairs(reader, lock_rows, sited.by_base)
+    current = sites.pairs(reader, sheets["current"], sited.by_base)
     if reader.problems:
         raise InputError(reader.problems, reader.warnings)
     network = Network(

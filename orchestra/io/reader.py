@@ -50,6 +50,16 @@ def clean_text(value: object) -> object:
     return value
 
 
+def id_list(text: object) -> tuple[str, ...]:
+    """The ids a cell lists, separated by ; (or ,), each once, in order.
+
+    >>> id_list("P01; P02,P01"), id_list(None)
+    (('P01', 'P02'), ())
+    """
+    return tuple(dict.fromkeys(part.strip() for part in str(text or "").replace(",", ";")
+                               .split(";") if part.strip()))
+
+
 @dataclass(frozen=True)
 class RawTable:
     """One sheet as read: header names (lower-cased, stripped) and rows of raw cell values.

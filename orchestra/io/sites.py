@@ -11,6 +11,7 @@ beyond ``Network.serves``, which keeps a partner off the sites it does not serve
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from orchestra.domain import (
     ALL_SITES,
@@ -23,29 +24,28 @@ from orchestra.domain import (
     Standard,
 )
 from orchestra.errors import Problem
-
-
-def _parts(text: object) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(p.strip() for p in str(text or "").replace(",", ";").split(";")
-                               if p.strip()))
+from orchestra.io.reader import id_list
 
 
 @dataclass(frozen=True)
 class Places:
-    """The sites sheet, read: ids (case-insensitive) and regions."""
+    """The sites sheet, read: ids and regions (case-insensitive)."""
 
     sites: tuple[Site, ...]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_ids", {s.site_id.lower(): s.site_id for s in self.sites})
-        object.__setattr__(self, "_regions", {s.region.lower(): s.region for s in self.sites
-                                              if s.region})
+    @cached_property
+    def _ids(self) -> dict[str, str]:
+        return {s.site_id.lower(): s.site_id for s in self.sites}
+
+    @cached_property
+    def _regions(self) -> dict[str, str]:
+        return {s.region.lower(): s.region for s in self.sites if s.region}
 
     def site_ids(self, reader, cell: str, text: object, what: str,
                  regions: bool = False) -> tuple[str, ...] | None:
         """The places a cell names: None when blank, every site for ``all``, else the site
         ids (and with ``regions``, region names) it lists, each checked."""
-        parts = _parts(text)
+        parts = id_list(text)
         if not parts:
             return None
         expected = ("site_ids or regions of the sites sheet, separated by ;" if regions
@@ -78,6 +78,18 @@ class Sited:
     rules: tuple[PlanRule, ...]
     lots: tuple[Lot, ...]
     serves: dict[str, tuple[str, ...]]  # partner id -> the places it serves
+
+    @cached_property
+    def by_base(self) -> dict[str, list[Role]]:
+        """Each roles-sheet role and the roles it is planned as (one per site)."""
+        return _by_base(self.roles)
+
+
+def _by_base(roles) -> dict[str, list[Role]]:
+    out: dict[str, list[Role]] = {}
+    for role in roles:
+        out.setdefault(role.base_id, []).append(role)
+    return out
 
 
 def offer_sites(reader, sheets: dict) -> None:
@@ -139,9 +151,7 @@ def expand(reader, sheets: dict, roles: tuple[Role, ...], standards: tuple[Stand
                                                "roles sheet already uses",
                                                "role_ids that do not read as another at a site"))
             out_roles.append(replace(role, role_id=rid, base=role.role_id, site_id=site_id))
-    by_base: dict[str, list[Role]] = {}
-    for role in out_roles:
-        by_base.setdefault(role.base_id, []).append(role)
+    by_base = _by_base(out_roles)
     _check_offers_at_sites(reader, sheets["capabilities"], by_base, serves, places)
     return Sited(
         places.sites, tuple(out_roles),
@@ -246,7 +256,7 @@ def _rules(reader, rows: list, rules: tuple[PlanRule, ...], by_base: dict[str, l
     return tuple(out)
 
 
-def pairs(reader, rows: list, by_base: dict[str, list[Role]], sheet: str) -> list[Lock]:
+def pairs(reader, rows: list, by_base: dict[str, list[Role]]) -> list[Lock]:
     """Locks or today's network, each row's role at its ``site_id``: a sited role's row names
     one of its sites; a network-wide role's leaves it blank."""
     out = []
