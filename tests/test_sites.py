@@ -547,3 +547,23 @@ def test_a_bid_for_a_lot_at_one_site_prices_that_site(tmp_path):
     assert net.offer("A", "R1@H3").unit_cost == 1.2 and net.offer("A", "R1@H1").unit_cost == 3
     result = plan(net, LOWEST, SETTINGS)
     assert ("R1", "H3", "A") in pairs_at(net, result)
+
+
+def test_the_hotels_example_plans_proven_optimal_keeping_the_brand_at_every_hotel():
+    from conftest import ROOT
+
+    from orchestra.io import load_network
+    from orchestra.io.profiles import load_profile
+    from orchestra.score import score
+
+    net = load_network(ROOT / "inputs" / "hotels.xlsx")
+    result = plan(net, load_profile("balanced"),
+                  SolveSettings(time_limit_s=60, deterministic=True))
+    assert result.stopped_by == "proven optimal" and not result.critical_shortfalls
+    outcomes = score(net, result).standards
+    assert {o.site_id for o in outcomes if o.metric == "on_time_rate"} == {
+        s.site_id for s in net.sites}
+    assert all(o.met for o in outcomes)
+    # CleanCo (0.86) would miss "room ready by 3 pm" wherever it cleaned.
+    assert not [a for a in result.assignments if a.partner_id == "K02"
+                and net.role[a.role_id].base_id == "R05"]
