@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from types import MappingProxyType
 
@@ -263,6 +264,7 @@ class Policy:
     meet_standards: bool | None = None  # hard standards as planning rules (default yes)
     currency: str | None = None  # e.g. EUR: every money figure is in it
     period: str | None = None  # e.g. month: every recurring figure is per one of them
+    plan_start: date | None = None  # period 1 begins that day (None: the day of the run)
     survey_scale: tuple[float, float] = (1.0, 7.0)  # the expectations sheet's scores lie on it
     accept_claims: bool | None = None  # plan with returned bids' claims, not the assessment
     paper: str | None = None  # A4 or letter: the printed pages
@@ -346,9 +348,17 @@ class PlanRule:
 
 @dataclass(frozen=True)
 class Lock:
+    """A (role, partner) pair held: a lock, or a contract of today's network with its terms
+    (``ends``: the contract's end date, None when it can end at plan_start; the
+    ``termination_fee`` to end it before then, None when it cannot be ended early; the
+    ``exit_cost`` paid when it ends and is not renewed)."""
+
     role_id: str
     partner_id: str
     where: str = field(default="", compare=False)  # the cell it was read from, for messages
+    ends: date | None = None
+    termination_fee: float | None = None
+    exit_cost: float = 0.0
 
 
 @dataclass(frozen=True)

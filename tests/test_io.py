@@ -246,7 +246,8 @@ def test_policy_unknown_key_is_a_warning(tmp_path):
     assert [str(w) for w in loaded.warnings if w.where.startswith("policy")] == [
         'policy!A3: unknown policy key "colour" ignored (expected one of budget, max_partners, '
         "min_partners_per_touchpoint, must_include, exclude, forbid_below_strength, "
-        "time_limit_s, profile, seed, max_changes, meet_standards, horizon_periods, currency, "
+        "time_limit_s, profile, seed, max_changes, meet_standards, horizon_periods, plan_start, "
+            "currency, "
         "period, paper, survey_scale, accept_claims, round_title, buyer, deadline, contact, "
         "default_onboarding_cost, cost_weight, "
         "fill_weight, moment_of_truth_factor, reliability_weight, cohesion_weight, "

@@ -25,6 +25,7 @@ NUMBER = "number"  # a number, range-checked
 INTEGER = "integer"  # a whole number, range-checked
 BOOL = "bool"  # yes/no, y/n, true/false, t/f, 1/0; x is yes
 CHOICE = "choice"  # one of ``choices``
+DATE = "date"  # an Excel date, or ISO text (2027-03-31)
 
 REQUIRED = object()  # marks a column whose value may not be left blank
 
@@ -62,6 +63,8 @@ class Column:
             return "yes/no, y/n, true/false, t/f, 1/0, or x for yes"
         if self.kind == CHOICE:
             return "one of " + ", ".join(self.choices)
+        if self.kind == DATE:
+            return "a date: an Excel date, or YYYY-MM-DD"
         what = "a whole number" if self.kind == INTEGER else "a number"
         if self.low is not None and self.high is not None:
             if self.low_open:
@@ -413,6 +416,16 @@ SHEETS: tuple[Sheet, ...] = (
                    example="P17"),
             Column("site_id", TEXT, "", help="The site of the slot, for a role with sites "
                    "(blank for a network-wide role).", example="H01"),
+            Column("contract_end", DATE, BLANK, help="When today's contract for the slot ends "
+                   "(blank: it can end at plan_start). A replacement takes over in the period "
+                   "after; a date before plan_start means the contract is rolling.",
+                   example="2027-03-31"),
+            Column("termination_fee", NUMBER, BLANK, "Paid once to end the contract at "
+                   "plan_start, before contract_end (blank: it cannot end early).", low=0,
+                   high=MAX_MONEY, unit="money, once", example=40000),
+            Column("exit_cost", NUMBER, 0.0, "Paid once when the contract ends and is not "
+                   "renewed (a handover).", low=0, high=MAX_MONEY, unit="money, once",
+                   example=5000),
         ),
         key=("role_id", "site_id", "partner_id"),
     ),
@@ -479,13 +492,16 @@ POLICY_KEYS: tuple[PolicyKey, ...] = (
               "slots and before cost; no: they are only scored.", default="yes",
               example="yes"),
     PolicyKey("horizon_periods", NUMBER, "One-off costs (onboarding, exit) are spread over this "
-              "many periods in the plan's objective.", low=0.01, high=1e6,
+              "many periods in the plan's objective; with contract ends, the plan is costed "
+              "period by period over them (a whole number then).", low=0.01, high=1e6,
               default="1", unit="periods", example=12),
+    PolicyKey("plan_start", DATE, "When the plan starts: period 1 begins that day; contract "
+              "ends are set against it.", default="the date of the run", example="2027-01-01"),
     PolicyKey("currency", TEXT, "The currency of every money figure, shown in the reports' "
               "money headers.", default="none stated", example="EUR"),
     PolicyKey("period", TEXT, "The period every recurring figure is per (fixed costs, unit "
-              "costs, capacity, the budget): month, quarter, year, ...", default="none stated",
-              example="month"),
+              "costs, capacity, the budget): month, quarter, year, ... (month, quarter or year "
+              "where today's contracts have ends)", default="none stated", example="month"),
     PolicyKey("paper", CHOICE, "The paper the workbooks print on.", default="A4",
               example="A4", choices=("a4", "letter")),
     PolicyKey("survey_scale", TEXT, "The scale of the expectations sheet's survey scores, "

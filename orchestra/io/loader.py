@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 
+from orchestra.calendar import PERIOD_MONTHS
 from orchestra.domain import (
     INVITE_ALL,
     INVITE_QUALIFIED,
@@ -44,6 +45,7 @@ from orchestra.io.contract import (
     BOOL,
     BUYER_OWNED,
     CHOICE,
+    DATE,
     ID,
     INTEGER,
     MAX_WEIGHT,
@@ -159,6 +161,20 @@ def _bool(value: object) -> bool:
     raise _Invalid(f"got {_shown(value)}")
 
 
+def _date(value: object) -> date:
+    """A date cell: an Excel date (read as a date or a datetime), or ISO text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise _Invalid(f"got {_shown(value)}")
+
+
 def coerce(column: Column, value: object) -> object:
     """One cell's value as the column's type, or ``_Invalid`` saying what was found.
 
@@ -181,6 +197,8 @@ def coerce(column: Column, value: object) -> object:
         if word not in column.choices:
             raise _Invalid(f"got {_shown(value)}")
         return word
+    if column.kind == DATE:
+        return _date(value)
     if isinstance(value, str) and value.strip().endswith("%") and "share" not in column.unit:
         unit = f" ({column.unit})" if column.unit else ""
         raise _Invalid(f"got {_shown(value)}: a percentage, where an amount{unit} is expected")
@@ -793,6 +811,7 @@ def _check_current(reader: _Reader, network: Network, where: dict[str, str],
     policy = network.policy
     _check_holdable(reader, network, network.current, "current",
                     "holds role {role} in today's network", "rows of today's network", bids)
+    _check_calendar(reader, network, where)
     if policy.max_changes is None:
         return
     excluded = set(policy.exclude)
@@ -803,6 +822,26 @@ def _check_current(reader: _Reader, network: Network, where: dict[str, str],
             f"max_changes is {policy.max_changes} but exclude already ends {len(leaving)} of "
             f"today's assignments ({', '.join(f'{c.role_id}:{c.partner_id}' for c in leaving)})",
             f"max_changes of at least {len(leaving)}"))
+
+
+def _check_calendar(reader: _Reader, network: Network, where: dict[str, str]) -> None:
+    """Contract ends need periods a calendar can count (month, quarter or year) and a whole
+    number of them in the horizon."""
+    dated = next((c for c in network.current if c.ends is not None), None)
+    if dated is None:
+        return
+    policy = network.policy
+    if (policy.period or "").strip().lower() not in PERIOD_MONTHS:
+        got = f'period is "{policy.period}"' if policy.period else "the policy states no period"
+        reader.problems.append(Problem(
+            where.get("period", "policy"), f"{got}, and today's contracts have ends "
+            f"({dated.where.split('!')[0]} contract_end)", "a policy period of month, quarter "
+            "or year"))
+    horizon = policy.horizon_periods
+    if horizon is not None and not float(horizon).is_integer():
+        reader.problems.append(Problem(
+            where.get("horizon_periods", "policy"), f"horizon_periods is {horizon:g}, and "
+            "today's contracts have ends", "a whole number of periods"))
 
 
 @dataclass(frozen=True)

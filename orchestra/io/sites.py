@@ -270,7 +270,8 @@ def pairs(reader, rows: list, by_base: dict[str, list[Role]]) -> list[Lock]:
                                                f'network-wide; site_id "{site}" names a site',
                                                "a blank site_id"))
                 continue
-            out.append(Lock(rid, str(row.values["partner_id"]), row.cells["partner_id"]))
+            out.append(Lock(rid, str(row.values["partner_id"]), row.cells["partner_id"],
+                            **_terms(row)))
             continue
         ids = ", ".join(r.site_id for r in sited)
         match = next((r for r in sited if r.site_id.lower() == site.lower()), None)
@@ -279,5 +280,13 @@ def pairs(reader, rows: list, by_base: dict[str, list[Role]]) -> list[Lock]:
                     f'role "{rid}" is not needed at site "{site}"')
             reader.problems.append(Problem(row.cells["site_id"], what, f"one of {ids}"))
             continue
-        out.append(Lock(match.role_id, str(row.values["partner_id"]), row.cells["partner_id"]))
+        out.append(Lock(match.role_id, str(row.values["partner_id"]), row.cells["partner_id"],
+                        **_terms(row)))
     return out
+
+
+def _terms(row) -> dict[str, object]:
+    """A today's contract's end, termination fee and exit cost (none on a lock's row)."""
+    return {"ends": row.values.get("contract_end"),
+            "termination_fee": row.values.get("termination_fee"),
+            "exit_cost": row.values.get("exit_cost") or 0.0}
