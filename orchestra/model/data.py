@@ -14,6 +14,7 @@ import statistics
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from orchestra.calendar import Calendar, calendar_of
 from orchestra.domain import Capability, Network, Role, Rules
 from orchestra.errors import OrchestraError
 
@@ -225,11 +226,32 @@ class ModelData:
         return cost / self.rules.horizon_periods
 
     @cached_property
+    def calendar(self) -> Calendar | None:
+        """The periods today's contracts end in (None: no contract has an end)."""
+        return calendar_of(self.network)
+
+    @cached_property
     def _transition_figures(self) -> list[float]:
-        """The ``one_off`` figures of every partner the model prices."""
+        """The ``one_off`` figures of every partner the model prices, and each of today's
+        contracts' one-off costs and what it costs over the horizon while it runs out, per
+        period of the horizon."""
         if not self.network.current:
             return []
-        return [self.one_off(p) for p in self._scaled_partners | self.network.incumbents]
+        horizon = self.rules.horizon_periods
+        contracted = self.network.as_contracted
+        figures = [self.one_off(p) for p in self._scaled_partners | self.network.incumbents]
+        for c in self.network.current:
+            role = contracted.role[c.role_id]
+            offer = contracted.offer(c.partner_id, role)
+            runs = role.load * offer.unit_cost if offer is not None and c.ends else 0.0
+            figures.append(((c.termination_fee or 0.0) + c.exit_cost) / horizon + runs)
+        if self.calendar is not None:
+            # The calendar term prices whole periods of slots and fixed costs per period of
+            # the horizon: exact at the scale where each of those is.
+            figures += [cost / horizon for c in self.all_pairs for cost in c.costs(self.network)]
+            figures += [self.network.partner[p].fixed_cost / horizon
+                        for p in self._scaled_partners]
+        return figures
 
     @cached_property
     def objective_ceiling(self) -> float:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from ortools.sat.python import cp_model
 
+from orchestra.calendar import Calendar
 from orchestra.domain import Capability, Role
 from orchestra.model.data import ModelData, decimal_scale
+from orchestra.model.transition import timing
 
 
 @dataclass
@@ -35,6 +38,7 @@ class PlanningModel:
     price: dict[tuple[str, str], list[tuple[Capability, cp_model.IntVar]]] = field(
         default_factory=dict)
     accepted: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    timing: object = None  # the calendar's variables (``transition.Timing``), if any
     # Objective terms, each a linear expression in integer objective units, by name.
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     # Open slots, ranked above the terms: critical ones (and redundancy), then optional ones
@@ -162,6 +166,19 @@ def add_capacity(pm: PlanningModel) -> None:
         capacity = pm.data.capacity(pm.data.network.partner[pid].capacity)
         if terms and most[pid] > capacity:  # else it can take every role it qualifies for
             pm.model.add(sum(terms) <= capacity * pm.select[pid])
+
+
+def slot_costs_by_pair(pm: PlanningModel) -> list[tuple[tuple[tuple[str, str], float],
+                                                          cp_model.IntVar]]:
+    """Every pair's slot cost in money at each price it may be paid, with the variable set
+    when it is: ((pair, cost), variable)."""
+    out = []
+    for c in pm.data.pairs:
+        if c.key in pm.price:
+            out += [((c.key, c.role.load * row.unit_cost), var) for row, var in pm.price[c.key]]
+        else:
+            out.append(((c.key, c.cost), pm.assign[c.key]))
+    return out
 
 
 def slot_costs(pm: PlanningModel) -> list[tuple[int, cp_model.IntVar]]:
@@ -503,6 +520,31 @@ def add_transition_term(pm: PlanningModel) -> None:
     pm.terms["transition"] = sum(terms)
 
 
+def add_calendar_term(pm: PlanningModel) -> None:
+    """With contract ends (``transition``): the horizon's cost beyond the steady state, spread
+    over the horizon: today's contracts paid until they end or a termination fee, newcomers
+    paid from their takeover, leaving partners' fixed costs until their last contract ends,
+    exit costs per contract."""
+    data = pm.data
+    cal = data.calendar
+    if cal is None and not any(c.exit_cost for c in data.network.current):
+        return
+    if cal is None:  # exit costs per contract, every change at plan_start
+        cal = Calendar(date.today(), 1, 1)
+    weight = data.rules.profile.cost_weight
+    prices: dict[tuple[str, str], list] = {}
+    for cost, var in slot_costs_by_pair(pm):
+        prices.setdefault(cost[0], []).append((cost[1], var))
+    found = timing(pm.model, data.network, cal, lambda key: pm.assign.get(key, 0),
+                   lambda pid: pm.select.get(pid, 0), lambda key: prices.get(key, ()),
+                   {rid: [c.offer.partner_id for c in cands]
+                    for rid, cands in data.candidates.items()})
+    pm.timing = found
+    horizon = data.rules.horizon_periods
+    pm.terms["calendar"] = sum(round(weight * data.money(value / horizon)) * expr
+                               for value, expr in found.pieces)
+
+
 def add_reliability_term(pm: PlanningModel) -> None:
     """Prefer reliable partners: each filled slot costs (1 - reliability) times the weight,
     scaled by the touchpoint's importance."""
@@ -647,8 +689,8 @@ HARD_RULES = (
     add_moment_of_truth_standby,
     add_no_idle_partners,  # after the standbys, which are duties too
 )
-SOFT_TERMS = (add_cost_term, add_transition_term, add_reliability_term, add_cohesion_term,
-              add_standard_shortfall_term)
+SOFT_TERMS = (add_cost_term, add_transition_term, add_calendar_term, add_reliability_term,
+              add_cohesion_term, add_standard_shortfall_term)
 
 
 def build_model(data: ModelData) -> PlanningModel:

@@ -1,0 +1,158 @@
+"""The contract calendar: today's contracts run out or end early for a fee, newcomers start
+when they take over, exit costs per contract. Plans of small networks against an enumeration
+of every plan and every way of phasing it in, written from the rows' meaning."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_model import LOWEST, brute_force, pairs, small_networks_with_today
+
+from orchestra.calendar import Calendar, add_months
+from orchestra.domain import Lock, Policy
+from orchestra.model import SolveSettings, plan
+from orchestra.model.transition import schedule
+
+START = date(2027, 1, 1)
+SETTINGS = SolveSettings(time_limit_s=20, workers=2)
+
+
+def horizon_cost(net, kept: set[tuple[str, str]], team: set[str]) -> float:
+    """The least the horizon's cost beyond the plan's steady state can be, over every way of
+    ending today's contracts (run out, or early for the fee) and of pairing newcomers with the
+    slots they free, by enumeration."""
+    horizon = round(net.policy.horizon_periods or 1)
+    cal = Calendar(START, 1, horizon)
+    contracts = list(net.current)
+    held = {(c.role_id, c.partner_id) for c in contracts}
+    dropped = [c for c in contracts if (c.role_id, c.partner_id) not in kept]
+    exits = sum(c.exit_cost for c in dropped)
+    runs = {id(c): cal.paid(c) for c in dropped}
+    options = [(False, True) if c.termination_fee is not None and runs[id(c)] else (False,)
+               for c in dropped]
+    slot = {}  # the plan's slot cost per period, each pair at its price
+    for role_id, pid in kept:
+        role = net.role[role_id]
+        slot[(role_id, pid)] = role.load * net.offer(pid, role).unit_cost
+    best = None
+    for early in itertools.product(*options):
+        ends = {id(c): 0 if e else runs[id(c)] for c, e in zip(dropped, early, strict=True)}
+        fees = sum(c.termination_fee for c, e in zip(dropped, early, strict=True) if e)
+        paid_on = sum(net.role[c.role_id].load * net.offer(c.partner_id, c.role_id).unit_cost
+                      * ends[id(c)] for c in dropped)
+        # Newcomers of each role take over its freed slots in every order; the others start
+        # at once on the slots no running contract holds.
+        per_role = []
+        for role in net.roles:
+            newcomers = sorted(p for r, p in kept if r == role.role_id and (r, p) not in held)
+            timed = [c for c in contracts if c.role_id == role.role_id and cal.paid(c)]
+            freed = [ends[id(c)] for c in dropped if c in timed]
+            kept_untimed = sum(1 for c in contracts if c.role_id == role.role_id
+                               and not cal.paid(c) and (c.role_id, c.partner_id) in kept)
+            free_now = role.slots - len(timed) - kept_untimed  # vacant, or free at once
+            choices = [dict(zip(newcomers, order, strict=True)) for order in
+                       itertools.permutations(freed + [0] * free_now, len(newcomers))]
+            per_role.append((role.role_id, choices))
+        for picks in itertools.product(*(c for _, c in per_role)):
+            start = {(role_id, p): k for (role_id, _), pick in zip(per_role, picks, strict=True)
+                     for p, k in pick.items()}
+            total = fees + exits + paid_on
+            total -= sum(slot[pair] * k for pair, k in start.items())
+            for pid in team - net.incumbents:
+                first = min([k for (_, p), k in start.items() if p == pid], default=0)
+                total -= net.partner[pid].fixed_cost * first
+            for pid in net.incumbents - team:
+                last = max([ends[id(c)] for c in dropped if c.partner_id == pid], default=0)
+                total += net.partner[pid].fixed_cost * last
+            best = total if best is None else min(best, total)
+    return best / horizon
+
+
+@st.composite
+def networks_with_calendars(draw):
+    """Small networks with today's network (``small_networks_with_today``), each contract
+    with an end before, inside or beyond the horizon (or none), a termination fee or none, an
+    exit cost; months, from 2027-01-01, a whole horizon."""
+    net = draw(small_networks_with_today())
+    horizon = draw(st.sampled_from([1, 2, 3, 4]))
+    current = []
+    for c in net.current:
+        months = draw(st.sampled_from([None, -1, 0, 1, 2, 5]))
+        ends = None if months is None else add_months(START, months) - date.resolution
+        current.append(dataclasses.replace(
+            c, ends=ends, termination_fee=draw(st.sampled_from([None, 0, 2, 7])),
+            exit_cost=draw(st.sampled_from([0, 0, 3]))))
+    policy = dataclasses.replace(net.policy, plan_start=START, period="month",
+                                 horizon_periods=horizon)
+    return dataclasses.replace(net, current=tuple(current), policy=policy)
+
+
+@settings(max_examples=60, deadline=None)
+@given(net=networks_with_calendars())
+def test_plans_over_the_contract_calendar_equal_enumeration(net):
+    """Open slots first, then the cost over the horizon: the plan's objective equals the best
+    over every plan and every way of phasing it in, and the plan's own schedule costs what
+    the model counted."""
+    result = plan(net, LOWEST, SETTINGS)
+    best = brute_force(net, lambda kept: horizon_cost(
+        net, kept, {p for _, p in kept} | set(net.policy.must_include)))
+    if best is None:
+        assert result.status == "no solution"
+        return
+    assert result.status == "optimal"
+    critical = sum(1 for s in result.shortfalls if s.critical)
+    optional = sum(1 for s in result.shortfalls if not s.critical)
+    assert (critical, optional) == best[:2]
+    tolerance = 1e-3 * (1 + len(net.current) + len(net.partners))
+    assert result.objective == pytest.approx(best[2], abs=tolerance)
+    horizon = round(net.policy.horizon_periods or 1)
+    own = schedule(net, result).cost / horizon
+    assert result.terms.get("calendar", 0.0) == pytest.approx(own, abs=tolerance)
+    assert own == pytest.approx(horizon_cost(net, pairs(result), set(result.selected)),
+                                abs=1e-9)
+
+
+def hotel_desk(ends: date | None, fee: float | None, horizon: int = 12):
+    """One role, today's partner O at 10 a period, a newcomer N at 4: N is worth taking; when
+    O's contract ends, and whether ending it early pays, decides what the switch costs."""
+    from conftest import network
+
+    net = network([("O", 0, 9), ("N", 0, 9)], [("O", "x", 3, 10), ("N", "x", 3, 4)],
+                  [("R", "x")])
+    return dataclasses.replace(
+        net, current=(Lock("R", "O", ends=ends, termination_fee=fee),),
+        policy=Policy(plan_start=START, period="month", horizon_periods=horizon))
+
+
+def test_a_contract_runs_out_unless_ending_it_early_is_cheaper():
+    # O's contract ends 2027-03-31: three months at 10 and nine of N at 4 = 66 over twelve;
+    # ending early for 20 makes it 20 + 12 x 4 = 68: waiting is cheaper, by 2.
+    net = hotel_desk(date(2027, 3, 31), 20)
+    result = plan(net, LOWEST, SETTINGS)
+    assert pairs(result) == {("R", "N")}
+    [handover] = schedule(net, result).handovers
+    assert (handover.early, handover.paid, handover.effective) == (False, 3, 4)
+    assert result.objective == pytest.approx(66 / 12, abs=1e-4)
+    # For a fee of 10 ending early wins: 10 + 48 = 58.
+    cheap = hotel_desk(date(2027, 3, 31), 10)
+    result = plan(cheap, LOWEST, SETTINGS)
+    [handover] = schedule(cheap, result).handovers
+    assert handover.early and handover.fee == 10 and handover.effective == 1
+    assert result.objective == pytest.approx(58 / 12, abs=1e-4)
+
+
+def test_a_contract_that_cannot_end_early_runs_to_its_end_or_past_the_horizon():
+    net = hotel_desk(date(2028, 6, 30), None)  # beyond the twelve months: O paid throughout
+    result = plan(net, LOWEST, SETTINGS)
+    [handover] = schedule(net, result).handovers if pairs(result) == {("R", "N")} else [None]
+    assert result.objective == pytest.approx(10, abs=1e-4)
+    if handover is not None:
+        assert handover.paid == 12
+    rolling = hotel_desk(date(2026, 11, 30), None)  # ended before plan_start: rolling
+    result = plan(rolling, LOWEST, SETTINGS)
+    assert pairs(result) == {("R", "N")} and result.objective == pytest.approx(4, abs=1e-4)
