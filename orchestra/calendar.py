@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as _days
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from orchestra.domain import Lock, Network
 
@@ -41,6 +41,10 @@ class Calendar:
     def begins(self, period: int) -> date:
         """The first day of ``period`` (1 is ``start``)."""
         return add_months(self.start, self.months * (period - 1))
+
+    def ends(self, period: int) -> date:
+        """The last day of ``period``."""
+        return self.begins(period + 1) - timedelta(days=1)
 
     def period_of(self, day: date) -> int:
         """The period ``day`` falls in; 0 before ``start``.

@@ -267,6 +267,23 @@ def bank() -> Tables:
     ]
     tables = _tables(partners, offers, touchpoints, roles, relationships, standards,
                      expectations, policy, sets, locks, current, exits, rules, scenarios)
+    # Today's contracts have ends: the plan starts on 2027-01-01 and is costed month by month
+    # over a year. CardWorks' printing contract runs to the end of February
+    # (ending it early costs 15,000); SecureMail's courier contract is already rolling;
+    # ScoreWise's runs to June (12,000 to end it early); VoiceGrid's telephony to January;
+    # CloudHarbor's hosting to December and cannot be ended early. (role, partner): end, fee,
+    # exit cost.
+    terms = {("R07", "P09"): ("2027-02-28", 15000, 2000), ("R19", "P09"): ("2027-02-28", None, 0),
+             ("R08", "P11"): ("2026-12-31", None, 1000), ("R20", "P11"): ("2026-12-31", None, 0),
+             ("R06", "P08"): ("2027-06-30", 12000, 0), ("R24", "P08"): ("2027-06-30", 12000, 0),
+             ("R22", "P18"): ("2027-01-31", 3000, 0), ("R10", "P04"): ("2027-12-31", None, 5000)}
+    for row in tables["current"]:
+        ends, fee, exit_cost = terms.get((row["role_id"], row["partner_id"]), (None, None, 0))
+        row.update(contract_end=ends, termination_fee=fee, exit_cost=exit_cost)
+    tables["policy"] = [row for row in tables["policy"] if row["key"] != "horizon_periods"]
+    tables["policy"] += [{"key": "plan_start", "value": "2027-01-01"},
+                         {"key": "period", "value": "month"},
+                         {"key": "horizon_periods", "value": 12}]
     # What the customer does and sees at each touchpoint: the blueprint's top two lanes (back
     # office touchpoints have no customer action).
     seen = {

@@ -16,7 +16,7 @@ solved exactly by CP-SAT on the calendar's few variables).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ortools.sat.python import cp_model
@@ -218,10 +218,17 @@ def schedule(network: Network, plan: Plan, early: Mapping[int, bool] | None = No
         handovers.append(Handover(c.role_id, c.partner_id, taker, ended, runs,
                                   c.termination_fee or 0.0 if ended else 0.0, c.exit_cost,
                                   c.termination_fee is not None and paid > 0))
-    # Successors on slots no contract of today's holds start at once.
+    # Successors on slots no running contract holds start at once; where a contract ends at
+    # once (rolling, or ended early) with nobody named, the role's first such newcomer (in id
+    # order) is its successor.
     for role_id, pid in sorted(pairs - {(c.role_id, c.partner_id) for c in network.current}):
-        starts.setdefault((role_id, pid), 1)
-    # A handover with no successor named: its slot's newcomer, if the role has one left over.
+        if (role_id, pid) in starts:
+            continue
+        starts[(role_id, pid)] = 1
+        k = next((k for k, h in enumerate(handovers) if h.role_id == role_id
+                  and h.to_partner is None and h.paid == 0), None)
+        if k is not None:
+            handovers[k] = replace(handovers[k], to_partner=pid)
     first = {pid: min(s for (_, p), s in starts.items() if p == pid)
              for pid in sorted(team - network.incumbents)}
     last = {pid: max([h.paid for h in handovers if h.from_partner == pid], default=0)

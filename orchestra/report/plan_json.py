@@ -6,7 +6,7 @@ from __future__ import annotations
 from orchestra.domain import Network, Plan
 from orchestra.procurement import DOMINANCE_RULE, Comparison, Impact, SetResult
 from orchestra.score import Scores
-from orchestra.score.baseline import Baseline
+from orchestra.score.baseline import Baseline, payback
 
 
 def plan_to_dict(network: Network, plan: Plan, scores: Scores | None = None,
@@ -76,13 +76,48 @@ def baseline_to_dict(network: Network, today: Baseline) -> dict:
         "payback_periods": _number(today.payback_periods),
         "changes": {
             "kept": [{**network.ref(r), "partner_id": p} for r, p in changed.kept],
-            "replaced": [{**network.ref(r), "from_partner_id": a, "to_partner_id": b}
-                         for r, a, b in changed.replaced],
-            "ended": [{**network.ref(r), "partner_id": p} for r, p in changed.ended],
+            "replaced": [{**network.ref(r), "from_partner_id": a, "to_partner_id": b,
+                          **_effective(today, r, a)} for r, a, b in changed.replaced],
+            "ended": [{**network.ref(r), "partner_id": p, **_effective(today, r, p)}
+                      for r, p in changed.ended],
             "new": [{**network.ref(r), "partner_id": p} for r, p in changed.new],
             "new_partners": list(changed.new_partners),
             "dropped_partners": list(changed.dropped_partners),
         },
+        **_timeline(today),
+    }
+
+
+def _effective(today: Baseline, role_id: str, partner_id: str) -> dict:
+    """When a change takes effect (a contract calendar): the date, whether the contract is
+    ended early for its fee, its one-off costs."""
+    phased = today.schedule
+    if phased is None:
+        return {}
+    h = next(h for h in phased.handovers if (h.role_id, h.from_partner) == (role_id,
+                                                                             partner_id))
+    return {"effective": phased.calendar.begins(h.effective).isoformat(),
+            "effective_period": h.effective, "ended_early": h.early,
+            "termination_fee": h.fee, "exit_cost": h.exit_cost}
+
+
+def _timeline(today: Baseline) -> dict:
+    """The horizon period by period and the payback from that cash flow (a calendar)."""
+    if not today.periods:
+        return {}
+    found = payback(today.periods)
+    return {
+        "plan_start": today.schedule.calendar.start.isoformat(),
+        "timeline": [{"period": p.period, "start": p.start.isoformat(),
+                      "recurring_cost": _number(p.recurring_cost),
+                      "baseline_cost": _number(p.baseline_cost),
+                      "one_off_cost": _number(p.one_off_cost),
+                      "cumulative_savings": _number(p.cumulative_savings)}
+                     for p in today.periods],
+        "one_off_after_horizon": _number(today.after_horizon),
+        "payback_period": found.period if found else None,
+        "payback_date": (today.schedule.calendar.ends(found.period).isoformat() if found
+                         else None),
     }
 
 

@@ -173,7 +173,12 @@ def baseline_lines(network: Network, plan: Plan, scores: Scores, today: Baseline
     if today.transition_cost == 0:
         payback = "no one-off cost"
     elif today.payback_periods is None:
-        payback = "never paid back: the plan saves nothing per period"
+        payback = ("not paid back within the horizon" if today.periods
+                   else "never paid back: the plan saves nothing per period")
+    elif today.periods:
+        cal = today.schedule.calendar
+        payback = (f"paid back by {cal.ends(int(today.payback_periods)).isoformat()} "
+                   f"(period {today.payback_periods:.0f})")
     else:
         payback = f"paid back in {today.payback_periods:.1f} periods"
     rows = [
@@ -196,10 +201,11 @@ def baseline_lines(network: Network, plan: Plan, scores: Scores, today: Baseline
                  f"{len(changed.ended)} ended, {len(changed.new)} new")
     for role_id, a, b in changed.replaced:
         lines.append(f"  {network.where(role_id)}: {a} {network.partner[a].name} -> "
-                     f"{b} {network.partner[b].name}")
+                     f"{b} {network.partner[b].name}{_when(today, role_id, a)}")
     for role_id, pid in changed.ended:
         lines.append(f"  {network.where(role_id)}: {pid} {network.partner[pid].name} ends, "
-                     "no one takes over")
+                     f"no one takes over{_when(today, role_id, pid)}")
+    lines += timeline_lines(today)
 
     def names(ids: Sequence[str]) -> str:
         return ", ".join(f"{p} {network.partner[p].name}"
@@ -209,6 +215,35 @@ def baseline_lines(network: Network, plan: Plan, scores: Scores, today: Baseline
     lines.append(f"joining    {names(changed.new_partners)}")
     lines.append(f"leaving    {names(changed.dropped_partners)}")
     return lines
+
+
+def _when(today: Baseline, role_id: str, partner_id: str) -> str:
+    """When a change takes effect, with a contract calendar: ", from 2027-04-01 (contract
+    runs out)" or ", at once (ended early, fee 40,000.00)"."""
+    phased = today.schedule
+    if phased is None:
+        return ""
+    h = next(h for h in phased.handovers if (h.role_id, h.from_partner) == (role_id,
+                                                                             partner_id))
+    when = phased.calendar.begins(h.effective).isoformat()
+    if h.early:
+        return f", from {when} (ended early, fee {h.fee:,.2f})"
+    return f", from {when}" + (" (its contract runs out)" if h.paid else " (it can end at once)")
+
+
+def timeline_lines(today: Baseline) -> list[str]:
+    """The horizon period by period: recurring cost against today's, one-off costs, and the
+    cumulative savings (a contract calendar; nothing without one)."""
+    if not today.periods:
+        return []
+    lines = [f"{'period':<8} {'from':<11} {'recurring':>12} {'today':>12} {'one-off':>12} "
+             f"{'cumulative':>12}"]
+    lines += [f"{p.period:<8} {p.start.isoformat():<11} {p.recurring_cost:>12,.2f} "
+              f"{p.baseline_cost:>12,.2f} {p.one_off_cost:>12,.2f} "
+              f"{p.cumulative_savings:>12,.2f}" for p in today.periods]
+    if today.after_horizon:
+        lines.append(f"one-off costs after the horizon: {today.after_horizon:,.2f}")
+    return ["", "timeline (the plan phasing in as today's contracts end)", *lines]
 
 
 def alternatives_lines(network: Network, comparison, found) -> list[str]:
