@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from click.testing import CliRunner
 from conftest import ROOT, tiny_tables, write_xlsx
 
@@ -201,9 +202,18 @@ def test_plan_json_sets_the_plan_against_todays_network():
     selected = set(data["selected"])
     assert changes["new_partners"] == sorted(selected - network.incumbents)
     assert changes["dropped_partners"] == sorted(network.incumbents - selected)
+    # With today's contract ends: each ended contract's termination fee (when ended early)
+    # and exit cost, as its change says.
+    ending = changes["replaced"] + changes["ended"]
     one_off = (sum(network.partner[p].onboarding_cost for p in changes["new_partners"])
-               + sum(network.partner[p].exit_cost for p in changes["dropped_partners"]))
-    assert data["transition_cost"] == one_off
+               + sum(network.partner[p].exit_cost for p in changes["dropped_partners"])
+               + sum(c["termination_fee"] + c["exit_cost"] for c in ending))
+    assert data["transition_cost"] == pytest.approx(one_off)
+    assert {c["ended_early"] for c in ending} == {True, False}  # the bank's calendar at work
+    timeline = data["timeline"]
+    assert len(timeline) == 12 and timeline[0]["start"] == "2027-01-01"
+    assert sum(t["one_off_cost"] for t in timeline) + data["one_off_after_horizon"] == \
+        pytest.approx(data["transition_cost"])
     planned = {(a["role_id"], a["partner_id"]) for a in data["assignments"]}
     assert {(k["role_id"], k["partner_id"]) for k in changes["kept"]} == planned & {
         (c.role_id, c.partner_id) for c in network.current}

@@ -17,6 +17,7 @@ from orchestra.score.baseline import Baseline
 from orchestra.score.cost import cost_by_partner, cost_by_touchpoint
 
 HOURS = '0.0" h"'
+DATE = "yyyy-mm-dd"
 
 
 @dataclass(frozen=True)
@@ -189,15 +190,38 @@ def changes_table(network: Network, today: Baseline) -> Table:
              + [(r, p, None, "ended") for r, p in changed.ended]
              + [(r, None, p, "new") for r, p in changed.new])
     order = {role.role_id: k for k, role in enumerate(network.roles)}
+    phased = today.schedule
+    handover = {(h.role_id, h.from_partner): h for h in phased.handovers} if phased else {}
     rows = []
     for role_id, was, now, change in sorted(kinds, key=lambda t: (order[t[0]], t[3])):
         role = network.role[role_id]
+        h = handover.get((role_id, was))
+        when = () if phased is None else (
+            (phased.calendar.begins(h.effective), "ended early" if h.early else
+             "runs out" if h.paid else "at once", h.fee, h.exit_cost) if h else
+            (phased.calendar.begins(phased.starts.get((role_id, now), 1)) if now and was is None
+             else None, None, None, None))
         rows.append((role.base_id, role.name, *site_cells(network, role_id), role.touchpoint_id,
                      was, network.partner[was].name if was else None, now,
-                     network.partner[now].name if now else None, change))
+                     network.partner[now].name if now else None, change, *when))
+    once = money(network, "termination_fee", recurring=False)
+    exits = money(network, "exit_cost", recurring=False)
     return Table("changes", ("role_id", "role", *site_header(network), "touchpoint_id",
                              "today_partner_id", "today", "planned_partner_id", "planned",
-                             "change"), tuple(rows))
+                             "change", *(("effective", "how", once, exits) if phased else ())),
+                 tuple(rows), {once: MONEY, exits: MONEY, "effective": DATE} if phased else {})
+
+
+def timeline_table(network: Network, today: Baseline) -> Table:
+    """The horizon period by period (a contract calendar): the plan's recurring cost as it
+    phases in, today's, the one-off costs of the period and the cumulative savings."""
+    names = tuple(money(network, n, recurring=n not in ("one_off_cost", "cumulative_savings"))
+                  for n in ("recurring_cost", "baseline_cost", "one_off_cost",
+                            "cumulative_savings"))
+    rows = tuple((p.period, p.start, p.recurring_cost, p.baseline_cost, p.one_off_cost,
+                  p.cumulative_savings) for p in today.periods)
+    return Table("timeline", ("period", "start", *names), rows,
+                 {"start": DATE, **dict.fromkeys(names, MONEY)})
 
 
 def partner_moves_table(network: Network, today: Baseline) -> Table:
@@ -243,6 +267,8 @@ def report_tables(network: Network, plan: Plan, scores: Scores,
         tables.append(sites_table(network, scores))
     if today is not None:
         tables += [changes_table(network, today), partner_moves_table(network, today)]
+        if today.periods:
+            tables.append(timeline_table(network, today))
     return {t.name: t for t in tables}
 
 

@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.pagebreak import Break
@@ -40,6 +40,7 @@ from orchestra.report.tables import (
     shortfalls_table,
     sites_table,
     team_table,
+    timeline_table,
 )
 from orchestra.report.xlsx import (
     LABEL,
@@ -233,6 +234,20 @@ def write_changes(ws: Worksheet, network: Network, today: Baseline) -> None:
     """Role by role, today's partner against the planned one; then who joins and who leaves."""
     _write(ws, partner_moves_table(network, today),
            start_row=_write(ws, changes_table(network, today)) + 3)
+
+
+def write_timeline(ws: Worksheet, network: Network, today: Baseline) -> None:
+    """The horizon period by period, and a chart of the cumulative savings under it."""
+    last = _write(ws, timeline_table(network, today))
+    chart = LineChart()
+    chart.title = "Cumulative savings against today"
+    chart.y_axis.title = "cumulative savings"
+    chart.x_axis.title = "period"
+    chart.add_data(Reference(ws, min_col=6, min_row=1, max_row=last), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
+    chart.legend = None
+    chart.height, chart.width = 8, 18
+    ws.add_chart(chart, f"A{last + 3}")
 
 
 LIGHT_FILLS = {"green": "1B7837", "amber": "B35806", "red": "A50026", "none": "777777"}
@@ -444,6 +459,8 @@ def build_report(network: Network, plan: Plan, scores: Scores, today: Baseline |
     write_shortfalls(wb.create_sheet("shortfalls"), network, plan)
     if today is not None:
         write_changes(wb.create_sheet("changes"), network, today)
+        if today.periods:
+            write_timeline(wb.create_sheet("timeline"), network, today)
     if why is not None:
         write_why(wb.create_sheet("why"), network, why)
     if alternatives is not None:
