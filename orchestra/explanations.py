@@ -13,12 +13,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
+from orchestra.calendar import calendar_of
 from orchestra.domain import Lock, Network, Plan, Profile, Rules
 from orchestra.execution import Interrupted, Job, OnDone, parallel_settings, run_all
 from orchestra.model import SolveSettings, plan
 from orchestra.model.data import ModelData
 from orchestra.model.evaluate import objective_of, objective_parts
+from orchestra.model.transition import schedule
 from orchestra.score.cost import UNALLOCATED, fixed_cost_shares
 from orchestra.score.standards import standard_outcomes
 from orchestra.score.team import team_parts
@@ -99,12 +102,56 @@ class Anatomy:
 
 
 @dataclass(frozen=True)
+class WaitWhy:
+    """A contract of today's the plan ends, that could be ended early: what was chosen (end
+    it early for its fee, or wait for it to run out) and what the other costs more over the
+    horizon (the plan the same, the rest of its phasing re-chosen)."""
+
+    role_id: str
+    from_partner: str
+    to_partner: str | None
+    early: bool  # chosen: ended early
+    effective: date  # when the change takes effect as chosen
+    other_effective: date  # ... and the other way
+    fee: float  # the termination fee
+    other_costs_more: float  # money over the horizon (0: a tie)
+
+    @property
+    def chosen(self) -> str:
+        return "end early" if self.early else "wait"
+
+
+@dataclass(frozen=True)
 class Explanations:
     plan: Plan
     assignments: tuple[SlotWhy, ...]
     candidates: tuple[CandidateWhy, ...]
     rules: tuple[RuleWhy, ...]
     anatomy: Anatomy
+    waits: tuple[WaitWhy, ...] = ()  # with a contract calendar: each choice to wait or not
+
+
+def waits(network: Network, base: Plan) -> tuple[WaitWhy, ...]:
+    """For each change whose contract could be ended early, the choice made and the cost of
+    the other: the plan's schedule solved again with that one choice reversed."""
+    cal = calendar_of(network)
+    if cal is None or not base.assignments:
+        return ()
+    chosen = schedule(network, base)
+    index = {(c.role_id, c.partner_id): i for i, c in enumerate(network.current)}
+    out = []
+    for h in chosen.handovers:
+        if not h.can_end_early:
+            continue
+        i = index[(h.role_id, h.from_partner)]
+        other = schedule(network, base, {i: not h.early})
+        flip = next(o for o in other.handovers if (o.role_id, o.from_partner) == (
+            h.role_id, h.from_partner))
+        out.append(WaitWhy(h.role_id, h.from_partner, h.to_partner, h.early,
+                           cal.begins(h.effective), cal.begins(flip.effective),
+                           network.current[i].termination_fee or 0.0,
+                           other.cost - chosen.cost))
+    return tuple(out)
 
 
 # --- what a re-solve changes ---------------------------------------------------------------------
@@ -467,7 +514,7 @@ def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str]
                   for c, r in zip(cands, solved[n:n + m], strict=True)),
             tuple(explain_rule(network, profile, base, rule, subject, by, r)
                   for (rule, subject, by, _), r in zip(rules, solved[n + m:], strict=True)),
-            anatomy(network, profile, base))
+            anatomy(network, profile, base), waits(network, base))
 
     try:
         solved = run_all([Job(replan, (net, profile, each, base)) for net in changed],

@@ -167,6 +167,17 @@ def explanation_lines(network: Network, ex: Explanations) -> list[str]:
                          f"({s.replace_cost_money:+,.2f} in cost)"
                          + (f"; without it {s.reason}" if s.reason else "")
                          + ("" if s.exact else " (approximate)") + ".")
+    if ex.waits:
+        lines += ["", "when each change takes effect (ending today's contract early, or "
+                  "waiting for it to run out):"]
+    for w in ex.waits:
+        other = "waiting" if w.early else f"ending it early (fee {w.fee:,.2f})"
+        chosen = (f"ended early for {w.fee:,.2f}, from {w.effective.isoformat()}" if w.early
+                  else f"waits for its contract, from {w.effective.isoformat()}")
+        lines.append(f"  {network.where(w.role_id)} {who(w.from_partner)}"
+                     f"{' -> ' + who(w.to_partner) if w.to_partner else ''}: {chosen}; "
+                     f"{other} (from {w.other_effective.isoformat()}) would cost "
+                     f"{w.other_costs_more:,.2f} more over the horizon.")
     if ex.candidates:
         lines += ["", "what a candidate would have to bid:"]
     for c in ex.candidates:
@@ -218,6 +229,12 @@ def explanations_to_dict(network: Network, ex: Explanations) -> dict:
                         "unit_cost": c.unit_cost, "price_to_win": _n(c.price_to_win),
                         "price_cut_share": _n(c.price_cut_share), "status": c.status,
                         "reason": c.reason, **figure(c.exact, c.gap)} for c in ex.candidates],
+        "transition": [{**network.ref(w.role_id), "from_partner_id": w.from_partner,
+                        "to_partner_id": w.to_partner, "chosen": w.chosen,
+                        "effective": w.effective.isoformat(),
+                        "other_effective": w.other_effective.isoformat(),
+                        "termination_fee": w.fee,
+                        "other_costs_more": _n(w.other_costs_more)} for w in ex.waits],
         "rules": [{"rule": r.rule, "subject": r.subject, "relaxed_by": r.relaxed_by,
                    "objective_gain": _n(r.objective_gain), "status": r.status, "reason": r.reason,
                    **figure(r.exact, r.gap)} for r in ex.rules],
