@@ -32,7 +32,9 @@ print(f"plan: {plan.status}, total cost {plan.total_cost:,.2f}, team {len(plan.s
 # 3. The report's tables as DataFrames, names beside ids.
 scores = score(network, plan)
 tables = orchestra.tables(network, plan, scores)
-print(tables["team"][["partner_id", "partner", "total_cost", "part_in_team"]].head())
+# Money columns carry the input's currency and period: "total_cost (per month)" on the bank.
+total = next(c for c in tables["team"].columns if c.startswith("total_cost"))
+print(tables["team"][["partner_id", "partner", total, "part_in_team"]].head())
 print(tables["cost_by_touchpoint"].tail(1))
 
 # 4. Why each partner, and what a candidate would have to bid (one role here, to be quick).

@@ -846,6 +846,9 @@ class Plan:
     rules: Rules
     settings: Mapping[str, object]
     transition_cost: float = 0.0  # one-off, from today's network (0 without a current sheet)
+    # With a contract calendar: the horizon's cost beyond the steady state and the one-offs
+    # (today's contracts paid while they run out, newcomers starting when they take over).
+    phasing_cost: float = 0.0
 
     @property
     def critical_shortfalls(self) -> tuple[Shortfall, ...]:

@@ -131,9 +131,11 @@ class Explanations:
     waits: tuple[WaitWhy, ...] = ()  # with a contract calendar: each choice to wait or not
 
 
-def waits(network: Network, base: Plan) -> tuple[WaitWhy, ...]:
-    """For each change whose contract could be ended early, the choice made and the cost of
-    the other: the plan's schedule solved again with that one choice reversed."""
+def waits(network: Network, base: Plan, wanted=lambda role_id, pid: True
+          ) -> tuple[WaitWhy, ...]:
+    """For each change whose contract could be ended early (of the roles and partners
+    ``wanted``), the choice made and the cost of the other: the plan's schedule solved again
+    with that one choice reversed."""
     cal = calendar_of(network)
     if cal is None or not base.assignments:
         return ()
@@ -141,7 +143,8 @@ def waits(network: Network, base: Plan) -> tuple[WaitWhy, ...]:
     index = {(c.role_id, c.partner_id): i for i, c in enumerate(network.current)}
     out = []
     for h in chosen.handovers:
-        if not h.can_end_early:
+        if not h.can_end_early or not (wanted(h.role_id, h.from_partner)
+                                        or wanted(h.role_id, h.to_partner or "")):
             continue
         i = index[(h.role_id, h.from_partner)]
         other = schedule(network, base, {i: not h.early})
@@ -258,7 +261,8 @@ def explain_slot(network: Network, profile: Profile, base: Plan, role_id: str, p
 def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: str,
                       partner_id: str, result: Plan | None) -> CandidateWhy:
     """The explanation of one candidate from the re-solve with it on the role at no cost:
-    price_to_win = (O - O_q) / (load x cost weight)."""
+    price_to_win = (O - O_q) / (load x cost weight x the share of the horizon it is paid),
+    the share being 1 unless it waits for a contract of today's to run out."""
     role = network.role[role_id]
     unit_cost = network.offer(partner_id, role).unit_cost
 
@@ -303,7 +307,11 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
     if weight <= 0:
         return why("cost_not_weighed", "the profile does not weigh cost", exact=exact, gap=gap)
     free = objective_of(network, profile, result)
-    price = (objective_of(network, profile, base) - free) / (role.load * weight)
+    paid = _share_paid(network, result, role_id, partner_id)
+    if paid <= 0:  # it takes over after the horizon: its price weighs nothing in it
+        return why("can_win", f"{partner_id} takes {role_id} over after the horizon: within "
+                   "it, its price costs nothing", None, exact, gap)
+    price = (objective_of(network, profile, base) - free) / (role.load * weight * paid)
     if price < -EPS:
         return why("cannot_win", f"loses even at no cost: the plan stays "
                    f"{-price * role.load * weight:,.2f} better on the objective (its fixed "
@@ -314,6 +322,17 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
         return why("can_win", f"wins at least up to this price, where the budget binds "
                    f"(at most {price:,.2f})", headroom, False, gap)
     return why("can_win", "", max(price, 0.0), exact, gap)
+
+
+def _share_paid(network: Network, result: Plan, role_id: str, partner_id: str) -> float:
+    """The share of the horizon a newcomer on ``role_id`` is paid in ``result``: 1 without a
+    contract calendar, else the periods from its takeover on (it waits for the contract it
+    takes over to run out)."""
+    cal = calendar_of(network)
+    if cal is None:
+        return 1.0
+    start = schedule(network, result).starts.get((role_id, partner_id), 1)
+    return (cal.horizon - start + 1) / cal.horizon
 
 
 def standards_lost(network: Network, base: Plan, result: Plan, role_id: str | Sequence[str],
@@ -514,7 +533,7 @@ def explain(network: Network, profile: Profile, base: Plan, roles: Sequence[str]
                   for c, r in zip(cands, solved[n:n + m], strict=True)),
             tuple(explain_rule(network, profile, base, rule, subject, by, r)
                   for (rule, subject, by, _), r in zip(rules, solved[n + m:], strict=True)),
-            anatomy(network, profile, base), waits(network, base))
+            anatomy(network, profile, base), waits(network, base, wanted))
 
     try:
         solved = run_all([Job(replan, (net, profile, each, base)) for net in changed],

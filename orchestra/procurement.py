@@ -68,8 +68,10 @@ class SetResult:
 
     @property
     def horizon_cost(self) -> float:
-        """Total cost per period with the one-off transition spread over the horizon."""
-        return self.total_cost + self.transition_cost / (self.plan.rules.horizon_periods or 1)
+        """Total cost per period with the one-off transition (and, with a contract calendar,
+        the phasing in) spread over the horizon."""
+        return self.total_cost + (self.transition_cost + self.plan.phasing_cost) / (
+            self.plan.rules.horizon_periods or 1)
 
     @property
     def standards_met(self) -> int:

@@ -158,7 +158,10 @@ def test_explain_json_covers_every_slot_and_candidate_with_exact_figures(tmp_pat
     for a in why["assignments"]:
         assert (a["replace_cost"] is None) == (a["status"] == "irreplaceable")
     for c in why["candidates"]:
-        if c["status"] == "can_win":
+        if c["status"] == "can_win" and c["price_to_win"] is None:
+            # a slot whose contract runs past the horizon: no price weighs within it
+            assert "after the horizon" in c["reason"]
+        elif c["status"] == "can_win":
             assert 0 <= c["price_to_win"] <= c["unit_cost"] + 1e-6
             assert c["price_cut_share"] == pytest.approx(1 - c["price_to_win"] / c["unit_cost"],
                                                          abs=1e-5)
@@ -175,7 +178,10 @@ def test_explain_one_role_in_words():
     result = run("explain", BANK, "--time-limit", "30", "--role", "R07")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("  R07 ")]
-    assert len(lines) == 1 and "Next best" in lines[0]
+    # The slot's line, and (the bank's calendar) when its change takes effect.
+    assert len(lines) == 2 and "Next best" in lines[0]
+    assert "waits for its contract, from 2027-03-01" in lines[1]
+    assert "ending it early (fee 15,000.00)" in lines[1]
     assert "what each rule costs" not in result.output  # rules only without filters
 
 

@@ -106,8 +106,7 @@ def test_brief_prints_the_memo_alone_and_the_json_carries_it(tmp_path):
 def test_money_says_its_currency_on_every_sheet_and_the_blueprint(tmp_path):
     source = tmp_path / "bank.xlsx"
     wb = openpyxl.load_workbook(BANK)
-    wb["policy"].append(["currency", "EUR"])
-    wb["policy"].append(["period", "month"])
+    wb["policy"].append(["currency", "EUR"])  # the bank states its period (month) already
     wb.save(source)
     out, page = tmp_path / "report.xlsx", tmp_path / "bp.html"
     result = run("plan", source, "-o", out, "--blueprint", page, "--time-limit", "20")

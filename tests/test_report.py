@@ -20,6 +20,7 @@ from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, plan
 from orchestra.report.workbook import write_report
 from orchestra.score import score
+from orchestra.score.baseline import baseline
 
 # changes: both examples have today's network
 SHEETS = ["summary", "team", "assignments", "cost", "cost_by_partner", "blueprint", "coverage",
@@ -58,8 +59,12 @@ def example_report(request, tmp_path_factory):
 def test_report_has_every_sheet_with_the_plans_figures(example_report):
     source, network, result, scores, out = example_report
     sheets = read_back(out)
-    at = SHEETS.index("coverage") + 1
-    assert list(sheets) == (SHEETS[:at] + ["sites"] + SHEETS[at:] if network.sites else SHEETS)
+    expected = list(SHEETS)
+    if network.sites:
+        expected.insert(expected.index("coverage") + 1, "sites")
+    if "changes" in expected and baseline(network, BALANCED, result).periods:
+        expected.insert(expected.index("changes") + 1, "timeline")  # a contract calendar
+    assert list(sheets) == expected
     summary = {row[0]: row[1] for row in sheets["summary"] if row and row[0]}
     assert summary["total cost"] == pytest.approx(result.total_cost)
     assert summary["partners selected"] == len(result.selected)

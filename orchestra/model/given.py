@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 from orchestra.domain import Lock, Network, Plan, Profile, Rules
 from orchestra.model.assemble import number_slots, shortfalls, total_cost
+from orchestra.model.transition import with_schedule
 
 
 def given_plan(network: Network, profile: Profile, pairs: Iterable[Lock]) -> Plan:
@@ -24,11 +25,11 @@ def given_plan(network: Network, profile: Profile, pairs: Iterable[Lock]) -> Pla
     selected = tuple(p.partner_id for p in network.partners if p.partner_id in team)
     assignments = number_slots(network, assigned)
     cost = total_cost(network, selected, assignments)
-    return Plan(
+    return with_schedule(network, Plan(
         status="given", objective=None, bound=None, gap=None, wall_time_s=0.0,
         stopped_by="given by hand", terms=MappingProxyType({}), selected=selected,
         assignments=assignments, total_cost=cost,
         shortfalls=shortfalls(network, rules, assignments, cost, stopped_early=True),
         rules=rules, settings=MappingProxyType({}),
         transition_cost=network.transition_cost(selected),
-    )
+    ))

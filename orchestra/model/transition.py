@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from types import MappingProxyType
 
 from ortools.sat.python import cp_model
 
@@ -229,7 +230,9 @@ def schedule(network: Network, plan: Plan, early: Mapping[int, bool] | None = No
                   and h.to_partner is None and h.paid == 0), None)
         if k is not None:
             handovers[k] = replace(handovers[k], to_partner=pid)
-    first = {pid: min(s for (_, p), s in starts.items() if p == pid)
+    # A newcomer with no slot (forced in by must_include) never starts within the horizon.
+    never = (cal.horizon if cal else 0) + 1
+    first = {pid: min([s for (_, p), s in starts.items() if p == pid], default=never)
              for pid in sorted(team - network.incumbents)}
     last = {pid: max([h.paid for h in handovers if h.from_partner == pid], default=0)
             for pid in sorted(network.incumbents - team)}
@@ -242,3 +245,35 @@ def _by_role(plan: Plan) -> dict[str, list[str]]:
     for a in plan.assignments:
         out.setdefault(a.role_id, []).append(a.partner_id)
     return out
+
+
+def phased(network: Network) -> bool:
+    """Whether a plan of ``network`` has a phasing to price: contract ends, or exit costs per
+    contract (``rules.add_calendar_term`` prices it in the model)."""
+    return calendar_of(network) is not None or any(c.exit_cost for c in network.current)
+
+
+def with_schedule(network: Network, plan: Plan) -> Plan:
+    """``plan`` with the cost of phasing it in: its one-off ``transition_cost`` gains each
+    ended contract's termination fee and exit cost, ``phasing_cost`` is the rest of the
+    horizon's cost beyond the steady state (today's contracts running out, newcomers
+    starting late), and the objective's calendar term is that exact cost (a solve stopped
+    early may hold a dearer phasing of the same plan)."""
+    if not phased(network) or not plan.assignments:
+        return plan
+    found = schedule(network, plan)
+    once = sum(h.fee + h.exit_cost for h in found.handovers)
+    changes: dict[str, object] = {"transition_cost": plan.transition_cost + once,
+                                  "phasing_cost": found.cost - once}
+    if "calendar" in plan.terms and plan.objective is not None:
+        from orchestra.model.solve import relative_gap  # the solver imports this module
+
+        scale = plan.settings["money_scale"]
+        weight = plan.rules.profile.cost_weight
+        exact = round(weight * found.cost / plan.rules.horizon_periods * scale) / scale
+        terms = {**plan.terms, "calendar": exact}
+        objective = sum(terms.values())
+        bound = objective if plan.stopped_by == "proven optimal" else plan.bound
+        changes.update(terms=MappingProxyType(terms), objective=objective, bound=bound,
+                       gap=relative_gap(objective, bound) if bound is not None else None)
+    return replace(plan, **changes)

@@ -281,7 +281,7 @@ def tables(network: Network, plan: Plan, scores: Scores, today: Baseline | None 
     >>> result = orchestra.plan(net, orchestra.load_profile("lowest_cost"),
     ...                         orchestra.SolveSettings(time_limit_s=10))
     >>> frames = orchestra.tables(net, result, orchestra.score.score(net, result))
-    >>> round(frames["cost_by_touchpoint"].iloc[-1]["total_cost"]) == round(result.total_cost)
+    >>> round(frames["cost_by_touchpoint"].iloc[-1, -1]) == round(result.total_cost)  # total
     True
     """
     return {name: t.to_frame() for name, t in report_tables(network, plan, scores,

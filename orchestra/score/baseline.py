@@ -173,6 +173,6 @@ def baseline(network: Network, profile: Profile, plan: Plan) -> Baseline | None:
         return Baseline(today, score(contracted, today), changes(network, plan),
                         plan.transition_cost, today.total_cost - plan.total_cost)
     periods, after = timeline(network, plan, today.total_cost, phased)
-    one_off = plan.transition_cost + sum(h.fee + h.exit_cost for h in phased.handovers)
-    return Baseline(today, score(contracted, today), changes(network, plan, phased), one_off,
-                    today.total_cost - plan.total_cost, phased, periods, after)
+    return Baseline(today, score(contracted, today), changes(network, plan, phased),
+                    plan.transition_cost, today.total_cost - plan.total_cost, phased, periods,
+                    after)
