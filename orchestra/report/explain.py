@@ -182,7 +182,9 @@ def explanation_lines(network: Network, ex: Explanations) -> list[str]:
         lines += ["", "what a candidate would have to bid:"]
     for c in ex.candidates:
         head = f"  {who(c.partner_id)} on {network.where(c.role_id)}"
-        if c.status == "can_win":
+        if c.status == "can_win" and c.price_to_win is None:  # its price weighs nothing
+            lines.append(f"{head}: can win at any price: {c.reason}.")
+        elif c.status == "can_win":
             cut = (f", {c.price_cut_share:.1%} below its bid of {_money(c.unit_cost)}"
                    if c.price_cut_share is not None else "")
             lines.append(f"{head}: would win at {_money(c.price_to_win)} per unit{cut}"
