@@ -307,7 +307,7 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
     if weight <= 0:
         return why("cost_not_weighed", "the profile does not weigh cost", exact=exact, gap=gap)
     free = objective_of(network, profile, result)
-    paid = _share_paid(network, result, role_id, partner_id)
+    paid = share_paid(network, result, role_id, partner_id)
     if paid <= 0:  # it takes over after the horizon: its price weighs nothing in it
         return why("can_win", f"{partner_id} takes {role_id} over after the horizon: within "
                    "it, its price costs nothing", None, exact, gap)
@@ -324,7 +324,7 @@ def explain_candidate(network: Network, profile: Profile, base: Plan, role_id: s
     return why("can_win", "", max(price, 0.0), exact, gap)
 
 
-def _share_paid(network: Network, result: Plan, role_id: str, partner_id: str) -> float:
+def share_paid(network: Network, result: Plan, role_id: str, partner_id: str) -> float:
     """The share of the horizon a newcomer on ``role_id`` is paid in ``result``: 1 without a
     contract calendar, else the periods from its takeover on (it waits for the contract it
     takes over to run out)."""

@@ -293,7 +293,7 @@ def _price_to_win(network: Network, profile: Profile, base: Plan, pid: str,
     """The whole-lot price to win, its cut below the bid and a note, from the re-solve with
     ``pid`` on ``roles`` at no cost: (O - O_free) / cost weight, where O is ``base``'s
     objective. None with the reason where it cannot win at any price."""
-    from orchestra.explanations import rank, rank_change, standards_lost
+    from orchestra.explanations import rank, rank_change, share_paid, standards_lost
     from orchestra.model.evaluate import objective_of
 
     if result is None:
@@ -310,8 +310,13 @@ def _price_to_win(network: Network, profile: Profile, base: Plan, pid: str,
     if weight <= 0:
         return None, None, "the buyer's profile does not weigh cost: a price does not decide it"
     bid = sum(network.offer(pid, rid).unit_cost * network.role[rid].load for rid in roles)
+    # With a contract calendar the lot's slots are paid from their takeover: the objective
+    # moves with each price by the share of the horizon it is paid; cut alike, the bid's.
+    paid = sum(network.offer(pid, rid).unit_cost * network.role[rid].load
+               * share_paid(network, result, rid, pid) for rid in roles)
+    scale = bid / paid if paid > 0 and bid > 0 else 1.0
     price = (objective_of(network, profile, base) - objective_of(network, profile, result)
-             ) / weight
+             ) / weight * scale
     if after < before:  # it fills what the plan cannot: it wins at its price, at least
         return bid, 0.0, f"with you on {', '.join(roles)}: {rank_change(before, after)}"
     if price < -1e-6:

@@ -156,3 +156,82 @@ def test_a_contract_that_cannot_end_early_runs_to_its_end_or_past_the_horizon():
     rolling = hotel_desk(date(2026, 11, 30), None)  # ended before plan_start: rolling
     result = plan(rolling, LOWEST, SETTINGS)
     assert pairs(result) == {("R", "N")} and result.objective == pytest.approx(4, abs=1e-4)
+
+
+@st.composite
+def moved_contract_ends(draw):
+    """A small network without fixed costs, capacity to spare and no rules, a today's network
+    with contract ends; and the same network with one contract ending later."""
+    from conftest import network
+
+    n = draw(st.integers(2, 4))
+    ids = [f"P{i}" for i in range(n)]
+    offers = [(p, cap, 3, draw(st.integers(1, 9))) for p in ids
+              for cap in draw(st.lists(st.sampled_from(["x", "y"]), min_size=1, max_size=2,
+                                       unique=True))]
+    roles = [(f"R{r}", draw(st.sampled_from(["x", "y"]))) for r in range(draw(st.integers(1, 3)))]
+    net = network([(p, 0, 100) for p in ids], offers, roles)
+    current = []
+    for role in net.roles:
+        holders = [o.partner_id for o in net.qualified(role)]
+        if holders and draw(st.booleans()):
+            months = draw(st.integers(0, 8))
+            current.append(Lock(role.role_id, draw(st.sampled_from(holders)),
+                                ends=add_months(START, months) - date.resolution,
+                                termination_fee=draw(st.sampled_from([None, 5, 20])),
+                                exit_cost=draw(st.sampled_from([0, 2]))))
+    if not current:
+        return None
+    partners = tuple(dataclasses.replace(p, onboarding_cost=draw(st.sampled_from([0, 4])),
+                                         exit_cost=draw(st.sampled_from([0, 3])))
+                     for p in net.partners)
+    net = dataclasses.replace(net, partners=partners, current=tuple(current), policy=Policy(
+        plan_start=START, period="month", horizon_periods=draw(st.sampled_from([3, 6, 12]))))
+    k = draw(st.integers(0, len(current) - 1))
+    later = list(current)
+    later[k] = dataclasses.replace(current[k], ends=add_months(
+        current[k].ends, draw(st.integers(1, 6))))
+    return net, dataclasses.replace(net, current=tuple(later))
+
+
+@settings(max_examples=40, deadline=None)
+@given(pair=moved_contract_ends())
+def test_a_contract_ending_later_never_makes_the_plan_cheaper_without_fixed_costs(pair):
+    """Where partners carry no fixed cost, moving a contract's end later only delays a
+    switch: the best plan over the horizon is never cheaper (with fixed costs it can be, a
+    later start delaying a newcomer's fixed cost too)."""
+    if pair is None:
+        return
+    sooner, later = pair
+    first = plan(sooner, LOWEST, SETTINGS)
+    second = plan(later, LOWEST, SETTINGS)
+    assert first.status == second.status == "optimal"
+    assert second.objective >= first.objective - 1e-3
+
+
+def test_the_timeline_by_hand():
+    from orchestra.score.baseline import baseline, payback
+
+    # O runs out in March (10 a month), N (4) from April; N's onboarding 6 is paid when it
+    # starts, O's contract exit 3 when it ends.
+    net = hotel_desk(date(2027, 3, 31), None)
+    net = dataclasses.replace(
+        net, partners=tuple(dataclasses.replace(p, onboarding_cost=6 if p.partner_id == "N"
+                                                else 0) for p in net.partners),
+        current=(dataclasses.replace(net.current[0], exit_cost=3),))
+    result = plan(net, LOWEST, SETTINGS)
+    today = baseline(net, LOWEST, result)
+    rows = [(p.period, p.start.isoformat(), p.recurring_cost, p.baseline_cost, p.one_off_cost)
+            for p in today.periods]
+    assert rows[:5] == [(1, "2027-01-01", 10, 10, 0), (2, "2027-02-01", 10, 10, 0),
+                        (3, "2027-03-01", 10, 10, 0), (4, "2027-04-01", 4, 10, 9),
+                        (5, "2027-05-01", 4, 10, 0)]
+    # Saving 6 a month from April less the 9 once: -3 in April, +3 in May: paid back then.
+    assert [p.cumulative_savings for p in today.periods[3:6]] == [-3, 3, 9]
+    assert payback(today.periods).period == 5
+    # Every figure adds up to the plan's: twelve months of its steady cost, its one-offs and
+    # the months O runs on in N's place.
+    spent = sum(p.recurring_cost + p.one_off_cost for p in today.periods)
+    assert spent == pytest.approx(12 * result.total_cost + result.transition_cost
+                                  + result.phasing_cost)
+    assert result.transition_cost == 9 and result.phasing_cost == 3 * (10 - 4)
