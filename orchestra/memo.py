@@ -150,6 +150,15 @@ def _lights(network: Network, plan: Plan, scores: Scores, today: Baseline | None
     else:
         periods = today.payback_periods
         horizon = plan.rules.horizon_periods or 1
+        if today.periods:  # a contract calendar: the cash flow says when
+            cal = today.schedule.calendar
+            lights.append(Light(
+                "payback", "not within the horizon" if periods is None else
+                f"by {cal.ends(int(periods)).isoformat()} (period {periods:.0f})",
+                GREEN if periods is not None else RED,
+                f"green when the cumulative savings reach zero within the horizon "
+                f"({horizon:g} periods), red when they do not"))
+            return tuple(lights)
         lights.append(Light(
             "payback", "no one-off cost" if periods == 0 else "never" if periods is None
             else f"{periods:.1f} periods",
