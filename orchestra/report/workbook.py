@@ -246,6 +246,7 @@ def write_timeline(ws: Worksheet, network: Network, today: Baseline) -> None:
     chart.add_data(Reference(ws, min_col=6, min_row=1, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last))
     chart.legend = None
+    chart.x_axis.tickLblPos = "low"  # the periods under the chart, not on the zero line
     chart.height, chart.width = 8, 18
     ws.add_chart(chart, f"A{last + 3}")
 
