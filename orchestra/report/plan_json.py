@@ -80,7 +80,8 @@ def baseline_to_dict(network: Network, today: Baseline) -> dict:
                           **_effective(today, r, a)} for r, a, b in changed.replaced],
             "ended": [{**network.ref(r), "partner_id": p, **_effective(today, r, p)}
                       for r, p in changed.ended],
-            "new": [{**network.ref(r), "partner_id": p} for r, p in changed.new],
+            "new": [{**network.ref(r), "partner_id": p, **_starts(today, r, p)}
+                    for r, p in changed.new],
             "new_partners": list(changed.new_partners),
             "dropped_partners": list(changed.dropped_partners),
         },
@@ -99,6 +100,15 @@ def _effective(today: Baseline, role_id: str, partner_id: str) -> dict:
     return {"effective": phased.calendar.begins(h.effective).isoformat(),
             "effective_period": h.effective, "ended_early": h.early,
             "termination_fee": h.fee, "exit_cost": h.exit_cost}
+
+
+def _starts(today: Baseline, role_id: str, partner_id: str) -> dict:
+    """When a new pair on a slot nobody held starts (a contract calendar): at once."""
+    phased = today.schedule
+    if phased is None:
+        return {}
+    period = phased.starts.get((role_id, partner_id), 1)
+    return {"effective": phased.calendar.begins(period).isoformat(), "effective_period": period}
 
 
 def _timeline(today: Baseline) -> dict:
