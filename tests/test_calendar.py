@@ -235,3 +235,45 @@ def test_the_timeline_by_hand():
     assert spent == pytest.approx(12 * result.total_cost + result.transition_cost
                                   + result.phasing_cost)
     assert result.transition_cost == 9 and result.phasing_cost == 3 * (10 - 4)
+
+
+@pytest.mark.parametrize("change, where, says", [
+    ({"current": {"contract_end": "31/03/2027"}}, "current.csv:2:contract_end",
+     'contract_end got "31/03/2027"'),
+    ({"policy": {"period": "fortnight"}}, "policy.csv:3:value",
+     'period is "fortnight", and today\'s contracts have ends'),
+    ({"policy": {"horizon_periods": 2.5}}, "policy.csv:4:value", "horizon_periods is 2.5"),
+    ({"policy": {"plan_start": "soon"}}, "policy.csv:2:value", 'plan_start got "soon"'),
+])
+def test_calendar_cells_are_checked_where_they_stand(change, where, says):
+    from conftest import tiny_tables
+
+    from orchestra.errors import InputError
+    from orchestra.io.loader import network_from_rows
+
+    tables = tiny_tables()
+    tables["current"] = [{"role_id": "R1", "partner_id": "A", "contract_end": "2027-03-31",
+                          "termination_fee": 5, **change.get("current", {})}]
+    policy = {"plan_start": "2027-01-01", "period": "month", "horizon_periods": 12,
+              **change.get("policy", {})}
+    tables["policy"] = [{"key": k, "value": v} for k, v in policy.items()]
+    with pytest.raises(InputError) as caught:
+        network_from_rows(tables)
+    [problem] = caught.value.problems
+    assert problem.where == where and says in problem.what
+
+
+def test_an_excel_date_is_read_as_a_date(tmp_path):
+    from conftest import tiny_tables, write_xlsx
+
+    from orchestra.io import load_network
+
+    tables = tiny_tables()
+    tables["current"] = [{"role_id": "R1", "partner_id": "A",
+                          "contract_end": date(2027, 3, 31)}]
+    tables["policy"] = [{"key": "plan_start", "value": date(2027, 1, 1)},
+                        {"key": "period", "value": "Month"}, {"key": "horizon_periods",
+                                                             "value": 6}]
+    net = load_network(write_xlsx(tmp_path / "t.xlsx", tables))
+    assert net.current[0].ends == date(2027, 3, 31) and net.policy.plan_start == date(2027, 1, 1)
+    assert Calendar(net.policy.plan_start, 1, 6).paid(net.current[0]) == 3

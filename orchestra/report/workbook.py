@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from orchestra.calendar import calendar_of
 from orchestra.domain import Network, Plan
 from orchestra.explanations import WEIGHT_MEANINGS, Explanations
 from orchestra.memo import Memo, memo
@@ -386,6 +387,10 @@ def write_appendix(ws: Worksheet, network: Network, plan: Plan) -> None:
         *([("locks", f"{len(network.locks)} slot(s) held as locked"
             + (f", taken from {Path(network.locks_source).name}" if network.locks_source
                else " (the input's locks sheet)"))] if network.locks else []),
+        *([("plan start", f"{cal.start.isoformat()}"
+            + ("" if network.policy.plan_start else " (the day of the run: no plan_start set)")
+            + f"; {cal.horizon} periods of {cal.months} month(s)")]
+          if (cal := calendar_of(network)) is not None else []),
         ("profile", plan.profile.name),
         *[(f"weight {k}", f"{getattr(plan.profile, k):g}: {meaning}")
           for k, meaning in WEIGHT_MEANINGS.items()],
