@@ -51,6 +51,15 @@ def test_each_light_follows_its_stated_rule(bank):
     used = result.total_cost / result.rules.budget
     assert light["budget"].status == (RED if used > 1 else AMBER if used >= 0.9 else GREEN)
     periods = today.payback_periods
+    if today.periods:  # the bank's contract calendar: the first period the savings stay >= 0
+        paid = next(p for p in today.periods if all(
+            q.cumulative_savings >= 0 for q in today.periods[p.period - 1:]))
+        assert periods == paid.period
+        end = today.periods[paid.period].start if paid.period < len(today.periods) else None
+        assert light["payback"].value.startswith("by ") and f"(period {paid.period})" in \
+            light["payback"].value
+        assert end is None or light["payback"].value[3:13] < end.isoformat()
+        return
     assert light["payback"].value == (
         "no one-off cost" if periods == 0 else "never" if periods is None
         else f"{periods:.1f} periods")
