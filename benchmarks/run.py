@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run.py            # S, M, L networks + reading + OR-Library GAP
     .venv/bin/python benchmarks/run.py --quick    # S and M only, reading on 1,000 partners
     .venv/bin/python benchmarks/run.py --today    # only: M and L with and without today's network
+                                                  # (and its contract calendar)
     .venv/bin/python benchmarks/run.py --bids       # only: M and L with and without bids, tiers
     .venv/bin/python benchmarks/run.py --standards  # only: M and L with and without standards
     .venv/bin/python benchmarks/run.py --standards --quick --seeds 1-9  # M only, nine seeds
@@ -30,7 +31,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestra.domain import Rules
-from orchestra.generate import add_bids, add_sites, add_standards, add_today, generate_tables
+from orchestra.generate import (
+    add_bids,
+    add_calendar,
+    add_sites,
+    add_standards,
+    add_today,
+    generate_tables,
+)
 from orchestra.io import load_network
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, greedy_plan, plan
@@ -514,7 +522,9 @@ def main() -> None:
                         help="with --today, --bids or --standards: M lowest_cost over these "
                              "generator seeds (default 1-3)")
     args = parser.parse_args()
-    variants = {"today": ("today's network", {"today": add_today}),
+    variants = {"today": ("today's network", {
+                    "today": add_today,
+                    "today+calendar": lambda t, seed: add_calendar(add_today(t, seed), seed)}),
                 "bids": ("alternate bids and volume tiers", {"bids": add_bids}),
                 "standards": ("hard standards and rules", {
                     "standards+rules": add_standards, "rules only": _only(None, True),

@@ -191,3 +191,27 @@ def add_sites(tables: dict[str, list[dict]], sites: int, seed: int = 0, national
     return {**tables, "sites": site_rows, "partners": partners,
             "roles": [{**row, "sites": "all"} for row in tables["roles"]],
             "standards": [{**row, "sites": "all"} for row in tables.get("standards", [])]}
+
+
+def add_calendar(tables: dict[str, list[dict]], seed: int = 0) -> dict[str, list[dict]]:
+    """``tables`` (with a today's network, ``add_today``) with a contract calendar: each of
+    today's contracts ends within the next year (a fifth of them rolling already), half can be
+    ended early for two months of their slot, each with a handover; months from 2027-01-01
+    over a twelve-month horizon."""
+    from datetime import date, timedelta
+
+    from orchestra.calendar import add_months
+
+    rng = random.Random(seed)
+    start = date(2027, 1, 1)
+    current = []
+    for row in tables.get("current", []):
+        months = rng.choice((0, 0, 2, 3, 4, 6, 8, 9, 11, 14))
+        current.append({**row, "contract_end": (add_months(start, months)
+                                                - timedelta(days=1)).isoformat(),
+                        "termination_fee": rng.choice((None, 2000, 5000)),
+                        "exit_cost": rng.choice((0, 500, 1000))})
+    policy = [p for p in tables["policy"] if p["key"] != "horizon_periods"]
+    policy += [{"key": "plan_start", "value": start.isoformat()},
+               {"key": "period", "value": "month"}, {"key": "horizon_periods", "value": 12}]
+    return {**tables, "current": current, "policy": policy}
