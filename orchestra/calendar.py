@@ -79,3 +79,8 @@ def calendar_of(network: Network, today: date | None = None) -> Calendar | None:
     months = PERIOD_MONTHS.get((policy.period or "").strip().lower(), 0)
     return Calendar(policy.plan_start or today or date.today(), months,
                     round(policy.horizon_periods or 1))
+
+
+def at_once() -> Calendar:
+    """The calendar of a network whose contracts have no end: every change at plan_start."""
+    return Calendar(date.today(), 1, 1)

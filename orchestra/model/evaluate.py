@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from orchestra.domain import Network, Plan, Profile, Rules
 from orchestra.model.data import ModelData
 from orchestra.model.rules import shortfall_units
-from orchestra.model.transition import schedule
+from orchestra.model.transition import phased, schedule
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def objective_parts(data: ModelData, plan: Plan) -> list[Part]:
                 half = -typical(profile.cohesion_weight * rel.strength) / 2
                 parts += [Part("cohesion", half, rel.partner_a),
                           Part("cohesion", half, rel.partner_b)]
-    if _phased(data):  # today's contracts running out, ended early, exit costs per contract
+    if phased(data.network):  # today's contracts running out, ended early, exit costs per contract
         parts.append(Part("calendar", money(schedule(network, plan).cost
                                             / data.rules.horizon_periods)))
     parts += _shortfall_parts(data, plan)
@@ -69,11 +69,6 @@ def objective_parts(data: ModelData, plan: Plan) -> list[Part]:
                        touchpoint_id=role.touchpoint_id)
                   for role in network.roles if not role.critical and data.candidates[role.role_id]]
     return parts
-
-
-def _phased(data: ModelData) -> bool:
-    """Whether the model has a calendar term (``rules.add_calendar_term``)."""
-    return data.calendar is not None or any(c.exit_cost for c in data.network.current)
 
 
 def _shortfall_parts(data: ModelData, plan: Plan) -> list[Part]:
@@ -105,7 +100,7 @@ def objective_terms(data: ModelData, plan: Plan) -> dict[str, float]:
     terms = {"cost": 0.0}
     if data.network.current:
         terms["transition"] = 0.0
-    if _phased(data):
+    if phased(data.network):
         terms["calendar"] = 0.0
     for part in objective_parts(data, plan):
         terms[part.term] = terms.get(part.term, 0.0) + part.value

@@ -11,14 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from ortools.sat.python import cp_model
 
-from orchestra.calendar import Calendar
+from orchestra.calendar import at_once
 from orchestra.domain import Capability, Role
 from orchestra.model.data import ModelData, decimal_scale
-from orchestra.model.transition import timing
+from orchestra.model.transition import phased, timing
 
 
 @dataclass
@@ -38,7 +37,6 @@ class PlanningModel:
     price: dict[tuple[str, str], list[tuple[Capability, cp_model.IntVar]]] = field(
         default_factory=dict)
     accepted: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
-    timing: object = None  # the calendar's variables (``transition.Timing``), if any
     # Objective terms, each a linear expression in integer objective units, by name.
     terms: dict[str, cp_model.LinearExprT] = field(default_factory=dict)
     # Open slots, ranked above the terms: critical ones (and redundancy), then optional ones
@@ -526,11 +524,9 @@ def add_calendar_term(pm: PlanningModel) -> None:
     paid from their takeover, leaving partners' fixed costs until their last contract ends,
     exit costs per contract."""
     data = pm.data
-    cal = data.calendar
-    if cal is None and not any(c.exit_cost for c in data.network.current):
+    if not phased(data.network):
         return
-    if cal is None:  # exit costs per contract, every change at plan_start
-        cal = Calendar(date.today(), 1, 1)
+    cal = data.calendar or at_once()  # without ends: exit costs per contract, all at once
     weight = data.rules.profile.cost_weight
     prices: dict[tuple[str, str], list] = {}
     for cost, var in slot_costs_by_pair(pm):
@@ -539,7 +535,6 @@ def add_calendar_term(pm: PlanningModel) -> None:
                    lambda pid: pm.select.get(pid, 0), lambda key: prices.get(key, ()),
                    {rid: [c.offer.partner_id for c in cands]
                     for rid, cands in data.candidates.items()})
-    pm.timing = found
     horizon = data.rules.horizon_periods
     pm.terms["calendar"] = sum(round(weight * data.money(value / horizon)) * expr
                                for value, expr in found.pieces)

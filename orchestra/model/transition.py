@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
 from types import MappingProxyType
 
 from ortools.sat.python import cp_model
 
-from orchestra.calendar import Calendar, calendar_of
+from orchestra.calendar import Calendar, at_once, calendar_of
 from orchestra.domain import Lock, Network, Plan
 
 Literal = cp_model.LinearExprT  # a variable, or 0 / 1 where the plan is given
@@ -188,7 +187,7 @@ def schedule(network: Network, plan: Plan, early: Mapping[int, bool] | None = No
     cost = {(a.role_id, a.partner_id): a.cost for a in plan.assignments}
     team = set(plan.selected)
     model = cp_model.CpModel()
-    found = timing(model, network, cal or Calendar(date.today(), 1, 1),
+    found = timing(model, network, cal or at_once(),
                    lambda key: int(key in pairs), lambda pid: int(pid in team),
                    lambda key: [(cost[key], 1)] if key in pairs else [],
                    _by_role(plan))
