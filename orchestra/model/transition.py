@@ -77,9 +77,15 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
         for i in items:
             contract, paid = out.contracts[i]
             takers = []
+            # One slot and its one running contract: a newcomer on the role takes it over, so
+            # the takeover is the assignment itself (the tightest form, and no new variable).
+            alone = role.slots == 1 and len(items) == 1
             for pid in newcomers:
-                z = out.takes[(i, pid)] = model.new_bool_var(f"takes[{i},{pid}]")
-                model.add(z <= assign((role_id, pid)))
+                if alone:
+                    z = out.takes[(i, pid)] = assign((role_id, pid))
+                else:
+                    z = out.takes[(i, pid)] = model.new_bool_var(f"takes[{i},{pid}]")
+                    model.add(z <= assign((role_id, pid)))
                 takers.append(z)
                 w: Literal = 0
                 if i in out.early:
@@ -124,11 +130,14 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
         # slot over (0: it starts at once on some slot).
         start = out.starts[pid] = model.new_int_var(0, horizon, f"starts[{pid}]")
         model.add(start <= horizon * select(pid))
+        waits = {role_id: [paid * out.takes[(i, pid)] - paid * both.get((i, pid), 0)
+                           for i in timed.get(role_id, ()) for paid in (out.contracts[i][1],)]
+                 for role_id in role_ids}
         for role_id in role_ids:
-            waits = [paid * out.takes[(i, pid)] - paid * both.get((i, pid), 0)
-                     for i in timed.get(role_id, ())
-                     for paid in (out.contracts[i][1],)]
-            model.add(start <= sum(waits) + horizon * (1 - assign((role_id, pid))))
+            model.add(start <= sum(waits[role_id]) + horizon * (1 - assign((role_id, pid))))
+        # It starts no later than any slot it takes over: implied, and without the big M
+        # above it keeps the relaxation from dropping the newcomer's fixed cost.
+        model.add(start <= sum(w for role_id in role_ids for w in waits[role_id]))
         out.pieces.append((-fixed, start))
     for pid in sorted(incumbents):
         fixed = network.partner[pid].fixed_cost
@@ -139,7 +148,8 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
         end = out.ends[pid] = model.new_int_var(0, horizon, f"ends[{pid}]")
         for i in mine:
             paid = out.contracts[i][1]
-            model.add(end >= paid - paid * out.early.get(i, 0) - horizon * select(pid))
+            # paid x (1 - early - selected): its run-out when it leaves, nothing when it stays
+            model.add(end >= paid - paid * out.early.get(i, 0) - paid * select(pid))
         out.pieces.append((fixed, end))
     return out
 
@@ -210,7 +220,7 @@ def schedule(network: Network, plan: Plan, early: Mapping[int, bool] | None = No
         if (c.role_id, c.partner_id) in pairs:
             continue
         ended = bool(i in found.early and solver.value(found.early[i]))
-        taker = next((p for (j, p), z in found.takes.items() if j == i and solver.value(z)),
+        taker = next((p for (j, p), z in found.takes.items() if j == i and value(z)),
                      None)
         runs = 0 if ended else paid
         if taker is not None:
