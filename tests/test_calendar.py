@@ -33,8 +33,11 @@ def horizon_cost(net, kept: set[tuple[str, str]], team: set[str]) -> float:
     dropped = [c for c in contracts if (c.role_id, c.partner_id) not in kept]
     exits = sum(c.exit_cost for c in dropped)
     runs = {id(c): cal.paid(c) for c in dropped}
-    options = [(False, True) if c.termination_fee is not None and runs[id(c)] else (False,)
-               for c in dropped]
+    # A contract running to the horizon's end is kept unless ended early (no successor
+    # could take over within it): dropped, it is ended early.
+    options = [(True,) if runs[id(c)] >= horizon
+               else (False, True) if c.termination_fee is not None and runs[id(c)]
+               else (False,) for c in dropped]
     slot = {}  # the plan's slot cost per period, each pair at its price
     for role_id, pid in kept:
         role = net.role[role_id]
@@ -99,7 +102,13 @@ def test_plans_over_the_contract_calendar_equal_enumeration(net):
     over every plan and every way of phasing it in, and the plan's own schedule costs what
     the model counted."""
     result = plan(net, LOWEST, SETTINGS)
-    best = brute_force(net, lambda kept: horizon_cost(
+    # ... and one that cannot be ended early is held, as a lock is (its partner allowed).
+    horizon = round(net.policy.horizon_periods or 1)
+    held = tuple(Lock(c.role_id, c.partner_id) for c in net.current
+                 if c.termination_fee is None and c.partner_id not in net.policy.exclude
+                 and Calendar(START, 1, horizon).paid(c) >= horizon)
+    enumerated = dataclasses.replace(net, locks=net.locks + held)
+    best = brute_force(enumerated, lambda kept: horizon_cost(
         net, kept, {p for _, p in kept} | set(net.policy.must_include)))
     if best is None:
         assert result.status == "no solution"
@@ -110,7 +119,6 @@ def test_plans_over_the_contract_calendar_equal_enumeration(net):
     assert (critical, optional) == best[:2]
     tolerance = 1e-3 * (1 + len(net.current) + len(net.partners))
     assert result.objective == pytest.approx(best[2], abs=tolerance)
-    horizon = round(net.policy.horizon_periods or 1)
     own = schedule(net, result).cost / horizon
     assert result.terms.get("calendar", 0.0) == pytest.approx(own, abs=tolerance)
     assert own == pytest.approx(horizon_cost(net, pairs(result), set(result.selected)),

@@ -682,7 +682,10 @@ def _search(data: ModelData, settings: SolveSettings,
     # From NARROW_FIRST_PAIRS pairs the greedy start is completed too: XL's narrow model
     # (16,000 pairs) found no plan of its own from the partial hint in 173 s, so XL's plan was
     # the greedy start itself.
-    complete = warm_start is not None or len(data.pairs) >= NARROW_FIRST_PAIRS
+    # With a contract calendar the greedy start is completed too: its phasing variables
+    # leave CP-SAT with no plan from a partial hint (M balanced: none in 10 s).
+    complete = (warm_start is not None or len(data.pairs) >= NARROW_FIRST_PAIRS
+                or data.calendar is not None)
     while True:
         model_data = data.holding_shares_of(shared) if lazy else data
         pm = build_model(model_data)

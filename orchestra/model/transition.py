@@ -35,7 +35,7 @@ class Timing:
     contracts: list[tuple[Lock, int]]  # today's contracts, each with its paid periods
     early: dict[int, cp_model.IntVar] = field(default_factory=dict)  # contract -> ended early
     takes: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)  # -> successor
-    starts: dict[str, cp_model.IntVar] = field(default_factory=dict)  # newcomer -> first start
+    starts: dict[str, list] = field(default_factory=dict)  # newcomer -> active per period
     ends: dict[str, cp_model.IntVar] = field(default_factory=dict)  # leaver -> last period paid
     pieces: list[tuple[float, Literal]] = field(default_factory=list)
 
@@ -44,11 +44,13 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
            assign: Callable[[tuple[str, str]], Literal],
            select: Callable[[str], Literal],
            prices: Callable[[tuple[str, str]], Sequence[tuple[float, Literal]]],
-           candidates: Mapping[str, Sequence[str]]) -> Timing:
+           candidates: Mapping[str, Sequence[str]], hold: bool = True) -> Timing:
     """The calendar of today's contracts in ``model``: ``assign`` gives a (role, partner)
     pair's literal, ``select`` a partner's, ``prices`` a pair's slot cost per period at each
     price it may be paid (with the literal set when it is), ``candidates`` each role's
-    partners."""
+    partners. With ``hold``, a contract running to the horizon's end is kept unless it is
+    ended early: a successor could not take over within the horizon, where its price would
+    weigh nothing."""
     horizon = cal.horizon
     held = {(c.role_id, c.partner_id) for c in network.current}
     contracted = network.as_contracted
@@ -66,6 +68,8 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
             early = out.early[i] = model.new_bool_var(f"early[{i}]")
             model.add(early + kept <= 1)
             out.pieces.append((c.termination_fee, early))
+        if hold and paid >= horizon and not isinstance(kept, int):
+            model.add(kept + early >= 1)
         role = contracted.role[c.role_id]
         offer = contracted.offer(c.partner_id, role)
         today = role.load * offer.unit_cost if offer is not None else 0.0
@@ -126,19 +130,27 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
         fixed = network.partner[pid].fixed_cost
         if pid in incumbents or not fixed:
             continue
-        # A newcomer's fixed cost runs from its first start: the earliest period it takes a
-        # slot over (0: it starts at once on some slot).
-        start = out.starts[pid] = model.new_int_var(0, horizon, f"starts[{pid}]")
-        model.add(start <= horizon * select(pid))
-        waits = {role_id: [paid * out.takes[(i, pid)] - paid * both.get((i, pid), 0)
-                           for i in timed.get(role_id, ()) for paid in (out.contracts[i][1],)]
-                 for role_id in role_ids}
+        # A newcomer's fixed cost runs from its first start: paid in each period it is
+        # active, active from the first period any of its slots is (at once on a slot nobody
+        # holds or one ended early, after the run-out of a contract it takes over). The
+        # periods are counted upward, so the relaxation keeps the fee as a fixed charge.
+        active = [model.new_bool_var(f"active[{pid},{t}]") for t in range(1, horizon + 1)]
+        out.starts[pid] = active
+        for before, after in zip(active, active[1:], strict=False):
+            model.add(after >= before)
         for role_id in role_ids:
-            model.add(start <= sum(waits[role_id]) + horizon * (1 - assign((role_id, pid))))
-        # It starts no later than any slot it takes over: implied, and without the big M
-        # above it keeps the relaxation from dropping the newcomer's fixed cost.
-        model.add(start <= sum(w for role_id in role_ids for w in waits[role_id]))
-        out.pieces.append((-fixed, start))
+            taking = [(i, out.takes[(i, pid)]) for i in timed.get(role_id, ())]
+            model.add(active[0] >= assign((role_id, pid)) - sum(z for _, z in taking)
+                      + sum(both.get((i, pid), 0) for i, _ in taking))
+            for i, z in taking:
+                paid = out.contracts[i][1]
+                if paid < horizon:
+                    model.add(active[paid] >= z - both.get((i, pid), 0))
+        # A newcomer selected with no slot (must_include) is paid from the start.
+        model.add(active[0] >= select(pid) - sum(assign((role_id, pid))
+                                                 for role_id in role_ids))
+        out.pieces.append((fixed, sum(active)))  # paid while active ...
+        out.pieces.append((-fixed * horizon, select(pid)))  # ... not every period
     for pid in sorted(incumbents):
         fixed = network.partner[pid].fixed_cost
         mine = [i for i, (c, paid) in enumerate(out.contracts) if c.partner_id == pid and paid]
@@ -200,7 +212,7 @@ def schedule(network: Network, plan: Plan, early: Mapping[int, bool] | None = No
     found = timing(model, network, cal or at_once(),
                    lambda key: int(key in pairs), lambda pid: int(pid in team),
                    lambda key: [(cost[key], 1)] if key in pairs else [],
-                   _by_role(plan))
+                   _by_role(plan), hold=False)
     for i, value in (early or {}).items():
         if i in found.early:
             model.add(found.early[i] == int(value))
@@ -239,9 +251,8 @@ def schedule(network: Network, plan: Plan, early: Mapping[int, bool] | None = No
                   and h.to_partner is None and h.paid == 0), None)
         if k is not None:
             handovers[k] = replace(handovers[k], to_partner=pid)
-    # A newcomer with no slot (forced in by must_include) never starts within the horizon.
-    never = (cal.horizon if cal else 0) + 1
-    first = {pid: min([s for (_, p), s in starts.items() if p == pid], default=never)
+    # A newcomer with no slot (forced in by must_include) is paid from the start.
+    first = {pid: min([s for (_, p), s in starts.items() if p == pid], default=1)
              for pid in sorted(team - network.incumbents)}
     last = {pid: max([h.paid for h in handovers if h.from_partner == pid], default=0)
             for pid in sorted(network.incumbents - team)}
