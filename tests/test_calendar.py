@@ -35,9 +35,9 @@ def horizon_cost(net, kept: set[tuple[str, str]], team: set[str]) -> float:
     runs = {id(c): cal.paid(c) for c in dropped}
     # A contract running to the horizon's end is kept unless ended early (no successor
     # could take over within it): dropped, it is ended early.
-    options = [(True,) if runs[id(c)] >= horizon
-               else (False, True) if c.termination_fee is not None and runs[id(c)]
-               else (False,) for c in dropped]
+    options = [(False,) if c.termination_fee is None
+               else (True,) if runs[id(c)] >= horizon
+               else (False, True) if runs[id(c)] else (False,) for c in dropped]
     slot = {}  # the plan's slot cost per period, each pair at its price
     for role_id, pid in kept:
         role = net.role[role_id]

@@ -44,13 +44,14 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
            assign: Callable[[tuple[str, str]], Literal],
            select: Callable[[str], Literal],
            prices: Callable[[tuple[str, str]], Sequence[tuple[float, Literal]]],
-           candidates: Mapping[str, Sequence[str]], hold: bool = True) -> Timing:
+           candidates: Mapping[str, Sequence[str]]) -> Timing:
     """The calendar of today's contracts in ``model``: ``assign`` gives a (role, partner)
     pair's literal, ``select`` a partner's, ``prices`` a pair's slot cost per period at each
     price it may be paid (with the literal set when it is), ``candidates`` each role's
-    partners. With ``hold``, a contract running to the horizon's end is kept unless it is
+    partners. A contract running to the horizon's end is kept unless it is
     ended early: a successor could not take over within the horizon, where its price would
-    weigh nothing."""
+    weigh nothing (a plan given by hand that drops one that cannot be ended early is priced
+    as it stands)."""
     horizon = cal.horizon
     held = {(c.role_id, c.partner_id) for c in network.current}
     contracted = network.as_contracted
@@ -68,7 +69,8 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
             early = out.early[i] = model.new_bool_var(f"early[{i}]")
             model.add(early + kept <= 1)
             out.pieces.append((c.termination_fee, early))
-        if hold and paid >= horizon and not isinstance(kept, int):
+        if paid >= horizon and not (isinstance(kept, int)
+                                             and isinstance(early, int)):
             model.add(kept + early >= 1)
         role = contracted.role[c.role_id]
         offer = contracted.offer(c.partner_id, role)
@@ -212,7 +214,7 @@ def schedule(network: Network, plan: Plan, early: Mapping[int, bool] | None = No
     found = timing(model, network, cal or at_once(),
                    lambda key: int(key in pairs), lambda pid: int(pid in team),
                    lambda key: [(cost[key], 1)] if key in pairs else [],
-                   _by_role(plan), hold=False)
+                   _by_role(plan))
     for i, value in (early or {}).items():
         if i in found.early:
             model.add(found.early[i] == int(value))
