@@ -48,10 +48,9 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
     """The calendar of today's contracts in ``model``: ``assign`` gives a (role, partner)
     pair's literal, ``select`` a partner's, ``prices`` a pair's slot cost per period at each
     price it may be paid (with the literal set when it is), ``candidates`` each role's
-    partners. A contract running to the horizon's end is kept unless it is
-    ended early: a successor could not take over within the horizon, where its price would
-    weigh nothing (a plan given by hand that drops one that cannot be ended early is priced
-    as it stands)."""
+    partners. A contract running to the horizon's end is kept unless it is ended early: a
+    successor could not take over within the horizon, where its price would weigh nothing (a
+    plan given by hand that drops one that cannot be ended early is priced as it stands)."""
     horizon = cal.horizon
     held = {(c.role_id, c.partner_id) for c in network.current}
     contracted = network.as_contracted
@@ -69,9 +68,8 @@ def timing(model: cp_model.CpModel, network: Network, cal: Calendar,
             early = out.early[i] = model.new_bool_var(f"early[{i}]")
             model.add(early + kept <= 1)
             out.pieces.append((c.termination_fee, early))
-        if paid >= horizon and not (isinstance(kept, int)
-                                             and isinstance(early, int)):
-            model.add(kept + early >= 1)
+        if paid >= horizon and not (isinstance(kept, int) and isinstance(early, int)):
+            model.add(kept + early >= 1)  # runs to the horizon's end: kept, or ended early
         role = contracted.role[c.role_id]
         offer = contracted.offer(c.partner_id, role)
         today = role.load * offer.unit_cost if offer is not None else 0.0
