@@ -210,12 +210,24 @@ def _risks(network: Network, plan: Plan, scores: Scores) -> list[Risk]:
     return risks
 
 
+def _when(today: Baseline, role_id: str, partner_id: str, sep: str) -> str:
+    """With a contract calendar, when a change takes effect: "from 2027-03-01", "early"."""
+    phased = today.schedule
+    if phased is None:
+        return ""
+    h = next(h for h in phased.handovers if (h.role_id, h.from_partner) == (role_id,
+                                                                             partner_id))
+    when = f"from {phased.calendar.begins(h.effective).isoformat()}"
+    return f"{sep or ' ('}{'ended early, ' if h.early else ''}{when}{'' if sep else ')'}"
+
+
 def _decisions(network: Network, plan: Plan, today: Baseline | None) -> tuple[str, ...]:
     out = []
     if today is not None:
         changed = today.changes
-        ending = [f"{network.where(r)} {p}" for r, p in changed.ended] + [
-            f"{network.where(r)} {old} (to {new})" for r, old, new in changed.replaced]
+        ending = [f"{network.where(r)} {p}{_when(today, r, p, '')}" for r, p in changed.ended] + [
+            f"{network.where(r)} {old} (to {new}{_when(today, r, old, ', ')})"
+            for r, old, new in changed.replaced]
         if ending:
             out.append(f"end {len(ending)} contract(s): {', '.join(ending[:8])}"
                        + (" ..." if len(ending) > 8 else ""))
