@@ -567,3 +567,26 @@ def test_the_hotels_example_plans_proven_optimal_keeping_the_brand_at_every_hote
     # CleanCo (0.86) would miss "room ready by 3 pm" wherever it cleaned.
     assert not [a for a in result.assignments if a.partner_id == "K02"
                 and net.role[a.role_id].base_id == "R05"]
+
+
+def test_a_contract_at_a_site_phases_in_when_it_runs_out(tmp_path):
+    # National cleans the coast hotel today, to the end of March (it cannot be ended early):
+    # Coast Clean takes over from April; the change names its site and its date.
+    tables = hotels(current=[{"role_id": "R1", "site_id": "H3", "partner_id": "A",
+                              "contract_end": "2027-03-31"},
+                             {"role_id": "R2", "partner_id": "S"}],
+                    policy=[{"key": "plan_start", "value": "2027-01-01"},
+                            {"key": "period", "value": "month"},
+                            {"key": "horizon_periods", "value": 12}])
+    source = write_xlsx(tmp_path / "hotels.xlsx", tables)
+    out = CliRunner().invoke(main, ["plan", str(source), "--profile", "lowest_cost", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    [change] = data["changes"]["replaced"]
+    assert (change["role_id"], change["site_id"], change["from_partner_id"],
+            change["to_partner_id"], change["effective"], change["ended_early"]) == (
+        "R1", "H3", "A", "C", "2027-04-01", False)
+    months = data["timeline"]
+    # National at 3 until March, Coast Clean at 2 from April: the coast slot's part of the
+    # recurring cost drops by 1 in period 4.
+    assert months[3]["recurring_cost"] == months[2]["recurring_cost"] - 1
