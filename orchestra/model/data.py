@@ -105,6 +105,11 @@ class ModelData:
         }
 
     @cached_property
+    def all_candidates_keys(self) -> frozenset[tuple[str, str]]:
+        """Every (role, partner) pair with a variable in the full model."""
+        return frozenset(c.key for c in self.all_pairs)
+
+    @cached_property
     def all_pairs(self) -> list[Candidate]:
         return [c for cands in self.all_candidates.values() for c in cands]
 
@@ -244,7 +249,8 @@ class ModelData:
             role = contracted.role[c.role_id]
             offer = contracted.offer(c.partner_id, role)
             runs = role.load * offer.unit_cost if offer is not None and c.ends else 0.0
-            figures.append(((c.termination_fee or 0.0) + c.exit_cost) / horizon + runs)
+            # each priced on its own: the scale must hold every coefficient, not their sum
+            figures += [(c.termination_fee or 0.0) / horizon, c.exit_cost / horizon, runs]
         if self.calendar is not None:
             # The calendar term prices whole periods of slots and fixed costs per period of
             # the horizon: exact at the scale where each of those is.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from orchestra.model.data import Candidate, ModelData
 from orchestra.model.pricing import priced_openly, priced_rows
 from orchestra.model.reasons import rule_obstacle
+from orchestra.model.transition import held_to_the_end
 
 
 @dataclass
@@ -38,6 +39,11 @@ class GreedyPlan:
         if limit is not None and sum(1 for c in network.current if (c.role_id, c.partner_id)
                                      not in self.assigned) > limit:
             return False
+        if data.calendar is not None and any(
+                (c.role_id, c.partner_id) not in self.assigned
+                and (c.role_id, c.partner_id) in data.all_candidates_keys
+                for c in held_to_the_end(network, data.calendar)):
+            return False  # a contract the calendar holds (it runs to the horizon's end)
         if not network.rules:
             return True
         by_role: dict[str, set[str]] = {}
@@ -97,6 +103,15 @@ def greedy_plan(data: ModelData, weighted: bool = False) -> GreedyPlan:
     by_key = {c.key: c for c in data.pairs}
     for lock in network.locks:
         take(by_key[(lock.role_id, lock.partner_id)])
+    # Today's contracts the calendar holds (to the horizon's end, no early end) stay, as
+    # locks do, where they still fit.
+    held = held_to_the_end(network, data.calendar) if data.calendar is not None else []
+    for c in held:
+        cand = by_key.get((c.role_id, c.partner_id))
+        if (cand is not None and cand.key not in plan.assigned
+                and left.get(cand.offer.partner_id, 0.0) + 1e-9 >= cand.usage
+                and len(by_role.get(c.role_id, ())) < cand.role.slots):
+            take(cand)
 
     def objective_delta(cand: Candidate, joins: bool) -> float:
         """What taking ``cand`` adds to the weighted objective (model units)."""

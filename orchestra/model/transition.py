@@ -297,3 +297,10 @@ def with_schedule(network: Network, plan: Plan) -> Plan:
         changes.update(terms=MappingProxyType(terms), objective=objective, bound=bound,
                        gap=relative_gap(objective, bound) if bound is not None else None)
     return replace(plan, **changes)
+
+
+def held_to_the_end(network: Network, cal: Calendar) -> list[Lock]:
+    """Today's contracts a plan keeps: they run to the horizon's end and cannot be ended
+    early (``timing`` holds those that can be, unless ended early)."""
+    return [c for c in network.current
+            if c.termination_fee is None and cal.paid(c) >= cal.horizon]
