@@ -285,3 +285,33 @@ def test_an_excel_date_is_read_as_a_date(tmp_path):
     net = load_network(write_xlsx(tmp_path / "t.xlsx", tables))
     assert net.current[0].ends == date(2027, 3, 31) and net.policy.plan_start == date(2027, 1, 1)
     assert Calendar(net.policy.plan_start, 1, 6).paid(net.current[0]) == 3
+
+
+def test_an_exit_cost_over_the_horizon_is_priced_to_its_fraction():
+    # Regression (found by the enumeration): R0's contract has no end, a fee of 7 and an exit
+    # of 3; nobody can hold R0 (load 2 over P3's capacity of 1): the exit, 3 over 2 periods,
+    # is 1.5, not rounded to 2 by a money scale fitted to the fee and exit summed.
+    from conftest import network
+
+    net = network([(f"P{i}", 0, 1) for i in range(4)], [("P3", "x", 1, 0, 1.0)],
+                  [("R0", "x", 1, 1, 2, False)],
+                  policy=Policy(plan_start=START, period="month", horizon_periods=2))
+    net = dataclasses.replace(net, current=(Lock("R0", "P3", termination_fee=7,
+                                                 exit_cost=3),))
+    result = plan(net, LOWEST, SETTINGS)
+    assert result.objective == pytest.approx(1.5)
+
+
+def test_a_held_contract_the_greedy_start_would_drop_is_kept():
+    # Regression (found by the enumeration): P2 holds R1 to the horizon's end and cannot be
+    # ended early; the greedy would put P2 on R0 instead and fill both: the plan keeps P2 on
+    # R1 and leaves R0 (optional, P2's capacity spent) open.
+    from conftest import network
+
+    net = network([(f"P{i}", 0, 1) for i in range(4)],
+                  [("P2", "x", 1, 0, 0.5), ("P2", "y", 1, 0, 1.0), ("P3", "x", 1, 0, 0.5)],
+                  [("R0", "y", 1, 1, 1, False), ("R1", "x", 1, 1, 1, False)],
+                  policy=Policy(plan_start=START, period="month", horizon_periods=1))
+    net = dataclasses.replace(net, current=(Lock("R1", "P2", ends=date(2027, 1, 31)),))
+    result = plan(net, LOWEST, SETTINGS)
+    assert result.stopped_by == "proven optimal" and pairs(result) == {("R1", "P2")}
