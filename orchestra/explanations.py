@@ -136,8 +136,7 @@ def waits(network: Network, base: Plan, wanted=lambda role_id, pid: True
     """For each change whose contract could be ended early (of the roles and partners
     ``wanted``), the choice made and the cost of the other: the plan's schedule solved again
     with that one choice reversed."""
-    cal = calendar_of(network)
-    if cal is None or not base.assignments:
+    if calendar_of(network) is None or not base.assignments:
         return ()
     chosen = schedule(network, base)
     index = {(c.role_id, c.partner_id): i for i, c in enumerate(network.current)}
@@ -148,10 +147,9 @@ def waits(network: Network, base: Plan, wanted=lambda role_id, pid: True
             continue
         i = index[(h.role_id, h.from_partner)]
         other = schedule(network, base, {i: not h.early})
-        flip = next(o for o in other.handovers if (o.role_id, o.from_partner) == (
-            h.role_id, h.from_partner))
+        flip = other.handover(h.role_id, h.from_partner)
         out.append(WaitWhy(h.role_id, h.from_partner, h.to_partner, h.early,
-                           cal.begins(h.effective), cal.begins(flip.effective),
+                           chosen.effective(h), other.effective(flip),
                            network.current[i].termination_fee or 0.0,
                            other.cost - chosen.cost))
     return tuple(out)

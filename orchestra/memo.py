@@ -151,10 +151,9 @@ def _lights(network: Network, plan: Plan, scores: Scores, today: Baseline | None
         periods = today.payback_periods
         horizon = plan.rules.horizon_periods or 1
         if today.periods:  # a contract calendar: the cash flow says when
-            cal = today.schedule.calendar
             lights.append(Light(
                 "payback", "not within the horizon" if periods is None else
-                f"by {cal.ends(int(periods)).isoformat()} (period {periods:.0f})",
+                f"by {today.payback_date.isoformat()} (period {periods:.0f})",
                 GREEN if periods is not None else RED,
                 f"green when the cumulative savings reach zero within the horizon "
                 f"({horizon:g} periods), red when they do not"))
@@ -215,9 +214,8 @@ def _when(today: Baseline, role_id: str, partner_id: str, sep: str) -> str:
     phased = today.schedule
     if phased is None:
         return ""
-    h = next(h for h in phased.handovers if (h.role_id, h.from_partner) == (role_id,
-                                                                             partner_id))
-    when = f"from {phased.calendar.begins(h.effective).isoformat()}"
+    h = phased.handover(role_id, partner_id)
+    when = f"from {phased.effective(h).isoformat()}"
     return f"{sep or ' ('}{'ended early, ' if h.early else ''}{when}{'' if sep else ')'}"
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from types import MappingProxyType
 
 from ortools.sat.python import cp_model
@@ -196,6 +197,15 @@ class Schedule:
     first: Mapping[str, int]  # each partner new to the network: the first period it is paid
     last: Mapping[str, int]  # each partner leaving it: the last period it is paid (0: none)
     cost: float  # the horizon's cost beyond the plan's steady state (termination fees, runs)
+
+    def handover(self, role_id: str, partner_id: str) -> Handover:
+        """The handover of today's contract of ``partner_id`` on ``role_id``."""
+        return next(h for h in self.handovers if (h.role_id, h.from_partner) == (role_id,
+                                                                                  partner_id))
+
+    def effective(self, handover: Handover) -> date:
+        """The day a handover takes effect: plan_start, or the day after the contract ends."""
+        return self.calendar.begins(handover.effective)
 
 
 def schedule(network: Network, plan: Plan, early: Mapping[int, bool] | None = None

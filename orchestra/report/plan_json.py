@@ -95,9 +95,8 @@ def _effective(today: Baseline, role_id: str, partner_id: str) -> dict:
     phased = today.schedule
     if phased is None:
         return {}
-    h = next(h for h in phased.handovers if (h.role_id, h.from_partner) == (role_id,
-                                                                             partner_id))
-    return {"effective": phased.calendar.begins(h.effective).isoformat(),
+    h = phased.handover(role_id, partner_id)
+    return {"effective": phased.effective(h).isoformat(),
             "effective_period": h.effective, "ended_early": h.early,
             "termination_fee": h.fee, "exit_cost": h.exit_cost}
 
@@ -126,8 +125,7 @@ def _timeline(today: Baseline) -> dict:
                      for p in today.periods],
         "one_off_after_horizon": _number(today.after_horizon),
         "payback_period": found.period if found else None,
-        "payback_date": (today.schedule.calendar.ends(found.period).isoformat() if found
-                         else None),
+        "payback_date": today.payback_date.isoformat() if found else None,
     }
 
 

@@ -191,13 +191,13 @@ def changes_table(network: Network, today: Baseline) -> Table:
              + [(r, None, p, "new") for r, p in changed.new])
     order = {role.role_id: k for k, role in enumerate(network.roles)}
     phased = today.schedule
-    handover = {(h.role_id, h.from_partner): h for h in phased.handovers} if phased else {}
     rows = []
     for role_id, was, now, change in sorted(kinds, key=lambda t: (order[t[0]], t[3])):
         role = network.role[role_id]
-        h = handover.get((role_id, was))
+        h = phased.handover(role_id, was) if phased and change in ("replaced", "ended") \
+            else None
         when = () if phased is None else (
-            (phased.calendar.begins(h.effective), "ended early" if h.early else
+            (phased.effective(h), "ended early" if h.early else
              "runs out" if h.paid else "at once", h.fee, h.exit_cost) if h else
             (phased.calendar.begins(phased.starts.get((role_id, now), 1)) if now and was is None
              else None, None, None, None))

@@ -176,8 +176,7 @@ def baseline_lines(network: Network, plan: Plan, scores: Scores, today: Baseline
         payback = ("not paid back within the horizon" if today.periods
                    else "never paid back: the plan saves nothing per period")
     elif today.periods:
-        cal = today.schedule.calendar
-        payback = (f"paid back by {cal.ends(int(today.payback_periods)).isoformat()} "
+        payback = (f"paid back by {today.payback_date.isoformat()} "
                    f"(period {today.payback_periods:.0f})")
     else:
         payback = f"paid back in {today.payback_periods:.1f} periods"
@@ -223,9 +222,8 @@ def _when(today: Baseline, role_id: str, partner_id: str) -> str:
     phased = today.schedule
     if phased is None:
         return ""
-    h = next(h for h in phased.handovers if (h.role_id, h.from_partner) == (role_id,
-                                                                             partner_id))
-    when = phased.calendar.begins(h.effective).isoformat()
+    h = phased.handover(role_id, partner_id)
+    when = phased.effective(h).isoformat()
     if h.early:
         return f", from {when} (ended early, fee {h.fee:,.2f})"
     return f", from {when}" + (" (its contract runs out)" if h.paid else " (it can end at once)")

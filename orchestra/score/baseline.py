@@ -160,6 +160,12 @@ class Baseline:
             return 0.0
         return self.transition_cost / self.savings if self.savings > 0 else None
 
+    @property
+    def payback_date(self) -> date | None:
+        """With a contract calendar, the last day of the payback period (``payback``)."""
+        found = payback(self.periods) if self.periods else None
+        return None if found is None else self.schedule.calendar.ends(found.period)
+
 
 def baseline(network: Network, profile: Profile, plan: Plan) -> Baseline | None:
     """Today's network (the ``current`` sheet) as a plan at today's prices (before any
