@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orchestra.model.transition import Schedule
 
 PARTNER_KINDS = ("supplier", "service_provider", "customer", "internal")
 TOUCHPOINT_KINDS = ("acquisition", "utilization")
@@ -849,6 +853,9 @@ class Plan:
     # With a contract calendar: the horizon's cost beyond the steady state and the one-offs
     # (today's contracts paid while they run out, newcomers starting when they take over).
     phasing_cost: float = 0.0
+    # How the plan phases in (``model.transition.Schedule``), worked out once with the plan;
+    # None without contract ends or exit costs per contract.
+    schedule: Schedule | None = field(default=None, compare=False, repr=False)
 
     @property
     def critical_shortfalls(self) -> tuple[Shortfall, ...]:

@@ -138,7 +138,7 @@ def waits(network: Network, base: Plan, wanted=lambda role_id, pid: True
     with that one choice reversed."""
     if calendar_of(network) is None or not base.assignments:
         return ()
-    chosen = schedule(network, base)
+    chosen = base.schedule or schedule(network, base)
     index = {(c.role_id, c.partner_id): i for i, c in enumerate(network.current)}
     out = []
     for h in chosen.handovers:

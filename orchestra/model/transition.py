@@ -294,7 +294,7 @@ def with_schedule(network: Network, plan: Plan) -> Plan:
     found = schedule(network, plan)
     once = sum(h.fee + h.exit_cost for h in found.handovers)
     changes: dict[str, object] = {"transition_cost": plan.transition_cost + once,
-                                  "phasing_cost": found.cost - once}
+                                  "phasing_cost": found.cost - once, "schedule": found}
     if "calendar" in plan.terms and plan.objective is not None:
         from orchestra.model.solve import relative_gap  # the solver imports this module
 

@@ -174,7 +174,9 @@ def baseline(network: Network, profile: Profile, plan: Plan) -> Baseline | None:
         return None
     contracted = network.as_contracted  # today's contracts at today's prices, not the bids
     today = given_plan(contracted, profile, network.current)
-    phased = schedule(network, plan) if calendar_of(network) is not None else None
+    # The plan's own schedule, worked out with it (``transition.with_schedule``).
+    phased = (plan.schedule or schedule(network, plan)) if calendar_of(network) is not None \
+        else None
     if phased is None:
         return Baseline(today, score(contracted, today), changes(network, plan),
                         plan.transition_cost, today.total_cost - plan.total_cost)
