@@ -181,14 +181,7 @@ def slot_costs_by_pair(pm: PlanningModel) -> list[tuple[tuple[tuple[str, str], f
 
 def slot_costs(pm: PlanningModel) -> list[tuple[int, cp_model.IntVar]]:
     """Every filled slot's cost in scaled money, as (cost, variable set when it is paid)."""
-    costs = []
-    for c in pm.data.pairs:
-        if c.key in pm.price:
-            costs += [(pm.data.money(c.role.load * row.unit_cost), var)
-                      for row, var in pm.price[c.key]]
-        else:
-            costs.append((pm.data.money(c.cost), pm.assign[c.key]))
-    return costs
+    return [(pm.data.money(cost), var) for (_, cost), var in slot_costs_by_pair(pm)]
 
 
 def cost_expression(pm: PlanningModel) -> cp_model.LinearExprT:
