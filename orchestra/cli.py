@@ -367,7 +367,8 @@ def _summary(network: Network, plan) -> list[str]:
         f"status     {plan.status} ({plan.stopped_by}), gap {_gap_text(plan.gap)}"
         if plan.gap is not None else f"status     {plan.status} ({plan.stopped_by})",
         f"profile    {plan.profile.name}",
-        *([f"objective  {_money(plan.objective)}   bound {_money(plan.bound)}"]
+        *([f"objective  {_money(plan.objective)}   bound {_money(plan.bound)}"
+           + (" (Lagrangian)" if plan.bound_source == "lagrangian" else "")]
           if plan.objective is not None else []),
         f"total cost {plan.total_cost:,.2f}" + (f" of budget {plan.rules.budget:,.2f}"
                                                 if plan.rules.budget is not None else "")

@@ -856,6 +856,9 @@ class Plan:
     # How the plan phases in (``model.transition.Schedule``), worked out once with the plan;
     # None without contract ends or exit costs per contract.
     schedule: Schedule | None = field(default=None, compare=False, repr=False)
+    # Where the bound comes from: "cp-sat" (its search), "lagrangian" (``model.flat``, when
+    # tighter) or None without a bound.
+    bound_source: str | None = None
 
     @property
     def critical_shortfalls(self) -> tuple[Shortfall, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -10,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from types import MappingProxyType
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from orchestra.domain import Network, Plan, Profile, Rules, judge
 from orchestra.model.assemble import capacity_used, number_slots, shortfalls, total_cost
 from orchestra.model.conflicts import quick_solver
 from orchestra.model.data import ModelData
+from orchestra.model.flat import Companion, flatten
+from orchestra.model.flat import fixable as lagrangian_fixable
 from orchestra.model.greedy import GreedyPlan, greedy_plan
 from orchestra.model.neighbourhood import Incumbent, fixed_solver, hint_values, improve, set_domains
 from orchestra.model.reasons import BUDGET, explain_open_slot
@@ -69,6 +73,12 @@ LARGE_PRESOLVE_ITERATIONS = 1
 # full one never bettered the narrow plan on L, where LNS brings in candidates the narrow
 # model left out.
 LARGE_GIVES_WAY = "reduced_costs"
+# From this many assignment variables the compiled kernels (``flat.Companion``) run beside
+# CP-SAT: a Lagrangian bound, and where the model is all they know an improvement search.
+# Below it CP-SAT proves the examples in a second, before the kernels would have compiled.
+COMPANION_FROM_PAIRS = 400
+# Under --deterministic the companion runs after CP-SAT, for this many rounds.
+DETERMINISTIC_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -148,10 +158,13 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         self.objective: float | None = None
         self.bound: float | None = None
         self.last_progress = time.perf_counter()
+        self.companion: Companion | None = None  # handed each plan (``_companion``)
 
     def on_solution_callback(self) -> None:
         self.objective = self.objective_value
         self.last_progress = time.perf_counter()
+        if self.companion is not None:
+            self.companion.offer(self.response_proto.solution, self.objective_value)
         if self.on_progress is None:
             return
         obj = self.objective_value / self.scale
@@ -273,6 +286,7 @@ class _Outcome:
     weighted: bool  # False when the search stopped in phase one: no bound on the weighted terms
     breaks_share: bool = False  # out of time with a plan over a max_share (see ``_search``)
     bound: float | None = None  # the search's bound, when ``solver`` holds a plan found after it
+    bound_source: str = "cp-sat"  # or "lagrangian" (``_with_companion``)
 
 
 def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _Watcher,
@@ -327,19 +341,39 @@ def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _W
     pm.model.minimize(sum(pm.terms.values()))
     if complete:
         _complete_hint(pm, settings)
-    solver = cp_model.CpSolver()
+
+    def time_left() -> float:  # CP-SAT stops a little after its limit on large models
+        return max(0.1, settings.time_limit_s - (time.perf_counter() - began)
+                   - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
+
     if settings.deterministic:  # what phase one used in deterministic time, not on the clock
         left = max(0.1, settings.time_limit_s - spent)
-    else:  # CP-SAT stops a little after its limit on large models: keep that time back
-        def time_left() -> float:
-            return max(0.1, settings.time_limit_s - (time.perf_counter() - began)
-                       - STOP_SECONDS_PER_VARIABLE * len(pm.model.proto.variables))
+    else:
         left = time_left()
+    companion = _companion(pm, settings, critical, optional)
+    watcher.companion = companion if not settings.deterministic else None
+    if watcher.companion is not None:
+        companion.start()
+    try:
+        outcome = _search_weighted(pm, settings, left, watcher, stop, time_left, began)
+    finally:
+        if watcher.companion is not None:
+            companion.stop()
+        watcher.companion = None
+    return outcome if companion is None else _with_companion(pm, outcome, companion, settings)
+
+
+def _search_weighted(pm: PlanningModel, settings: SolveSettings, left: float,
+                     watcher: _Watcher, stop: threading.Event | None,
+                     time_left: Callable[[], float], began: float) -> _Outcome:
+    """The second solve: the weighted terms, the ranks held. A core first where it applies,
+    then the full model, and our LNS where the search stalls."""
+    solver = cp_model.CpSolver()
     cored = _core_applies(pm, settings)
     core = _core_first(pm, settings, left, watcher, stop) if cored else None
     if core is not None and core.outcome.interrupted:
         return core.outcome
-    fixed = {} if core is None else _fix_by_reduced_cost(pm, core)
+    fixed = {} if core is None else _fix_by_reduced_cost(pm, core, watcher.companion)
     try:
         if cored:  # the time the core's try left, with or without a core (never deterministic)
             left = time_left()
@@ -424,13 +458,20 @@ def _core_first(pm: PlanningModel, settings: SolveSettings, seconds: float, watc
                           solver, weighted=True, bound=relaxation.bound), relaxation)
 
 
-def _fix_by_reduced_cost(pm: PlanningModel, core: _Core) -> dict[int, list[int]]:
+def _fix_by_reduced_cost(pm: PlanningModel, core: _Core,
+                         companion: Companion | None = None) -> dict[int, list[int]]:
     """Fix the variables the relaxation's reduced costs settle for every plan at least as good
-    as the core's, and hint the core's plan (which the model still holds); the domains they
-    had, to restore."""
+    as the core's (the LP's, and the Lagrangian bound's where the companion has one), and hint
+    the core's plan (which the model still holds); the domains they had, to restore."""
     solver = core.outcome.solver
     fixed = fixable(pm.model, core.relaxation, solver.objective_value)
-    hint_values(pm.model, solver.response_proto.solution)
+    if companion is not None and companion.bound is not None:
+        fixed |= lagrangian_fixable(companion.flat, companion.bound, solver.objective_value)
+    if (companion is not None and companion.searching and companion.best_objective is not None
+            and companion.best_objective < solver.objective_value):
+        _hint_companion(pm, companion)  # the compiled search's plan is better: start there
+    else:
+        hint_values(pm.model, solver.response_proto.solution)
     return set_domains(pm.model, fixed)
 
 
@@ -448,6 +489,72 @@ def _better_of(outcome: _Outcome, core: _Core) -> _Outcome:
     proven = core_solver.objective_value <= bound + 1e-6
     return replace(core.outcome, status=cp_model.OPTIMAL if proven else cp_model.FEASIBLE,
                    interrupted=outcome.interrupted, bound=bound)
+
+
+def _companion(pm: PlanningModel, settings: SolveSettings, critical: int,
+               optional: int) -> Companion | None:
+    """The compiled kernels for the weighted solve (``flat.Companion``), from
+    COMPANION_FROM_PAIRS assignment variables; None below, or where Numba is missing."""
+    if len(pm.assign) < COMPANION_FROM_PAIRS or settings.time_limit_s <= 0:
+        return None
+    return Companion(flatten(pm, critical, optional), settings.seed)
+
+
+def _with_companion(pm: PlanningModel, outcome: _Outcome, companion: Companion,
+                    settings: SolveSettings) -> _Outcome:
+    """The search's outcome with the companion's: its plan where better (CP-SAT evaluates it
+    with every variable fixed, so the plan read back is the model's own), and the Lagrangian
+    bound where higher than CP-SAT's (``bound_source``). Under --deterministic the companion
+    runs here, after CP-SAT, for DETERMINISTIC_ROUNDS rounds from its plan."""
+    found = outcome.status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and outcome.weighted
+    if not found or outcome.status == cp_model.OPTIMAL:
+        return outcome
+    solver = outcome.solver
+    if settings.deterministic:
+        companion.offer(solver.response_proto.solution, solver.objective_value)
+        companion.run(DETERMINISTIC_ROUNDS)
+    bound = solver.best_objective_bound if outcome.bound is None else outcome.bound
+    source = outcome.bound_source
+    if companion.bound is not None:
+        lagrangian = math.ceil(companion.bound.value - 1e-9 * max(1.0, abs(bound)))
+        if lagrangian > bound:
+            bound, source = lagrangian, "lagrangian"
+    if (companion.best_objective is not None
+            and companion.best_objective < solver.objective_value - 0.5):
+        held = _holding(pm, companion)
+        if held is not None and held.objective_value < solver.objective_value:
+            solver = held
+    objective = solver.objective_value
+    status = cp_model.OPTIMAL if objective <= bound + 1e-6 else cp_model.FEASIBLE
+    return replace(outcome, status=status, solver=solver, bound=min(bound, objective),
+                   bound_source=source)
+
+
+def _holding(pm: PlanningModel, companion: Companion) -> cp_model.CpSolver | None:
+    """A solver whose solution is the companion's best plan: its assignments and team fixed,
+    every other variable solved; None if CP-SAT finds it breaks a rule."""
+    _hint_companion(pm, companion)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.fix_variables_to_their_hinted_value = True
+    params.num_workers = 1
+    params.catch_sigint_signal = False
+    params.max_time_in_seconds = 10.0
+    if solver.solve(pm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return solver
+
+
+def _hint_companion(pm: PlanningModel, companion: Companion) -> None:
+    """Hint the companion's best plan: its assignments and its team."""
+    taken = {companion.flat.pair_vars[k] for k in np.flatnonzero(companion.best_x)}
+    team = {pid for (_, pid), var in pm.assign.items() if var.Index() in taken}
+    team |= set(pm.data.rules.must_include)
+    pm.model.clear_hints()
+    for var in pm.assign.values():
+        pm.model.add_hint(var, var.Index() in taken)
+    for pid, var in pm.select.items():
+        pm.model.add_hint(var, pid in team)
 
 
 def _configure(solver: cp_model.CpSolver, pm: PlanningModel, settings: SolveSettings) -> None:
@@ -623,7 +730,7 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
                         replace(settings, time_limit_s=NARROW_SHARE * settings.time_limit_s),
                         unbounded if on_progress else None, None, started, stop)
     if narrow.stopped_by.startswith("interrupted"):
-        return replace(narrow, bound=None, gap=None,
+        return replace(narrow, bound=None, gap=None, bound_source=None,
                        status="feasible" if narrow.objective is not None else narrow.status)
     if settings.deterministic:  # the same split whatever the machine's speed
         left = (1 - NARROW_SHARE) * settings.time_limit_s
@@ -645,6 +752,7 @@ def _narrow_first(data: ModelData, settings: SolveSettings,
         # The full search's own fallback (its greedy start) is not what is returned.
         stopped = full.stopped_by.removesuffix(": greedy start plan")
         full = replace(narrow, status="feasible", bound=full.bound, gap=gap,
+                       bound_source=full.bound_source,
                        stopped_by=stopped, wall_time_s=time.perf_counter() - started)
     return replace(full, settings=MappingProxyType({
         **full.settings, **asdict(settings), "narrow_candidates": NARROW_CANDIDATES}))
@@ -783,6 +891,7 @@ def _plan_data(data: ModelData, settings: SolveSettings,
         status=status_name,
         objective=objective,
         bound=bound,
+        bound_source=outcome.bound_source if bound is not None else None,
         gap=relative_gap(objective, bound) if bound is not None else None,
         wall_time_s=time.perf_counter() - started,
         stopped_by=stopped_by,

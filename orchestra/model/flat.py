@@ -1,0 +1,326 @@
+"""The planning model as flat arrays, for the compiled kernels (``compiled``).
+
+Read off the CP-SAT model itself (its objective, its variables' domains) and the model data,
+so that the arrays say what the model says, term for term, after every rule has been written:
+
+- one row per pair (role, partner): its objective coefficient, its capacity use, its domain;
+- one row per partner: its selection's coefficient (fixed cost, onboarding or exit, ...), its
+  capacity, its domain, and its ties (the ``together`` variables' coefficients);
+- one row per role: how many of its slots may and must be filled, and its rank group (critical
+  slots, or optional ones under ``fill_all_first``), each group with the fill the first solve
+  settled.
+
+Every other variable of the objective counts at its least over its domain (``offset``), so
+``lagrangian_bound`` is a bound of the model whatever terms it holds. ``complete`` says whether
+the arrays are the whole model: then a plan the search finds keeps every rule and its
+objective is exact; otherwise the search is not used.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from orchestra.model.rules import PlanningModel
+
+# Subgradient steps for the bound; the kernel stops earlier once its step size has shrunk.
+BOUND_ITERATIONS = 400
+# The search's moves per call of the kernel (a fraction of a second on L), and its starting
+# temperature as a share of a typical pair's coefficient.
+SEARCH_MOVES = 200_000
+SEARCH_TEMPERATURE = 0.05
+# The bound is computed again once the best plan has improved by this share of its objective.
+REBOUND_SHARE = 1e-3
+
+
+@dataclass
+class FlatModel:
+    cost: np.ndarray  # per pair, float: objective units (priced pairs at their cheapest price)
+    use: np.ndarray  # per pair, int: capacity units
+    pair_role: np.ndarray
+    pair_partner: np.ndarray
+    xdom: np.ndarray  # per pair: -1 free, 0 or 1 fixed
+    fixed: np.ndarray  # per partner, float: the selection's coefficient, ties' halves included
+    cap: np.ndarray  # per partner, int
+    ydom: np.ndarray  # per partner: -1 free, 0 or 1 fixed
+    role_lo: np.ndarray
+    role_hi: np.ndarray
+    role_group: np.ndarray  # -1: no group
+    group_need: np.ndarray
+    offset: float  # the objective's constant and the least of every other term
+    complete: bool  # the arrays are the whole model (see the module's docstring)
+    pair_vars: list[int]  # per pair, the model's variable index
+    ties: list[tuple[int, int, int]] = field(default_factory=list)  # (a, b, coefficient)
+    exact_fixed: np.ndarray | None = None  # per partner, int: the selection's own coefficient
+
+    @property
+    def pairs(self) -> int:
+        return len(self.cost)
+
+    def by_partner(self) -> tuple[np.ndarray, np.ndarray]:
+        """CSR of pairs per partner: (start, items)."""
+        order = np.argsort(self.pair_partner, kind="stable")
+        start = np.searchsorted(self.pair_partner[order], np.arange(len(self.cap) + 1))
+        return start.astype(np.int64), order.astype(np.int64)
+
+    def by_role(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.pair_role, kind="stable")
+        start = np.searchsorted(self.pair_role[order], np.arange(len(self.role_lo) + 1))
+        return start.astype(np.int64), order.astype(np.int64)
+
+    def adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR of ties per partner: (start, partner, coefficient), each tie both ways."""
+        n = len(self.cap)
+        rows: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        for a, b, w in self.ties:
+            rows[a].append((b, w))
+            rows[b].append((a, w))
+        start = np.zeros(n + 1, np.int64)
+        for p in range(n):
+            start[p + 1] = start[p] + len(rows[p])
+        partner = np.array([q for row in rows for q, _ in row], np.int64)
+        weight = np.array([w for row in rows for _, w in row], np.int64)
+        return start, partner, weight
+
+
+def _domain(proto, index: int) -> int:
+    domain = list(proto.variables[index].domain)  # the proto's lists take no negative index
+    lo, hi = domain[0], domain[-1]
+    return lo if lo == hi else -1
+
+
+def flatten(pm: PlanningModel, critical: int, optional: int) -> FlatModel:
+    """``pm`` with its weighted objective set and the first solve's open slots held
+    (``critical`` and, under ``fill_all_first``, ``optional``), as arrays."""
+    data, proto = pm.data, pm.model.proto
+    network = data.network
+    partners = list(pm.select)
+    partner_index = {pid: i for i, pid in enumerate(partners)}
+    roles = [r for r in network.roles if data.candidates[r.role_id]]
+    role_index = {r.role_id: i for i, r in enumerate(roles)}
+    pairs = data.pairs
+    coefficient = dict(zip(proto.objective.vars, proto.objective.coeffs, strict=True))
+    seen: set[int] = set()
+
+    def take(var) -> int:
+        seen.add(var.Index())
+        return coefficient.get(var.Index(), 0)
+
+    cost = np.zeros(len(pairs))
+    for k, c in enumerate(pairs):
+        cost[k] = take(pm.assign[c.key])
+        if c.key in pm.price:  # exactly one price is set with the pair: the cheapest counts
+            cost[k] += min(take(var) for _, var in pm.price[c.key])
+    exact_fixed = np.array([take(pm.select[pid]) for pid in partners], np.int64)
+    fixed = exact_fixed.astype(float)
+    ties = []
+    for (a, b), var in pm.together.items():
+        w = take(var)
+        if w < 0:  # a reward, set only when both are in: at least half of it on each
+            fixed[partner_index[a]] += w / 2
+            fixed[partner_index[b]] += w / 2
+        ties.append((partner_index[a], partner_index[b], w))
+    offset = float(proto.objective.offset)
+    others = False
+    for var, coef in coefficient.items():
+        if var in seen or coef == 0:
+            continue
+        others = True
+        domain = list(proto.variables[var].domain)
+        offset += min(coef * domain[0], coef * domain[-1])
+    xdom = np.array([_domain(proto, pm.assign[c.key].Index()) for c in pairs], np.int8)
+    ydom = np.array([_domain(proto, pm.select[pid].Index()) for pid in partners], np.int8)
+    cap = np.array([data.capacity(network.partner[pid].capacity) for pid in partners],
+                   np.int64)
+    use = np.array([data.usage(c.usage) for c in pairs], np.int64)
+    groups: list[int] = []
+    role_group = np.full(len(roles), -1, np.int64)
+    profile = data.rules.profile
+    need = {0: sum(r.slots for r in roles if r.critical) - critical}
+    if profile.fill_all_first:
+        need[1] = sum(r.slots for r in roles if not r.critical) - optional
+    for i, role in enumerate(roles):
+        g = 0 if role.critical else 1
+        if g in need:
+            role_group[i] = g
+    groups = [need[g] for g in sorted(need)]
+    role_hi = np.array([r.slots for r in roles], np.int64)
+    available = np.zeros(len(roles), np.int64)
+    pair_role = np.array([role_index[c.role.role_id] for c in pairs], np.int64)
+    for k in range(len(pairs)):
+        if xdom[k] != 0:
+            available[pair_role[k]] += 1
+    most = np.minimum(role_hi, available)
+    role_lo = np.zeros(len(roles), np.int64)
+    for g, wanted in enumerate(groups):
+        members = role_group == g
+        if wanted >= most[members].sum():  # every role of the group filled as far as it can be
+            role_lo[members] = most[members]
+    flat = FlatModel(
+        cost=cost, use=use, pair_role=pair_role,
+        pair_partner=np.array([partner_index[c.offer.partner_id] for c in pairs], np.int64),
+        xdom=xdom, fixed=fixed, cap=cap, ydom=ydom, role_lo=role_lo, role_hi=role_hi,
+        role_group=role_group, group_need=np.array(groups, np.float64), offset=offset,
+        complete=not others and _rules_known(pm),
+        pair_vars=[pm.assign[c.key].Index() for c in pairs], ties=ties,
+        exact_fixed=exact_fixed)
+    return flat
+
+
+def _rules_known(pm: PlanningModel) -> bool:
+    """Whether the model holds no rule beyond those the search keeps: slots, capacity, the
+    fill of each rank group, selection (fixed by domains: locks, must_include)."""
+    data, rules = pm.data, pm.data.rules
+    return not (pm.price or pm.missed or pm.unprotected or pm.redundancy_short or pm.standby
+                or data.network.rules or data.calendar is not None
+                or rules.budget is not None or rules.max_partners is not None
+                or rules.max_changes is not None or rules.forbid_below_strength is not None
+                or rules.other_than)
+
+
+@dataclass(frozen=True)
+class LagrangianBound:
+    value: float  # in objective units: every plan of the model is at least this
+    reduced: np.ndarray  # per pair, at the best multipliers found
+    terms: np.ndarray  # per partner, its least contribution there
+
+
+def lagrangian_bound(flat: FlatModel, upper: float,
+                     iterations: int = BOUND_ITERATIONS) -> LagrangianBound:
+    """The Lagrangian bound of ``flat`` (``compiled.lagrangian``), its knapsacks over at most
+    ``compiled.KNAPSACK_CELLS`` cells (capacity divided down, usage rounded down: a
+    relaxation). ``upper``: the best plan's objective, which steers the steps."""
+    from orchestra.model import compiled
+
+    start, items = flat.by_partner()
+    divisor = np.maximum(1, np.ceil(flat.cap / compiled.KNAPSACK_CELLS)).astype(np.int64)
+    div_cap = np.maximum(0, flat.cap) // divisor
+    div_use = flat.use // divisor[flat.pair_partner]
+    counts = np.diff(start)
+    value, reduced, terms = compiled.lagrangian(
+        flat.cost, flat.pair_role, start, items, flat.fixed, div_use, div_cap, flat.ydom,
+        flat.xdom, flat.role_lo.astype(float), flat.role_hi.astype(float), flat.role_group,
+        flat.group_need, flat.offset, float(upper), iterations,
+        int(counts.max()) if len(counts) else 1, int(div_cap.max()) if len(div_cap) else 1)
+    return LagrangianBound(float(value), reduced, terms)
+
+
+def fixable(flat: FlatModel, bound: LagrangianBound, upper: float) -> dict[int, int]:
+    """Pairs the bound proves out of every plan better than ``upper`` (objective units, whole
+    numbers): held at 1, a pair lifts the bound by at least its reduced cost; where that lifts
+    it above ``upper`` - 1 the pair is 0 in every better plan. As {variable index: 0}."""
+    out: dict[int, int] = {}
+    limit = upper - 1 + 1e-6 * max(1.0, abs(upper))
+    for k in range(flat.pairs):
+        # Held at 1, its partner is in: the partner's term is then at least its fixed cost, its
+        # knapsack (with less room, no smaller) and reduced[k], and the term the bound
+        # counted was at most the first two.
+        if flat.xdom[k] == -1 and bound.reduced[k] > 0 and bound.value + bound.reduced[k] > limit:
+            out[flat.pair_vars[k]] = 0
+    return out
+
+
+class Companion:
+    """The compiled kernels beside CP-SAT, on a thread of their own (``start``, ``stop``) or
+    called in turn (``run``, for --deterministic). ``offer`` hands them a plan of the model
+    (every variable's value by index, and its objective: CP-SAT's latest). From the first
+    plan the Lagrangian bound is computed (again when the plans have improved by
+    ``REBOUND_SHARE``); where the arrays are the whole model (``complete``) the search then
+    improves the best plan known, round after round, each round from the best plan so far.
+    ``bound``: the best bound found; ``best_x`` and ``best_objective``: the best plan."""
+
+    def __init__(self, flat: FlatModel, seed: int = 0, search: bool = True):
+        self.flat = flat
+        self.seed = seed
+        self.searching = search and flat.complete
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._offered: tuple[float, np.ndarray] | None = None
+        self.best_x: np.ndarray | None = None
+        self.best_objective: float | None = None
+        self.bound: LagrangianBound | None = None
+        self._bounded_at: float | None = None  # the plan's objective the bound was steered by
+        self.rounds = 0
+        self._thread: threading.Thread | None = None
+        nonzero = np.abs(flat.cost[flat.cost != 0])
+        typical = float(np.median(nonzero)) if len(nonzero) else 1.0
+        self.temperature = SEARCH_TEMPERATURE * typical
+        self._arrays = (*flat.by_role(), *flat.by_partner(), *flat.adjacency())
+
+    def objective_of(self, x: np.ndarray) -> float:
+        """``x``'s objective in the model's units (exact where ``complete``)."""
+        f = self.flat
+        used = np.zeros(len(f.cap), bool)
+        used[f.pair_partner[x.astype(bool)]] = True
+        used |= f.ydom == 1
+        value = f.offset + float(f.cost[x.astype(bool)].sum()) + float(f.exact_fixed[used].sum())
+        value += sum(w for a, b, w in f.ties if used[a] and used[b])
+        return value
+
+    def offer(self, values, objective: float) -> None:
+        """A plan of the model: every variable's value by index, and its objective."""
+        x = np.array([values[i] for i in self.flat.pair_vars], np.int8)
+        with self._lock:
+            if self._offered is None or objective < self._offered[0]:
+                self._offered = (objective, x)
+
+    def run(self, rounds: int) -> None:
+        """The bound and ``rounds`` rounds of the search, on this thread."""
+        for _ in range(max(1, rounds)):
+            self._step()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if not self._step():
+                self._stop.wait(0.05)
+
+    def _step(self) -> bool:
+        """Take up an offered plan, bound, search one round; whether there was work."""
+        with self._lock:
+            offered, self._offered = self._offered, None
+        if offered is not None and (self.best_objective is None
+                                    or offered[0] < self.best_objective):
+            self.best_objective, self.best_x = offered[0], offered[1].copy()
+        if self.best_objective is None:
+            return False
+        if self._bounded_at is None or (self.best_objective < self._bounded_at - REBOUND_SHARE
+                                        * max(1.0, abs(self._bounded_at))):
+            self._bounded_at = self.best_objective
+            found = lagrangian_bound(self.flat, self.best_objective)
+            if self.bound is None or found.value > self.bound.value:
+                self.bound = found
+            return True
+        if not self.searching:
+            return False
+        self._search_round()
+        return True
+
+    def _search_round(self) -> None:
+        from orchestra.model import compiled
+
+        f = self.flat
+        (role_start, role_items, partner_start, partner_items, adj_start, adj_partner,
+         adj_weight) = self._arrays
+        out = np.zeros_like(self.best_x)
+        found_value, found = compiled.search(
+            self.best_x.copy(), np.rint(f.cost).astype(np.int64), f.use, f.pair_role,
+            f.pair_partner, role_start, role_items, partner_start, partner_items, f.exact_fixed,
+            f.cap, f.ydom, f.xdom, f.role_lo, f.role_hi, f.role_group,
+            np.rint(f.group_need).astype(np.int64), adj_start, adj_partner, adj_weight,
+            SEARCH_MOVES, self.seed + self.rounds, self.temperature, out)
+        self.rounds += 1
+        if found:
+            objective = self.objective_of(out)
+            if objective < self.best_objective:
+                self.best_objective, self.best_x = objective, out
