@@ -47,11 +47,21 @@ def _knapsack(profit, weight, count, cells, table, dp, take):
 
 
 @njit(cache=True, nogil=True)
-def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom,
-                   x, y, values, profit, weight, index, table, dp, take):
+def forced_any(x, items, first, last):
+    for j in range(first, last):
+        if x[items[j]]:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom, busy,
+                   x, y, values, extra, profit, weight, index, table, dp, take):
     """Each partner's least contribution at the reduced costs: its fixed cost and a knapsack of
-    its pairs whose reduced cost is below zero (pairs held at 1 always in, at 0 never), or
-    nothing when it may stay out. Sets ``x``, ``y`` and ``values`` per partner; their sum."""
+    its pairs whose reduced cost is below zero (pairs held at 1 always in, at 0 never), at
+    least one pair where ``busy`` (a partner in takes a role), or nothing when it may stay
+    out. Sets ``x``, ``y`` and ``values`` per partner, and ``extra``: the reduced cost of the
+    one pair a busy partner takes only to be busy (else 0); their sum."""
     total = 0.0
     for p in range(len(start) - 1):
         forced = 0.0
@@ -85,11 +95,27 @@ def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom,
             else:
                 gain = _knapsack(profit, weight, count, room, table, dp, take)
         term = fixed[p] + forced - gain
+        one = -1  # with no pair taken, a partner in takes one pair at least (no idle partner)
+        extra[p] = 0.0
+        if busy[p] and not forced_any(x, items, start[p], start[p + 1]) and gain <= 0:
+            least = np.inf
+            for j in range(start[p], start[p + 1]):
+                k = items[j]
+                if xdom[k] == -1 and div_use[k] <= div_cap[p] and reduced[k] < least:
+                    least = reduced[k]
+                    one = k
+            if one >= 0:
+                term += least
+                extra[p] = least
+            elif not must:
+                term = np.inf  # it can take no pair: it stays out
         if must or (ydom[p] == -1 and term < 0):
             y[p] = 1
             for i in range(count):
                 if take[i]:
                     x[index[i]] = 1
+            if one >= 0:
+                x[one] = 1
         else:
             y[p] = 0
             term = 0.0
@@ -101,7 +127,7 @@ def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom,
 
 
 @njit(cache=True, nogil=True)
-def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdom,
+def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdom, busy,
                role_lo, role_hi, role_group, group_need, offset, upper, iterations,
                max_items, max_cells):
     """The best Lagrangian bound found by subgradient steps, with every role's fill rows
@@ -109,7 +135,8 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
     knapsack per partner with its selection and fixed cost. Any multipliers give a valid bound;
     the steps look for a high one (Polyak steps towards ``upper``, the best plan's objective).
 
-    Returns (bound, reduced costs at the best multipliers, each partner's term there)."""
+    Returns (bound, reduced costs at the best multipliers, each partner's term there, and
+    what it paid to be busy there: ``_partner_terms``'s ``extra``)."""
     n_pairs = len(cost)
     n_roles = len(role_lo)
     n_partners = len(start) - 1
@@ -121,6 +148,8 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
     y = np.zeros(n_partners, np.int8)
     values = np.zeros(n_partners)
     best_values = np.zeros(n_partners)
+    extra = np.zeros(n_partners)
+    best_extra = np.zeros(n_partners)
     best_reduced = cost.astype(np.float64)
     profit = np.empty(max_items)
     weight = np.empty(max_items, np.int64)
@@ -130,6 +159,26 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
     take = np.zeros(max_items, np.int8)
     filled = np.zeros(n_roles)
     group_filled = np.zeros(len(group_need))
+    # Start where each role's cheapest pairs already price it: up to its least fill at or
+    # below zero, none beyond its most below zero (the steps then refine).
+    start_r = np.zeros(n_roles + 1, np.int64)
+    for k in range(n_pairs):
+        start_r[pair_role[k] + 1] += 1
+    for r in range(n_roles):
+        start_r[r + 1] += start_r[r]
+    fill = start_r[:-1].copy()
+    by_role = np.empty(n_pairs)
+    for k in range(n_pairs):
+        r = pair_role[k]
+        by_role[fill[r]] = cost[k]
+        fill[r] += 1
+    for r in range(n_roles):
+        ranked = np.sort(by_role[start_r[r]:start_r[r + 1]])
+        lo, hi = int(role_lo[r]), int(role_hi[r])
+        if hi < len(ranked):
+            alpha[r] = max(0.0, -ranked[hi])
+        if 0 < lo <= len(ranked):
+            beta[r] = max(0.0, ranked[lo - 1] + alpha[r])
     best = -np.inf
     theta = 2.0
     idle = 0
@@ -139,8 +188,8 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
             g = role_group[r]
             reduced[k] = cost[k] + alpha[r] - beta[r] - (gamma[g] if g >= 0 else 0.0)
         value = offset + _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom,
-                                        xdom, x, y, values, profit, weight, index, table, dp,
-                                        take)
+                                        xdom, busy, x, y, values, extra, profit, weight,
+                                        index, table, dp, take)
         for r in range(n_roles):
             value += beta[r] * role_lo[r] - alpha[r] * role_hi[r]
         for g in range(len(group_need)):
@@ -152,6 +201,7 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
                 best_reduced[k] = reduced[k]
             for p in range(n_partners):
                 best_values[p] = values[p]
+                best_extra[p] = extra[p]
         else:
             idle += 1
             if idle >= 20:
@@ -191,7 +241,7 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
             beta[r] = max(0.0, beta[r] + step * (role_lo[r] - filled[r]))
         for g in range(len(group_need)):
             gamma[g] = max(0.0, gamma[g] + step * (group_need[g] - group_filled[g]))
-    return best, best_reduced, best_values
+    return best, best_reduced, best_values, best_extra
 
 
 @njit(cache=True, nogil=True)
@@ -504,7 +554,7 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
             found = True
             for i in range(n_pairs):
                 best_x[i] = x[i]
-        if step % 1000 == 999:
-            penalty = penalty * 1.1 if excess > 0 else max(1e-3, penalty / 1.1)
+        if step % 100 == 99:
+            penalty = penalty * 1.02 if excess > 0 else max(1e-3, penalty / 1.02)
         temp *= cooling
     return best, found

@@ -47,6 +47,7 @@ class FlatModel:
     ydom: np.ndarray  # per partner: -1 free, 0 or 1 fixed
     role_lo: np.ndarray
     role_hi: np.ndarray
+    busy: np.ndarray  # per partner: selected only with a pair (no idle partners), 0 or 1
     role_group: np.ndarray  # -1: no group
     group_need: np.ndarray
     offset: float  # the objective's constant and the least of every other term
@@ -161,7 +162,10 @@ def flatten(pm: PlanningModel, critical: int, optional: int) -> FlatModel:
     flat = FlatModel(
         cost=cost, use=use, pair_role=pair_role,
         pair_partner=np.array([partner_index[c.offer.partner_id] for c in pairs], np.int64),
-        xdom=xdom, fixed=fixed, cap=cap, ydom=ydom, role_lo=role_lo, role_hi=role_hi,
+        xdom=xdom, fixed=fixed, cap=cap, ydom=ydom,
+        busy=np.array([not pm.standby and pid not in data.rules.must_include
+                       for pid in partners], np.int8),
+        role_lo=role_lo, role_hi=role_hi,
         role_group=role_group, group_need=np.array(groups, np.float64), offset=offset,
         complete=not others and _rules_known(pm),
         pair_vars=[pm.assign[c.key].Index() for c in pairs], ties=ties,
@@ -185,6 +189,7 @@ class LagrangianBound:
     value: float  # in objective units: every plan of the model is at least this
     reduced: np.ndarray  # per pair, at the best multipliers found
     terms: np.ndarray  # per partner, its least contribution there
+    busy: np.ndarray  # per partner, the reduced cost of the pair it took only to be busy, or 0
 
 
 def lagrangian_bound(flat: FlatModel, upper: float,
@@ -199,25 +204,26 @@ def lagrangian_bound(flat: FlatModel, upper: float,
     div_cap = np.maximum(0, flat.cap) // divisor
     div_use = flat.use // divisor[flat.pair_partner]
     counts = np.diff(start)
-    value, reduced, terms = compiled.lagrangian(
+    value, reduced, terms, busy = compiled.lagrangian(
         flat.cost, flat.pair_role, start, items, flat.fixed, div_use, div_cap, flat.ydom,
-        flat.xdom, flat.role_lo.astype(float), flat.role_hi.astype(float), flat.role_group,
+        flat.xdom, flat.busy, flat.role_lo.astype(float), flat.role_hi.astype(float), flat.role_group,
         flat.group_need, flat.offset, float(upper), iterations,
         int(counts.max()) if len(counts) else 1, int(div_cap.max()) if len(div_cap) else 1)
-    return LagrangianBound(float(value), reduced, terms)
+    return LagrangianBound(float(value), reduced, terms, busy)
 
 
 def fixable(flat: FlatModel, bound: LagrangianBound, upper: float) -> dict[int, int]:
     """Pairs the bound proves out of every plan better than ``upper`` (objective units, whole
-    numbers): held at 1, a pair lifts the bound by at least its reduced cost; where that lifts
-    it above ``upper`` - 1 the pair is 0 in every better plan. As {variable index: 0}."""
+    numbers): held at 1, a pair lifts the bound by at least its reduced cost (less what its
+    partner paid to be busy); where that lifts it above ``upper`` - 1 the pair is 0 in every better plan. As {variable index: 0}."""
     out: dict[int, int] = {}
     limit = upper - 1 + 1e-6 * max(1.0, abs(upper))
     for k in range(flat.pairs):
         # Held at 1, its partner is in: the partner's term is then at least its fixed cost, its
         # knapsack (with less room, no smaller) and reduced[k], and the term the bound
-        # counted was at most the first two.
-        if flat.xdom[k] == -1 and bound.reduced[k] > 0 and bound.value + bound.reduced[k] > limit:
+        # counted was at most the first two and the pair it took only to be busy.
+        rise = bound.reduced[k] - bound.busy[flat.pair_partner[k]]
+        if flat.xdom[k] == -1 and rise > 0 and bound.value + rise > limit:
             out[flat.pair_vars[k]] = 0
     return out
 
@@ -243,6 +249,7 @@ class Companion:
         self.bound: LagrangianBound | None = None
         self._bounded_at: float | None = None  # the plan's objective the bound was steered by
         self.rounds = 0
+        self.improved = 0  # rounds whose plan was better than every plan offered before
         self._thread: threading.Thread | None = None
         nonzero = np.abs(flat.cost[flat.cost != 0])
         typical = float(np.median(nonzero)) if len(nonzero) else 1.0
@@ -324,3 +331,4 @@ class Companion:
             objective = self.objective_of(out)
             if objective < self.best_objective:
                 self.best_objective, self.best_x = objective, out
+                self.improved += 1

@@ -287,6 +287,8 @@ class _Outcome:
     breaks_share: bool = False  # out of time with a plan over a max_share (see ``_search``)
     bound: float | None = None  # the search's bound, when ``solver`` holds a plan found after it
     bound_source: str = "cp-sat"  # or "lagrangian" (``_with_companion``)
+    # What the compiled kernels did (``_with_companion``), recorded in the plan's settings.
+    compiled: dict | None = None
 
 
 def _solve_ranked(pm: PlanningModel, start, settings: SolveSettings, watcher: _Watcher,
@@ -526,8 +528,13 @@ def _with_companion(pm: PlanningModel, outcome: _Outcome, companion: Companion,
             solver = held
     objective = solver.objective_value
     status = cp_model.OPTIMAL if objective <= bound + 1e-6 else cp_model.FEASIBLE
+    scale = pm.data.money_scale
+    compiled = {
+        "lagrangian_bound": None if companion.bound is None else companion.bound.value / scale,
+        "search_rounds": companion.rounds, "search_improved": companion.improved,
+        "search_plan_returned": solver is not outcome.solver}
     return replace(outcome, status=status, solver=solver, bound=min(bound, objective),
-                   bound_source=source)
+                   bound_source=source, compiled=compiled)
 
 
 def _holding(pm: PlanningModel, companion: Companion) -> cp_model.CpSolver | None:
@@ -904,5 +911,7 @@ def _plan_data(data: ModelData, settings: SolveSettings,
         transition_cost=network.transition_cost(selected),
         settings=MappingProxyType({**asdict(settings), "money_scale": scale,
                                    "capacity_scale": data.capacity_scale,
-                                   "typical_slot_cost": data.typical_slot_cost}),
+                                   "typical_slot_cost": data.typical_slot_cost,
+                                   **({"compiled": outcome.compiled} if outcome.compiled
+                                      else {})}),
     ))
