@@ -558,3 +558,4 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
             penalty = penalty * 1.02 if excess > 0 else max(1e-3, penalty / 1.02)
         temp *= cooling
     return best, found
+
