@@ -11,6 +11,8 @@
     .venv/bin/python benchmarks/run.py --tradeoffs  # only: alternatives and a frontier on M
     .venv/bin/python benchmarks/run.py --cluster    # only: compare on M, threads against Dask
     .venv/bin/python benchmarks/run.py --targets    # only: every performance target, met or not
+    .venv/bin/python benchmarks/run.py --held-out   # only: other sizes and seeds, short against
+                                                    # long runs, every bound checked
 
 Networks are generated with a fixed seed (``orchestra generate``); each is written as a
 workbook, loaded, planned with the balanced profile, and compared with the greedy heuristic
@@ -506,6 +508,42 @@ def _first_plan_s(example: str) -> float:
         return time.perf_counter() - began
 
 
+HELD_OUT = {"700x140": (700, 140), "1200x240": (1200, 240)}
+
+
+def bench_held_out(folder: Path, seeds: tuple[int, ...], short: float, long: float) -> None:
+    """Networks of other sizes and seeds than the targets' (issue 43's held-out check): each
+    planned for ``short`` seconds and for ``long``; the short plan beside the long one, and
+    every bound (CP-SAT's or the Lagrangian, and the Lagrangian's own figure) checked against
+    every plan found: a bound above a plan's objective would be a wrong bound."""
+    print(f"held-out networks: {short:.0f} s against {long:.0f} s, bounds checked")
+    wrong = 0
+    for label, (partners, roles) in HELD_OUT.items():
+        for seed in seeds:
+            path = folder / f"held-{label}-{seed}.xlsx"
+            write_input_workbook(path, generate_tables(partners, roles, seed=seed), force=True)
+            net = load_network(path)
+            for profile_name in ("lowest_cost", "balanced"):
+                profile = load_profile(profile_name)
+                quick = plan(net, profile, SolveSettings(time_limit_s=short))
+                slow = plan(net, profile, SolveSettings(time_limit_s=long))
+                for result in (quick, slow):
+                    assert check_plan(net, result) == [], check_plan(net, result)[:2]
+                best = min(quick.objective, slow.objective)
+                bounds = [b for r in (quick, slow) for b in (
+                    r.bound, (r.settings.get("compiled") or {}).get("lagrangian_bound"))
+                    if b is not None]
+                bad = [b for b in bounds if b > best + 1e-6 * max(1.0, abs(best))]
+                wrong += len(bad)
+                print(f"   {label} seed {seed} {profile_name:11} {short:.0f} s "
+                      f"{quick.objective:12,.0f} ({quick.bound_source}, gap "
+                      f"{_pct(quick.gap)})  {long:.0f} s {slow.objective:12,.0f} "
+                      f"({slow.bound_source}, gap {_pct(slow.gap)})  short/long "
+                      f"{quick.objective / slow.objective:.4f}  bounds "
+                      f"{'all valid' if not bad else f'ABOVE A PLAN: {bad}'}", flush=True)
+    print(f"   -> bounds above a plan found: {wrong}")
+
+
 def _seed_range(text: str) -> tuple[int, ...]:
     """``"1-3"`` -> (1, 2, 3); ``"4"`` -> (4,)."""
     first, _, last = text.partition("-")
@@ -535,6 +573,9 @@ def main() -> None:
                         help="only: compare of 20 sets on M, threads against --cluster local")
     parser.add_argument("--targets", action="store_true",
                         help="only: every performance target beside its figure (~30-50 min)")
+    parser.add_argument("--held-out", action="store_true",
+                        help="only: networks of other sizes and seeds, 20 s against 90 s, every "
+                             "bound checked against every plan (~25 minutes)")
     parser.add_argument("--long", action="store_true",
                         help="with --targets: also d20200 for 600 s")
     parser.add_argument("--seeds", default="1-3", type=_seed_range,
@@ -553,6 +594,9 @@ def main() -> None:
         folder = Path(tmp)
         if args.targets:
             bench_targets(folder, args.long)
+            return
+        if args.held_out:
+            bench_held_out(folder, (7, 8), 20, 90)
             return
         if args.sites:
             bench_sites(folder, ("M",) if args.quick else ("M", "L"), args.seeds)

@@ -206,8 +206,8 @@ def lagrangian_bound(flat: FlatModel, upper: float,
     counts = np.diff(start)
     value, reduced, terms, busy = compiled.lagrangian(
         flat.cost, flat.pair_role, start, items, flat.fixed, div_use, div_cap, flat.ydom,
-        flat.xdom, flat.busy, flat.role_lo.astype(float), flat.role_hi.astype(float), flat.role_group,
-        flat.group_need, flat.offset, float(upper), iterations,
+        flat.xdom, flat.busy, flat.role_lo.astype(float), flat.role_hi.astype(float),
+        flat.role_group, flat.group_need, flat.offset, float(upper), iterations,
         int(counts.max()) if len(counts) else 1, int(div_cap.max()) if len(div_cap) else 1)
     return LagrangianBound(float(value), reduced, terms, busy)
 
@@ -215,7 +215,8 @@ def lagrangian_bound(flat: FlatModel, upper: float,
 def fixable(flat: FlatModel, bound: LagrangianBound, upper: float) -> dict[int, int]:
     """Pairs the bound proves out of every plan better than ``upper`` (objective units, whole
     numbers): held at 1, a pair lifts the bound by at least its reduced cost (less what its
-    partner paid to be busy); where that lifts it above ``upper`` - 1 the pair is 0 in every better plan. As {variable index: 0}."""
+    partner paid to be busy); where that lifts it above ``upper`` - 1 the pair is 0 in every
+    better plan. As {variable index: 0}."""
     out: dict[int, int] = {}
     limit = upper - 1 + 1e-6 * max(1.0, abs(upper))
     for k in range(flat.pairs):
@@ -250,6 +251,7 @@ class Companion:
         self._bounded_at: float | None = None  # the plan's objective the bound was steered by
         self.rounds = 0
         self.improved = 0  # rounds whose plan was better than every plan offered before
+        self.error: str | None = None  # what stopped the kernels, if anything did
         self._thread: threading.Thread | None = None
         nonzero = np.abs(flat.cost[flat.cost != 0])
         typical = float(np.median(nonzero)) if len(nonzero) else 1.0
@@ -275,8 +277,11 @@ class Companion:
 
     def run(self, rounds: int) -> None:
         """The bound and ``rounds`` rounds of the search, on this thread."""
-        for _ in range(max(1, rounds)):
-            self._step()
+        try:
+            for _ in range(max(1, rounds)):
+                self._step()
+        except Exception as exc:  # the plan goes on without the kernels; the settings say why
+            self.error = repr(exc)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, daemon=True)
@@ -288,9 +293,12 @@ class Companion:
             self._thread.join()
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            if not self._step():
-                self._stop.wait(0.05)
+        try:
+            while not self._stop.is_set():
+                if not self._step():
+                    self._stop.wait(0.05)
+        except Exception as exc:  # as in ``run``
+            self.error = repr(exc)
 
     def _step(self) -> bool:
         """Take up an offered plan, bound, search one round; whether there was work."""

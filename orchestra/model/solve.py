@@ -499,6 +499,10 @@ def _companion(pm: PlanningModel, settings: SolveSettings, critical: int,
     COMPANION_FROM_PAIRS assignment variables; None below, or where Numba is missing."""
     if len(pm.assign) < COMPANION_FROM_PAIRS or settings.time_limit_s <= 0:
         return None
+    try:
+        from orchestra.model import compiled  # noqa: F401  (Numba, and its cache, at hand)
+    except (ImportError, RuntimeError):  # no Numba, or nowhere to cache: CP-SAT alone
+        return None
     return Companion(flatten(pm, critical, optional), settings.seed)
 
 
@@ -532,7 +536,8 @@ def _with_companion(pm: PlanningModel, outcome: _Outcome, companion: Companion,
     compiled = {
         "lagrangian_bound": None if companion.bound is None else companion.bound.value / scale,
         "search_rounds": companion.rounds, "search_improved": companion.improved,
-        "search_plan_returned": solver is not outcome.solver}
+        "search_plan_returned": solver is not outcome.solver,
+        **({"error": companion.error} if companion.error else {})}
     return replace(outcome, status=status, solver=solver, bound=min(bound, objective),
                    bound_source=source, compiled=compiled)
 
