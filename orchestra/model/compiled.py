@@ -127,40 +127,15 @@ def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom, b
 
 
 @njit(cache=True, nogil=True)
-def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdom, busy,
-               role_lo, role_hi, role_group, group_need, offset, upper, iterations,
-               max_items, max_cells):
-    """The best Lagrangian bound found by subgradient steps, with every role's fill rows
-    relaxed (``role_lo`` <= filled <= ``role_hi``, each group's filled >= ``group_need``): one
-    knapsack per partner with its selection and fixed cost. Any multipliers give a valid bound;
-    the steps look for a high one (Polyak steps towards ``upper``, the best plan's objective).
-
-    Returns (bound, reduced costs at the best multipliers, each partner's term there, and
-    what it paid to be busy there: ``_partner_terms``'s ``extra``)."""
+def lagrangian_start(cost, pair_role, role_lo, role_hi, n_groups):
+    """Multipliers to start from: each role's cheapest pairs price it up to its least fill
+    at or below zero, and none beyond its most below zero (the steps then refine).
+    Returns (alpha: filled <= hi, beta: filled >= lo, gamma: group filled >= need)."""
     n_pairs = len(cost)
     n_roles = len(role_lo)
-    n_partners = len(start) - 1
-    alpha = np.zeros(n_roles)  # filled <= hi
-    beta = np.zeros(n_roles)  # filled >= lo
-    gamma = np.zeros(len(group_need))  # group filled >= need
-    reduced = np.empty(n_pairs)
-    x = np.zeros(n_pairs, np.int8)
-    y = np.zeros(n_partners, np.int8)
-    values = np.zeros(n_partners)
-    best_values = np.zeros(n_partners)
-    extra = np.zeros(n_partners)
-    best_extra = np.zeros(n_partners)
-    best_reduced = cost.astype(np.float64)
-    profit = np.empty(max_items)
-    weight = np.empty(max_items, np.int64)
-    index = np.empty(max_items, np.int64)
-    table = np.zeros((max_items, max_cells + 1), np.int8)
-    dp = np.empty(max_cells + 1)
-    take = np.zeros(max_items, np.int8)
-    filled = np.zeros(n_roles)
-    group_filled = np.zeros(len(group_need))
-    # Start where each role's cheapest pairs already price it: up to its least fill at or
-    # below zero, none beyond its most below zero (the steps then refine).
+    alpha = np.zeros(n_roles)
+    beta = np.zeros(n_roles)
+    gamma = np.zeros(n_groups)
     start_r = np.zeros(n_roles + 1, np.int64)
     for k in range(n_pairs):
         start_r[pair_role[k] + 1] += 1
@@ -179,9 +154,41 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
             alpha[r] = max(0.0, -ranked[hi])
         if 0 < lo <= len(ranked):
             beta[r] = max(0.0, ranked[lo - 1] + alpha[r])
-    best = -np.inf
-    theta = 2.0
-    idle = 0
+    return alpha, beta, gamma
+
+
+@njit(cache=True, nogil=True)
+def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdom, busy,
+               role_lo, role_hi, role_group, group_need, offset, upper, iterations,
+               max_items, max_cells, alpha, beta, gamma, control, best_reduced, best_values,
+               best_extra):
+    """Up to ``iterations`` subgradient steps for the Lagrangian bound with every role's fill
+    rows relaxed (``role_lo`` <= filled <= ``role_hi``, each group's filled >= ``group_need``):
+    one knapsack per partner with its selection and fixed cost. Any multipliers give a valid
+    bound; the steps look for a high one (Polyak steps towards ``upper``, the best plan's
+    objective). Called again and again (so that a caller can stop between calls): the
+    multipliers (``alpha``, ``beta``, ``gamma``) and ``control`` (step size, steps without
+    progress, best bound) carry over; at the best bound, each pair's reduced cost, each
+    partner's term and what it paid to be busy (``_partner_terms``'s ``extra``) are kept in
+    the ``best_`` arrays. Returns whether the steps are over."""
+    n_pairs = len(cost)
+    n_roles = len(role_lo)
+    n_partners = len(start) - 1
+    reduced = np.empty(n_pairs)
+    x = np.zeros(n_pairs, np.int8)
+    y = np.zeros(n_partners, np.int8)
+    values = np.zeros(n_partners)
+    extra = np.zeros(n_partners)
+    profit = np.empty(max_items)
+    weight = np.empty(max_items, np.int64)
+    index = np.empty(max_items, np.int64)
+    table = np.zeros((max_items, max_cells + 1), np.int8)
+    dp = np.empty(max_cells + 1)
+    take = np.zeros(max_items, np.int8)
+    filled = np.zeros(n_roles)
+    group_filled = np.zeros(len(group_need))
+    theta, idle, best = control[0], control[1], control[2]
+    done = False
     for _ in range(iterations):
         for k in range(n_pairs):
             r = pair_role[k]
@@ -208,8 +215,10 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
                 theta /= 2.0
                 idle = 0
                 if theta < 1e-4:
+                    done = True
                     break
         if best >= upper - 1e-9:
+            done = True
             break
         for r in range(n_roles):
             filled[r] = 0.0
@@ -234,14 +243,16 @@ def lagrangian(cost, pair_role, start, items, fixed, div_use, div_cap, ydom, xdo
             if gamma[g] > 0 or under > 0:
                 norm += under * under
         if norm == 0.0:
-            break  # the relaxation's solution keeps every relaxed row: no better multipliers
+            done = True  # the relaxation's solution keeps every relaxed row: no better
+            break
         step = theta * max(upper - value, 1e-6 * max(1.0, abs(value))) / norm
         for r in range(n_roles):
             alpha[r] = max(0.0, alpha[r] + step * (filled[r] - role_hi[r]))
             beta[r] = max(0.0, beta[r] + step * (role_lo[r] - filled[r]))
         for g in range(len(group_need)):
             gamma[g] = max(0.0, gamma[g] + step * (group_need[g] - group_filled[g]))
-    return best, best_reduced, best_values, best_extra
+    control[0], control[1], control[2] = theta, idle, best
+    return done
 
 
 @njit(cache=True, nogil=True)

@@ -27,6 +27,7 @@ from orchestra.model.rules import PlanningModel
 
 # Subgradient steps for the bound; the kernel stops earlier once its step size has shrunk.
 BOUND_ITERATIONS = 400
+BOUND_CHUNK = 20  # steps per call of the kernel, between which a stop is seen
 # The search's moves per call of the kernel (a fraction of a second on L), and its starting
 # temperature as a share of a typical pair's coefficient.
 SEARCH_MOVES = 200_000
@@ -192,11 +193,13 @@ class LagrangianBound:
     busy: np.ndarray  # per partner, the reduced cost of the pair it took only to be busy, or 0
 
 
-def lagrangian_bound(flat: FlatModel, upper: float,
-                     iterations: int = BOUND_ITERATIONS) -> LagrangianBound:
+def lagrangian_bound(flat: FlatModel, upper: float, iterations: int = BOUND_ITERATIONS,
+                     stop: threading.Event | None = None) -> LagrangianBound:
     """The Lagrangian bound of ``flat`` (``compiled.lagrangian``), its knapsacks over at most
     ``compiled.KNAPSACK_CELLS`` cells (capacity divided down, usage rounded down: a
-    relaxation). ``upper``: the best plan's objective, which steers the steps."""
+    relaxation). ``upper``: the best plan's objective, which steers the steps. Computed
+    BOUND_CHUNK steps at a time, so that ``stop`` ends it within one chunk (the bound so far
+    is as valid as any)."""
     from orchestra.model import compiled
 
     start, items = flat.by_partner()
@@ -204,12 +207,25 @@ def lagrangian_bound(flat: FlatModel, upper: float,
     div_cap = np.maximum(0, flat.cap) // divisor
     div_use = flat.use // divisor[flat.pair_partner]
     counts = np.diff(start)
-    value, reduced, terms, busy = compiled.lagrangian(
-        flat.cost, flat.pair_role, start, items, flat.fixed, div_use, div_cap, flat.ydom,
-        flat.xdom, flat.busy, flat.role_lo.astype(float), flat.role_hi.astype(float),
-        flat.role_group, flat.group_need, flat.offset, float(upper), iterations,
-        int(counts.max()) if len(counts) else 1, int(div_cap.max()) if len(div_cap) else 1)
-    return LagrangianBound(float(value), reduced, terms, busy)
+    lo, hi = flat.role_lo.astype(float), flat.role_hi.astype(float)
+    alpha, beta, gamma = compiled.lagrangian_start(flat.cost, flat.pair_role, lo, hi,
+                                                   len(flat.group_need))
+    control = np.array([2.0, 0.0, -np.inf])
+    reduced = flat.cost.astype(float)
+    terms, busy = np.zeros(len(flat.cap)), np.zeros(len(flat.cap))
+    done = 0
+    while done < iterations and not (stop is not None and stop.is_set()):
+        chunk = min(BOUND_CHUNK, iterations - done)
+        over = compiled.lagrangian(
+            flat.cost, flat.pair_role, start, items, flat.fixed, div_use, div_cap, flat.ydom,
+            flat.xdom, flat.busy, lo, hi, flat.role_group, flat.group_need, flat.offset,
+            float(upper), chunk, int(counts.max()) if len(counts) else 1,
+            int(div_cap.max()) if len(div_cap) else 1, alpha, beta, gamma, control, reduced,
+            terms, busy)
+        done += chunk
+        if over:
+            break
+    return LagrangianBound(float(control[2]), reduced, terms, busy)
 
 
 def fixable(flat: FlatModel, bound: LagrangianBound, upper: float) -> dict[int, int]:
@@ -312,8 +328,9 @@ class Companion:
         if self._bounded_at is None or (self.best_objective < self._bounded_at - REBOUND_SHARE
                                         * max(1.0, abs(self._bounded_at))):
             self._bounded_at = self.best_objective
-            found = lagrangian_bound(self.flat, self.best_objective)
-            if self.bound is None or found.value > self.bound.value:
+            found = lagrangian_bound(self.flat, self.best_objective, stop=self._stop)
+            if found.value > -np.inf and (self.bound is None
+                                          or found.value > self.bound.value):
                 self.bound = found
             return True
         if not self.searching:

@@ -527,7 +527,7 @@ def _with_companion(pm: PlanningModel, outcome: _Outcome, companion: Companion,
             bound, source = lagrangian, "lagrangian"
     if (companion.best_objective is not None
             and companion.best_objective < solver.objective_value - 0.5):
-        held = _holding(pm, companion)
+        held = _holding(pm, companion, min(5.0, max(0.1, settings.time_limit_s / 10)))
         if held is not None and held.objective_value < solver.objective_value:
             solver = held
     objective = solver.objective_value
@@ -542,7 +542,8 @@ def _with_companion(pm: PlanningModel, outcome: _Outcome, companion: Companion,
                    bound_source=source, compiled=compiled)
 
 
-def _holding(pm: PlanningModel, companion: Companion) -> cp_model.CpSolver | None:
+def _holding(pm: PlanningModel, companion: Companion,
+             seconds: float = 5.0) -> cp_model.CpSolver | None:
     """A solver whose solution is the companion's best plan: its assignments and team fixed,
     every other variable solved; None if CP-SAT finds it breaks a rule."""
     _hint_companion(pm, companion)
@@ -551,7 +552,7 @@ def _holding(pm: PlanningModel, companion: Companion) -> cp_model.CpSolver | Non
     params.fix_variables_to_their_hinted_value = True
     params.num_workers = 1
     params.catch_sigint_signal = False
-    params.max_time_in_seconds = 10.0
+    params.max_time_in_seconds = seconds
     if solver.solve(pm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return solver
