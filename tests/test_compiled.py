@@ -24,7 +24,7 @@ from test_model import (
 )
 
 import orchestra.model.solve as solve
-from orchestra.domain import Policy, Rules
+from orchestra.domain import Policy, Rules, judge
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, plan
 from orchestra.model.data import ModelData
@@ -189,3 +189,31 @@ def test_deterministic_plans_repeat_with_the_companion(monkeypatch):
     assert first.assignments == second.assignments and first.objective == second.objective
     assert first.bound == second.bound and first.bound_source == second.bound_source
     assert check_plan(net, first) == []
+
+
+def test_the_search_keeps_the_on_time_standards_it_must_meet():
+    """With every hard standard to be met (the first solve's finding), the search knows the
+    on-time rows: its best plan meets every standard, as CP-SAT reads it back."""
+    from orchestra.generate import add_standards, generate_tables
+    from orchestra.io.loader import network_from_rows
+    from orchestra.model.neighbourhood import set_domains
+
+    tables = add_standards(generate_tables(80, 30, seed=2), seed=2, share=1.0)
+    tables = {**tables, "rules": [],
+              "standards": [s for s in tables["standards"] if s["metric"] == "on_time_rate"]}
+    net = network_from_rows(tables)
+    assert net.standards
+    pm = second_solve(net, LOWEST, 0, 0)
+    set_domains(pm.model, {var.Index(): 0 for var in pm.missed.values()})
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.stop_after_first_solution = True
+    assert solver.solve(pm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    companion = Companion(flatten(pm, 0, 0), seed=3)
+    assert companion.searching and len(companion.flat.row_need) == len(net.standards)
+    companion.offer(solver.response_proto.solution, solver.objective_value)
+    companion.run(6)
+    held = solve._holding(pm, companion)
+    assert held is not None and held.objective_value == companion.best_objective
+    pairs = {key for key, var in pm.assign.items() if held.boolean_value(var)}
+    assert all(judge(net, s, pairs).met for s in net.standards)

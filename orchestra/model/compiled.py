@@ -290,9 +290,16 @@ def _ties(p, count, ydom, adj_start, adj_partner, adj_weight):
 @njit(cache=True, nogil=True)
 def _take(k, sign, x, cost, use, pair_role, pair_partner, fixed, cap, ydom, role_lo,
           role_group, group_need, adj_start, adj_partner, adj_weight, load, count, filled,
-          group_filled, change):
+          group_filled, change, rows):
     """Assign pair ``k`` (sign 1) or free it (-1), keeping the counts; adds to ``change`` what
-    it changes: [0] the objective, [1] capacity overuse, [2] the fill rows' shortage."""
+    it changes: [0] the objective, [1] capacity overuse, [2] the fill rows' shortage, [3] the
+    standards' rows' shortfall."""
+    rows_start, rows_row, rows_coef, row_need, row_value = rows
+    for j in range(rows_start[k], rows_start[k + 1]):
+        s = rows_row[j]
+        before = max(0, row_need[s] - row_value[s])
+        row_value[s] += sign * rows_coef[j]
+        change[3] += max(0, row_need[s] - row_value[s]) - before
     p = pair_partner[k]
     r = pair_role[k]
     g = role_group[r]
@@ -368,15 +375,17 @@ def _pair(r, partner, role_start, role_items, pair_partner):
 @njit(cache=True, nogil=True)
 def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partner_start,
            partner_items, fixed, cap, ydom, xdom, role_lo, role_hi, role_group, group_need,
-           adj_start, adj_partner, adj_weight, moves, seed, temperature, best_x):
+           adj_start, adj_partner, adj_weight, rows_start, rows_row, rows_coef, row_need,
+           moves, seed, temperature, best_x):
     """Simulated annealing over the plan ``x`` (a 0/1 per pair). Moves: shift a slot to
     another candidate; swap two slots' partners; shift and then eject a slot from the partner
     it overloads to one with room (an ejection chain of two); close a partner, its slots
     moved to the cheapest candidates with room; fill an open slot or free one. Each partner's
-    fixed cost and ties count as it opens or closes; capacity overuse and the fill rows'
-    shortage are penalised, overuse by a weight that rises while plans overuse and falls while
-    they do not (strategic oscillation). ``best_x`` receives the best plan that keeps every
-    capacity and fill row.
+    fixed cost and ties count as it opens or closes; capacity overuse, the fill rows' shortage
+    and the standards' rows' shortfall (sum of ``rows_coef`` over a row's pairs taken at least
+    ``row_need``; CSR per pair) are penalised, overuse and shortfall by weights that rise while
+    plans break them and fall while they do not (strategic oscillation). ``best_x`` receives
+    the best plan that keeps every capacity, fill row and standard's row.
 
     Returns (its objective less the model's offset, whether there is one)."""
     n_pairs = len(cost)
@@ -388,8 +397,10 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
     count = np.zeros(n_partners, np.int64)
     filled = np.zeros(n_roles, np.int64)
     group_filled = np.zeros(len(group_need), np.int64)
-    change = np.zeros(3, np.int64)
+    change = np.zeros(4, np.int64)
     stack = np.empty(n_pairs + 8, np.int64)
+    row_value = np.zeros(len(row_need), np.int64)
+    rows = (rows_start, rows_row, rows_coef, row_need, row_value)
     objective = 0
     taken = x.copy()
     for k in range(n_pairs):
@@ -398,7 +409,7 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
         if taken[k]:
             _take(k, 1, x, cost, use, pair_role, pair_partner, fixed, cap, ydom, role_lo,
                   role_group, group_need, adj_start, adj_partner, adj_weight, load, count,
-                  filled, group_filled, change)
+                  filled, group_filled, change, rows)
     objective = change[0]
     for p in range(n_partners):
         if count[p] == 0 and ydom[p] == 1:
@@ -415,17 +426,23 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
         shortage += max(0, role_lo[r] - filled[r])
     for g in range(len(group_need)):
         shortage += max(0, group_need[g] - group_filled[g])
+    shortfall = 0
+    for t in range(len(row_need)):
+        shortfall += max(0, row_need[t] - row_value[t])
     penalty = 1.0
+    row_weight = 1.0
     short_weight = 1.0
     for k in range(n_pairs):
         penalty = max(penalty, abs(cost[k]) / max(1, use[k]))
+        for j in range(rows_start[k], rows_start[k + 1]):
+            row_weight = max(row_weight, abs(cost[k]) / max(1, rows_coef[j]))
         short_weight = max(short_weight, 2.0 * abs(cost[k]))
     for p in range(n_partners):
         short_weight += abs(fixed[p])
     for j in range(len(adj_weight)):
         short_weight += abs(adj_weight[j])
     best = objective
-    found = excess == 0 and shortage == 0
+    found = excess == 0 and shortage == 0 and shortfall == 0
     if found:
         for k in range(n_pairs):
             best_x[k] = x[k]
@@ -444,7 +461,7 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
             for kk, sign in ((j, -1), (k, 1)):
                 _take(kk, sign, x, cost, use, pair_role, pair_partner, fixed, cap, ydom,
                       role_lo, role_group, group_need, adj_start, adj_partner, adj_weight,
-                      load, count, filled, group_filled, change)
+                      load, count, filled, group_filled, change, rows)
                 stack[top] = sign * (kk + 1)
                 top += 1
             q = pair_partner[k]
@@ -468,7 +485,7 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
                     for kk, sign in ((out, -1), (into, 1)):
                         _take(kk, sign, x, cost, use, pair_role, pair_partner, fixed, cap,
                               ydom, role_lo, role_group, group_need, adj_start, adj_partner,
-                              adj_weight, load, count, filled, group_filled, change)
+                              adj_weight, load, count, filled, group_filled, change, rows)
                         stack[top] = sign * (kk + 1)
                         top += 1
         elif kind == 3:  # swap the partners of two slots
@@ -487,7 +504,7 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
             for kk, sign in ((j, -1), (j2, -1), (a, 1), (b, 1)):
                 _take(kk, sign, x, cost, use, pair_role, pair_partner, fixed, cap, ydom,
                       role_lo, role_group, group_need, adj_start, adj_partner, adj_weight,
-                      load, count, filled, group_filled, change)
+                      load, count, filled, group_filled, change, rows)
                 stack[top] = sign * (kk + 1)
                 top += 1
         elif kind == 4:  # close the partner of a slot: its slots to the cheapest with room
@@ -521,11 +538,11 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
                 for kk, sign in ((o, -1), (into, 1)):
                     _take(kk, sign, x, cost, use, pair_role, pair_partner, fixed, cap, ydom,
                           role_lo, role_group, group_need, adj_start, adj_partner,
-                          adj_weight, load, count, filled, group_filled, change)
+                          adj_weight, load, count, filled, group_filled, change, rows)
                     stack[top] = sign * (kk + 1)
                     top += 1
             if not whole:
-                change[0] = change[1] = change[2] = 1 << 40  # undone below
+                change[0] = change[1] = change[2] = change[3] = 1 << 40  # undone below
         else:  # fill an open slot, or free one the fill rows can spare
             if filled[r] < role_hi[r] and (kind <= 6 or filled[r] <= role_lo[r]):
                 k = _free_in(r, x, xdom, role_start, role_items, state)
@@ -537,17 +554,19 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
                 continue
             _take(k, sign, x, cost, use, pair_role, pair_partner, fixed, cap, ydom, role_lo,
                   role_group, group_need, adj_start, adj_partner, adj_weight, load, count,
-                  filled, group_filled, change)
+                  filled, group_filled, change, rows)
             stack[top] = sign * (k + 1)
             top += 1
         if top == 0:
             continue
-        score = change[0] + penalty * change[1] + short_weight * change[2]
+        score = (change[0] + penalty * change[1] + short_weight * change[2]
+                 + row_weight * change[3])
         if score <= 0 or (temp > 0 and _uniform(state) < np.exp(-score / temp)):
             if change[0] < (1 << 40):
                 objective += change[0]
                 excess += change[1]
                 shortage += change[2]
+                shortfall += change[3]
             else:
                 score = np.inf
         else:
@@ -558,15 +577,16 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
                 sign = -1 if stack[i] > 0 else 1
                 _take(kk, sign, x, cost, use, pair_role, pair_partner, fixed, cap, ydom,
                       role_lo, role_group, group_need, adj_start, adj_partner, adj_weight,
-                      load, count, filled, group_filled, change)
+                      load, count, filled, group_filled, change, rows)
             continue
-        if excess == 0 and shortage == 0 and (not found or objective < best):
+        if excess == 0 and shortage == 0 and shortfall == 0 and (not found or objective < best):
             best = objective
             found = True
             for i in range(n_pairs):
                 best_x[i] = x[i]
         if step % 100 == 99:
             penalty = penalty * 1.02 if excess > 0 else max(1e-3, penalty / 1.02)
+            row_weight = row_weight * 1.02 if shortfall > 0 else max(1e-3, row_weight / 1.02)
         temp *= cooling
     return best, found
 

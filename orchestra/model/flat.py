@@ -60,6 +60,10 @@ class FlatModel:
     complete: bool  # the arrays are the whole model (see the module's docstring)
     pair_vars: list[int]  # per pair, the model's variable index
     ties: list[tuple[int, int, int]] = field(default_factory=list)  # (a, b, coefficient)
+    # Rows every plan keeps, sum of coefficient x pair >= need (the on-time standards a plan
+    # must meet): per pair, its rows (CSR: start, row, coefficient); per row, its need.
+    rows_of: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    row_need: np.ndarray | None = None
     exact_fixed: np.ndarray | None = None  # per partner, int: the selection's own coefficient
 
     @property
@@ -154,17 +158,18 @@ def flatten(pm: PlanningModel, critical: int, optional: int) -> FlatModel:
             role_group[i] = g
     groups = [need[g] for g in sorted(need)]
     role_hi = np.array([r.slots for r in roles], np.int64)
+    role_lo = np.zeros(len(roles), np.int64)
+    known, rows = _standards(pm, xdom, role_lo, roles, role_index, pairs)
     available = np.zeros(len(roles), np.int64)
     pair_role = np.array([role_index[c.role.role_id] for c in pairs], np.int64)
     for k in range(len(pairs)):
         if xdom[k] != 0:
             available[pair_role[k]] += 1
     most = np.minimum(role_hi, available)
-    role_lo = np.zeros(len(roles), np.int64)
     for g, wanted in enumerate(groups):
         members = role_group == g
         if wanted >= most[members].sum():  # every role of the group filled as far as it can be
-            role_lo[members] = most[members]
+            role_lo[members] = np.maximum(role_lo[members], most[members])
     flat = FlatModel(
         cost=cost, use=use, pair_role=pair_role,
         pair_partner=np.array([partner_index[c.offer.partner_id] for c in pairs], np.int64),
@@ -173,17 +178,72 @@ def flatten(pm: PlanningModel, critical: int, optional: int) -> FlatModel:
                        for pid in partners], np.int8),
         role_lo=role_lo, role_hi=role_hi,
         role_group=role_group, group_need=np.array(groups, np.float64), offset=offset,
-        complete=not others and _rules_known(pm),
+        complete=not others and known and _rules_known(pm),
         pair_vars=[pm.assign[c.key].Index() for c in pairs], ties=ties,
         exact_fixed=exact_fixed)
+    flat.rows_of, flat.row_need = _by_pair(rows, len(pairs))
     return flat
+
+
+def _standards(pm: PlanningModel, xdom: np.ndarray, role_lo: np.ndarray, roles, role_index,
+               pairs) -> tuple[bool, list[tuple[dict[int, int], int]]]:
+    """The hard standards as the search keeps them, where the first solve settled that every
+    one is met (its ``missed`` held at 0): an on-time standard's row; its pairs beyond repair
+    and a response standard's too slow pairs held at 0 in ``xdom``, the roles a response
+    standard covers filled in ``role_lo`` (each implied by the model, so the bound may use
+    them too). Returns (whether the search knows every standard, the rows as ({pair:
+    coefficient}, need))."""
+    from orchestra.model.rules import _beyond_repair, on_time_units
+
+    data, proto = pm.data, pm.model.proto
+    network = data.network
+    if not pm.missed:
+        return True, []
+    if any(_domain(proto, var.Index()) != 0 for var in pm.missed.values()):
+        return False, []  # a standard may be missed: which one is the search's to choose
+    index = {c.key: k for k, c in enumerate(pairs)}
+    rows = []
+    for standard in network.standards:
+        if standard.key not in pm.missed:
+            continue
+        covered = network.covered(standard)
+        cands = [c for role in covered for c in data.candidates[role.role_id]]
+        if standard.metric == "response_hours":
+            for c in cands:
+                if standard.too_slow(network.response_of(c.offer.partner_id, c.role)):
+                    xdom[index[c.key]] = 0
+            for role in covered:
+                if role.role_id in role_index:
+                    role_lo[role_index[role.role_id]] = role.slots
+        else:
+            units, need = on_time_units(network, standard, cands)
+            for key in _beyond_repair(covered, data, units, need):
+                xdom[index[key]] = 0
+            rows.append(({index[key]: u for key, u in units.items()}, need))
+    return True, rows
+
+
+def _by_pair(rows: list[tuple[dict[int, int], int]], n_pairs: int
+             ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """Rows as CSR per pair (start, row, coefficient), and each row's need."""
+    per_pair: list[list[tuple[int, int]]] = [[] for _ in range(n_pairs)]
+    for s, (coefficients, _) in enumerate(rows):
+        for k, u in coefficients.items():
+            per_pair[k].append((s, u))
+    start = np.zeros(n_pairs + 1, np.int64)
+    for k in range(n_pairs):
+        start[k + 1] = start[k] + len(per_pair[k])
+    row = np.array([s for entries in per_pair for s, _ in entries], np.int64)
+    coefficient = np.array([u for entries in per_pair for _, u in entries], np.int64)
+    return (start, row, coefficient), np.array([need for _, need in rows], np.int64)
 
 
 def _rules_known(pm: PlanningModel) -> bool:
     """Whether the model holds no rule beyond those the search keeps: slots, capacity, the
-    fill of each rank group, selection (fixed by domains: locks, must_include)."""
+    fill of each rank group, selection (fixed by domains: locks, must_include), and the hard
+    standards where every one is met (``_standards``)."""
     data, rules = pm.data, pm.data.rules
-    return not (pm.price or pm.missed or pm.unprotected or pm.redundancy_short or pm.standby
+    return not (pm.price or pm.unprotected or pm.redundancy_short or pm.standby
                 or data.network.rules or data.calendar is not None
                 or rules.budget is not None or rules.max_partners is not None
                 or rules.max_changes is not None or rules.forbid_below_strength is not None
@@ -364,7 +424,7 @@ class Companion:
             f.pair_partner, role_start, role_items, partner_start, partner_items, f.exact_fixed,
             f.cap, f.ydom, f.xdom, f.role_lo, f.role_hi, f.role_group,
             np.rint(f.group_need).astype(np.int64), adj_start, adj_partner, adj_weight,
-            SEARCH_MOVES, self.seed + self.rounds, self.temperature, out)
+            *f.rows_of, f.row_need, SEARCH_MOVES, self.seed + self.rounds, self.temperature, out)
         self.rounds += 1
         if found:
             objective = self.objective_of(out)
