@@ -394,7 +394,8 @@ def write_appendix(ws: Worksheet, network: Network, plan: Plan) -> None:
         ("profile", plan.profile.name),
         *[(f"weight {k}", f"{getattr(plan.profile, k):g}: {meaning}")
           for k, meaning in WEIGHT_MEANINGS.items()],
-        ("status", f"{plan.status} ({plan.stopped_by}), gap to proven bound {gap_text}"),
+        ("status", f"{plan.status} ({plan.stopped_by}), gap to proven bound {gap_text}"
+         + (" (a Lagrangian bound)" if plan.bound_source == "lagrangian" else "")),
         ("time limit, seed, workers",
          f"{plan.settings.get('time_limit_s', '-')} s, {plan.settings.get('seed', '-')}, "
          f"{plan.settings.get('workers', '-') or 'auto'}"
