@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -217,3 +218,24 @@ def test_the_search_keeps_the_on_time_standards_it_must_meet():
     assert held is not None and held.objective_value == companion.best_objective
     pairs = {key for key, var in pm.assign.items() if held.boolean_value(var)}
     assert all(judge(net, s, pairs).met for s in net.standards)
+
+
+@pytest.mark.skipif(not GAP_DIR.exists(), reason="../shared/benchmarks/gap is not present "
+                    "(a user's checkout has no shared/ folder)")
+def test_a_lagrangian_bound_is_reported_as_such_and_holds():
+    """OR-Library d05100 (optimum 6,353), 2 s --deterministic: the bound at most the optimum,
+    its source in the JSON and, where it is the Lagrangian's, said in the terminal summary."""
+    from orchestra.cli import _summary
+    from orchestra.io.orlib import read_gap_file
+    from orchestra.report.plan_json import plan_to_dict
+
+    net = read_gap_file(GAP_DIR / "raw" / "gapd.txt")[0]
+    result = plan(net, LOWEST, SolveSettings(time_limit_s=2, deterministic=True))
+    assert check_plan(net, result) == []
+    assert result.bound <= 6353 <= result.objective
+    data = plan_to_dict(net, result)
+    assert data["bound_source"] == result.bound_source in ("cp-sat", "lagrangian")
+    assert result.settings["compiled"]["lagrangian_bound"] <= 6353
+    if result.bound_source == "lagrangian":
+        assert result.bound == math.ceil(result.settings["compiled"]["lagrangian_bound"] - 1e-6)
+        assert any("(Lagrangian)" in line for line in _summary(net, result))
