@@ -8,7 +8,9 @@ so that the arrays say what the model says, term for term, after every rule has 
   capacity, its domain, and its ties (the ``together`` variables' coefficients);
 - one row per role: how many of its slots may and must be filled, and its rank group (critical
   slots, or optional ones under ``fill_all_first``), each group with the fill the first solve
-  settled.
+  settled;
+- where the first solve settled that every hard standard is met: each on-time standard's row
+  (``_standards``).
 
 Every other variable of the objective counts at its least over its domain (``offset``), so
 ``lagrangian_bound`` is a bound of the model whatever terms it holds. ``complete`` says whether
