@@ -85,17 +85,21 @@ class FlatModel:
 
     def adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR of ties per partner: (start, partner, coefficient), each tie both ways."""
-        n = len(self.cap)
-        rows: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        rows: list[list[tuple[int, int]]] = [[] for _ in range(len(self.cap))]
         for a, b, w in self.ties:
             rows[a].append((b, w))
             rows[b].append((a, w))
-        start = np.zeros(n + 1, np.int64)
-        for p in range(n):
-            start[p + 1] = start[p] + len(rows[p])
-        partner = np.array([q for row in rows for q, _ in row], np.int64)
-        weight = np.array([w for row in rows for _, w in row], np.int64)
-        return start, partner, weight
+        return _csr(rows)
+
+
+def _csr(rows: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lists of (index, value) per row as compressed sparse rows: (start, index, value)."""
+    start = np.zeros(len(rows) + 1, np.int64)
+    for i, row in enumerate(rows):
+        start[i + 1] = start[i] + len(row)
+    index = np.array([j for row in rows for j, _ in row], np.int64)
+    value = np.array([v for row in rows for _, v in row], np.int64)
+    return start, index, value
 
 
 def _domain(proto, index: int) -> int:
@@ -232,12 +236,7 @@ def _by_pair(rows: list[tuple[dict[int, int], int]], n_pairs: int
     for s, (coefficients, _) in enumerate(rows):
         for k, u in coefficients.items():
             per_pair[k].append((s, u))
-    start = np.zeros(n_pairs + 1, np.int64)
-    for k in range(n_pairs):
-        start[k + 1] = start[k] + len(per_pair[k])
-    row = np.array([s for entries in per_pair for s, _ in entries], np.int64)
-    coefficient = np.array([u for entries in per_pair for _, u in entries], np.int64)
-    return (start, row, coefficient), np.array([need for _, need in rows], np.int64)
+    return _csr(per_pair), np.array([need for _, need in rows], np.int64)
 
 
 def _rules_known(pm: PlanningModel) -> bool:
