@@ -25,7 +25,7 @@ from test_model import (
 )
 
 import orchestra.model.solve as solve
-from orchestra.domain import Policy, Rules, judge
+from orchestra.domain import Lock, Policy, Rules, judge
 from orchestra.io.profiles import load_profile
 from orchestra.model import SolveSettings, check_plan, plan
 from orchestra.model.data import ModelData
@@ -148,12 +148,13 @@ def test_the_search_keeps_every_rule_and_prices_plans_as_cp_sat_does():
     assert companion.searching  # the arrays are the whole model
     companion.offer(solver.response_proto.solution, solver.objective_value)
     companion.run(4)
-    assert companion.best_objective <= solver.objective_value
-    assert companion.bound is not None and companion.bound.value <= companion.best_objective
-    held = solve._holding(pm, companion)
-    assert held is not None and held.objective_value == companion.best_objective
+    objective, best = companion.best
+    assert objective <= solver.objective_value
+    assert companion.bound is not None and companion.bound.value <= objective
+    held = solve._holding(pm, companion.flat, best)
+    assert held is not None and held.objective_value == objective
     flat = companion.flat
-    x = companion.best_x.astype(bool)
+    x = best.astype(bool)
     load = np.bincount(flat.pair_partner[x], weights=flat.use[x], minlength=len(flat.cap))
     assert (load <= flat.cap).all()
     assert (np.bincount(flat.pair_role[x], minlength=len(flat.role_hi)) == 1).all()
@@ -214,8 +215,9 @@ def test_the_search_keeps_the_on_time_standards_it_must_meet():
     assert companion.searching and len(companion.flat.row_need) == len(net.standards)
     companion.offer(solver.response_proto.solution, solver.objective_value)
     companion.run(6)
-    held = solve._holding(pm, companion)
-    assert held is not None and held.objective_value == companion.best_objective
+    objective, best = companion.best
+    held = solve._holding(pm, companion.flat, best)
+    assert held is not None and held.objective_value == objective
     pairs = {key for key, var in pm.assign.items() if held.boolean_value(var)}
     assert all(judge(net, s, pairs).met for s in net.standards)
 
@@ -239,3 +241,37 @@ def test_a_lagrangian_bound_is_reported_as_such_and_holds():
     if result.bound_source == "lagrangian":
         assert result.bound == math.ceil(result.settings["compiled"]["lagrangian_bound"] - 1e-6)
         assert any("(Lagrangian)" in line for line in _summary(net, result))
+
+
+def test_the_search_prices_a_plan_as_cp_sat_does_with_ties_and_partners_held_in():
+    """The kernel's own objective of a plan (no move made) is CP-SAT's: the profile's per-slot
+    terms, fixed costs, ties between partners, and partners the policy holds in, whose fixed
+    costs and ties count whether or not they take a role (read as held in, as a lock's pair)."""
+    from orchestra.generate import generate_tables
+    from orchestra.io.loader import network_from_rows
+    from orchestra.model import compiled
+
+    net = network_from_rows(generate_tables(60, 20, seed=4))
+    held_in = tuple(p.partner_id for p in net.partners[:3])
+    role = net.roles[0]
+    lock = Lock(role.role_id, net.qualified(role)[0].partner_id)
+    net = dataclasses.replace(net, locks=(lock,), policy=dataclasses.replace(
+        net.policy, must_include=held_in))
+    critical = len(plan(net, BALANCED, SolveSettings(time_limit_s=5)).critical_shortfalls)
+    pm = second_solve(net, BALANCED, critical, 0)
+    assert pm.together
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.stop_after_first_solution = True
+    assert solver.solve(pm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    flat = flatten(pm, critical, 0)
+    assert flat.complete and (flat.ydom == 1).sum() == len(held_in)
+    assert flat.xdom[flat.pair_vars.index(pm.assign[(lock.role_id, lock.partner_id)].Index())] == 1
+    x = np.array([solver.value(var) for var in pm.assign.values()], np.int8)
+    out = np.zeros_like(x)
+    value, found = compiled.search(
+        x, flat.cost, flat.use, flat.pair_role, flat.pair_partner, *flat.by_role,
+        *flat.by_partner, flat.selection, flat.cap, flat.ydom, flat.xdom, flat.role_lo,
+        flat.role_hi, flat.role_group, flat.group_need, *flat.adjacency, *flat.rows_of,
+        flat.row_need, 0, 1, 1.0, out)
+    assert found and flat.offset + value == solver.objective_value

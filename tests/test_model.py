@@ -946,7 +946,7 @@ def test_a_partner_the_other_slots_cannot_make_up_for_misses_the_on_time_standar
     # sunk. c has only two candidates for its two slots: each is on it in the best plan.
     from types import SimpleNamespace as N
 
-    from orchestra.model.rules import _beyond_repair
+    from orchestra.model.rules import beyond_repair
 
     units = {("a", "P1"): 5, ("a", "P2"): 3, ("a", "P3"): 1,
              ("b", "P5"): 4, ("b", "P6"): 0,
@@ -954,7 +954,7 @@ def test_a_partner_the_other_slots_cannot_make_up_for_misses_the_on_time_standar
     roles = [N(role_id="a", slots=2), N(role_id="b", slots=1), N(role_id="c", slots=2)]
     data = N(candidates={r.role_id: [N(key=k) for k in units if k[0] == r.role_id]
                          for r in roles})
-    assert _beyond_repair(roles, data, units, 13) == [("b", "P6")]
+    assert beyond_repair(roles, data, units, 13) == [("b", "P6")]
 
 
 def test_a_standard_never_costs_a_critical_slot():

@@ -47,14 +47,6 @@ def _knapsack(profit, weight, count, cells, table, dp, take):
 
 
 @njit(cache=True, nogil=True)
-def forced_any(x, items, first, last):
-    for j in range(first, last):
-        if x[items[j]]:
-            return True
-    return False
-
-
-@njit(cache=True, nogil=True)
 def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom, busy,
                    x, y, values, extra, profit, weight, index, table, dp, take):
     """Each partner's least contribution at the reduced costs: its fixed cost and a knapsack of
@@ -65,9 +57,9 @@ def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom, b
     total = 0.0
     for p in range(len(start) - 1):
         forced = 0.0
+        held = False  # a pair of it held at 1
         room = div_cap[p]
         count = 0
-        must = ydom[p] == 1
         for j in range(start[p], start[p + 1]):
             k = items[j]
             x[k] = 0
@@ -75,7 +67,7 @@ def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom, b
                 forced += reduced[k]
                 room -= div_use[k]
                 x[k] = 1
-                must = True
+                held = True
             elif xdom[k] == -1 and reduced[k] < 0 and ydom[p] != 0:
                 profit[count] = -reduced[k]
                 weight[count] = div_use[k]
@@ -97,7 +89,8 @@ def _partner_terms(reduced, start, items, fixed, div_use, div_cap, ydom, xdom, b
         term = fixed[p] + forced - gain
         one = -1  # with no pair taken, a partner in takes one pair at least (no idle partner)
         extra[p] = 0.0
-        if busy[p] and not forced_any(x, items, start[p], start[p + 1]) and gain <= 0:
+        must = held or ydom[p] == 1
+        if busy[p] and not held and gain <= 0:
             least = np.inf
             for j in range(start[p], start[p + 1]):
                 k = items[j]
@@ -401,7 +394,6 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
     stack = np.empty(n_pairs + 8, np.int64)
     row_value = np.zeros(len(row_need), np.int64)
     rows = (rows_start, rows_row, rows_coef, row_need, row_value)
-    objective = 0
     taken = x.copy()
     for k in range(n_pairs):
         x[k] = 0
@@ -410,13 +402,15 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
             _take(k, 1, x, cost, use, pair_role, pair_partner, fixed, cap, ydom, role_lo,
                   role_group, group_need, adj_start, adj_partner, adj_weight, load, count,
                   filled, group_filled, change, rows)
+    # Partners held in never open in ``_take``: their fixed costs and their ties with each
+    # other count here (a tie with a partner that opens counts as that one opens).
     objective = change[0]
     for p in range(n_partners):
-        if count[p] == 0 and ydom[p] == 1:
+        if ydom[p] == 1:
             objective += fixed[p]
             for j in range(adj_start[p], adj_start[p + 1]):
                 q = adj_partner[j]
-                if q > p and ydom[q] == 1 and count[q] == 0:
+                if q > p and ydom[q] == 1:
                     objective += adj_weight[j]
     excess = 0
     for p in range(n_partners):
@@ -453,6 +447,7 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
         r = _below(state, n_roles)
         change[:] = 0
         top = 0  # the pairs taken (+k + 1) or freed (-(k + 1)) so far, to undo
+        whole = True  # False: a move that could not be made whole, undone whatever its score
         if kind <= 2:  # shift, or (kind 2) shift and eject
             j = _taken_in(r, x, xdom, role_start, role_items, state)
             k = _free_in(r, x, xdom, role_start, role_items, state)
@@ -514,7 +509,6 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
             p = pair_partner[j]
             if ydom[p] == 1:
                 continue
-            whole = True
             for i in range(partner_start[p], partner_start[p + 1]):
                 o = partner_items[i]
                 if not x[o]:
@@ -541,8 +535,6 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
                           adj_weight, load, count, filled, group_filled, change, rows)
                     stack[top] = sign * (kk + 1)
                     top += 1
-            if not whole:
-                change[0] = change[1] = change[2] = change[3] = 1 << 40  # undone below
         else:  # fill an open slot, or free one the fill rows can spare
             if filled[r] < role_hi[r] and (kind <= 6 or filled[r] <= role_lo[r]):
                 k = _free_in(r, x, xdom, role_start, role_items, state)
@@ -561,17 +553,12 @@ def search(x, cost, use, pair_role, pair_partner, role_start, role_items, partne
             continue
         score = (change[0] + penalty * change[1] + short_weight * change[2]
                  + row_weight * change[3])
-        if score <= 0 or (temp > 0 and _uniform(state) < np.exp(-score / temp)):
-            if change[0] < (1 << 40):
-                objective += change[0]
-                excess += change[1]
-                shortage += change[2]
-                shortfall += change[3]
-            else:
-                score = np.inf
-        else:
-            score = np.inf
-        if score == np.inf:  # undo, last first
+        if whole and (score <= 0 or (temp > 0 and _uniform(state) < np.exp(-score / temp))):
+            objective += change[0]
+            excess += change[1]
+            shortage += change[2]
+            shortfall += change[3]
+        else:  # undo, last first
             for i in range(top - 1, -1, -1):
                 kk = abs(stack[i]) - 1
                 sign = -1 if stack[i] > 0 else 1

@@ -21,7 +21,8 @@ objective is exact; otherwise the search is not used.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -45,44 +46,54 @@ REBOUND_SHARE = 1e-3
 
 @dataclass
 class FlatModel:
-    cost: np.ndarray  # per pair, float: objective units (priced pairs at their cheapest price)
+    cost: np.ndarray  # per pair, int: objective units (priced pairs at their cheapest price)
     use: np.ndarray  # per pair, int: capacity units
     pair_role: np.ndarray
     pair_partner: np.ndarray
     xdom: np.ndarray  # per pair: -1 free, 0 or 1 fixed
-    fixed: np.ndarray  # per partner, float: the selection's coefficient, ties' halves included
+    selection: np.ndarray  # per partner, int: its selection's objective coefficient
     cap: np.ndarray  # per partner, int
     ydom: np.ndarray  # per partner: -1 free, 0 or 1 fixed
     role_lo: np.ndarray
     role_hi: np.ndarray
     busy: np.ndarray  # per partner: selected only with a pair (no idle partners), 0 or 1
     role_group: np.ndarray  # -1: no group
-    group_need: np.ndarray
+    group_need: np.ndarray  # int
     offset: float  # the objective's constant and the least of every other term
     complete: bool  # the arrays are the whole model (see the module's docstring)
     pair_vars: list[int]  # per pair, the model's variable index
-    ties: list[tuple[int, int, int]] = field(default_factory=list)  # (a, b, coefficient)
+    ties: list[tuple[int, int, int]]  # (a, b, coefficient of their ``together`` variable)
     # Rows every plan keeps, sum of coefficient x pair >= need (the on-time standards a plan
     # must meet): per pair, its rows (CSR: start, row, coefficient); per row, its need.
-    rows_of: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-    row_need: np.ndarray | None = None
-    exact_fixed: np.ndarray | None = None  # per partner, int: the selection's own coefficient
+    rows_of: tuple[np.ndarray, np.ndarray, np.ndarray]
+    row_need: np.ndarray
 
     @property
     def pairs(self) -> int:
         return len(self.cost)
 
+    @cached_property
+    def relaxed_selection(self) -> np.ndarray:
+        """Per partner, float: its selection's coefficient with half of each tie's reward (a
+        reward is set only when both are in: at least half of it falls on each)."""
+        out = self.selection.astype(float)
+        for a, b, w in self.ties:
+            if w < 0:
+                out[a] += w / 2
+                out[b] += w / 2
+        return out
+
+    @cached_property
     def by_partner(self) -> tuple[np.ndarray, np.ndarray]:
         """CSR of pairs per partner: (start, items)."""
-        order = np.argsort(self.pair_partner, kind="stable")
-        start = np.searchsorted(self.pair_partner[order], np.arange(len(self.cap) + 1))
-        return start.astype(np.int64), order.astype(np.int64)
+        return _grouped(self.pair_partner, len(self.cap))
 
+    @cached_property
     def by_role(self) -> tuple[np.ndarray, np.ndarray]:
-        order = np.argsort(self.pair_role, kind="stable")
-        start = np.searchsorted(self.pair_role[order], np.arange(len(self.role_lo) + 1))
-        return start.astype(np.int64), order.astype(np.int64)
+        """CSR of pairs per role: (start, items)."""
+        return _grouped(self.pair_role, len(self.role_lo))
 
+    @cached_property
     def adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR of ties per partner: (start, partner, coefficient), each tie both ways."""
         rows: list[list[tuple[int, int]]] = [[] for _ in range(len(self.cap))]
@@ -90,6 +101,13 @@ class FlatModel:
             rows[a].append((b, w))
             rows[b].append((a, w))
         return _csr(rows)
+
+
+def _grouped(owner: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """The indices of ``owner`` grouped by its value, as CSR: (start, items)."""
+    order = np.argsort(owner, kind="stable")
+    start = np.searchsorted(owner[order], np.arange(groups + 1))
+    return start.astype(np.int64), order.astype(np.int64)
 
 
 def _csr(rows: list[list[tuple[int, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,20 +143,14 @@ def flatten(pm: PlanningModel, critical: int, optional: int) -> FlatModel:
         seen.add(var.Index())
         return coefficient.get(var.Index(), 0)
 
-    cost = np.zeros(len(pairs))
+    cost = np.zeros(len(pairs), np.int64)
     for k, c in enumerate(pairs):
         cost[k] = take(pm.assign[c.key])
         if c.key in pm.price:  # exactly one price is set with the pair: the cheapest counts
             cost[k] += min(take(var) for _, var in pm.price[c.key])
-    exact_fixed = np.array([take(pm.select[pid]) for pid in partners], np.int64)
-    fixed = exact_fixed.astype(float)
-    ties = []
-    for (a, b), var in pm.together.items():
-        w = take(var)
-        if w < 0:  # a reward, set only when both are in: at least half of it on each
-            fixed[partner_index[a]] += w / 2
-            fixed[partner_index[b]] += w / 2
-        ties.append((partner_index[a], partner_index[b], w))
+    selection = np.array([take(pm.select[pid]) for pid in partners], np.int64)
+    ties = [(partner_index[a], partner_index[b], take(var))
+            for (a, b), var in pm.together.items()]
     offset = float(proto.objective.offset)
     others = False
     for var, coef in coefficient.items():
@@ -147,12 +159,17 @@ def flatten(pm: PlanningModel, critical: int, optional: int) -> FlatModel:
         others = True
         domain = list(proto.variables[var].domain)
         offset += min(coef * domain[0], coef * domain[-1])
-    xdom = np.array([_domain(proto, pm.assign[c.key].Index()) for c in pairs], np.int8)
-    ydom = np.array([_domain(proto, pm.select[pid].Index()) for pid in partners], np.int8)
+    # A variable's domain, or 1 where a rule holds it there by a row (``add_locks``,
+    # ``add_must_include``): the search must not move it, and the bound may use it.
+    locked = {(lock.role_id, lock.partner_id) for lock in network.locks}
+    xdom = np.array([1 if c.key in locked else _domain(proto, pm.assign[c.key].Index())
+                     for c in pairs], np.int8)
+    held_in = set(data.rules.must_include)
+    ydom = np.array([1 if pid in held_in else _domain(proto, pm.select[pid].Index())
+                     for pid in partners], np.int8)
     cap = np.array([data.capacity(network.partner[pid].capacity) for pid in partners],
                    np.int64)
     use = np.array([data.usage(c.usage) for c in pairs], np.int64)
-    groups: list[int] = []
     role_group = np.full(len(roles), -1, np.int64)
     profile = data.rules.profile
     need = {0: sum(r.slots for r in roles if r.critical) - critical}
@@ -176,19 +193,18 @@ def flatten(pm: PlanningModel, critical: int, optional: int) -> FlatModel:
         members = role_group == g
         if wanted >= most[members].sum():  # every role of the group filled as far as it can be
             role_lo[members] = np.maximum(role_lo[members], most[members])
-    flat = FlatModel(
+    rows_of, row_need = _by_pair(rows, len(pairs))
+    return FlatModel(
         cost=cost, use=use, pair_role=pair_role,
         pair_partner=np.array([partner_index[c.offer.partner_id] for c in pairs], np.int64),
-        xdom=xdom, fixed=fixed, cap=cap, ydom=ydom,
+        xdom=xdom, selection=selection, cap=cap, ydom=ydom,
         busy=np.array([not pm.standby and pid not in data.rules.must_include
                        for pid in partners], np.int8),
         role_lo=role_lo, role_hi=role_hi,
-        role_group=role_group, group_need=np.array(groups, np.float64), offset=offset,
+        role_group=role_group, group_need=np.array(groups, np.int64), offset=offset,
         complete=not others and known and _rules_known(pm),
-        pair_vars=[pm.assign[c.key].Index() for c in pairs], ties=ties,
-        exact_fixed=exact_fixed)
-    flat.rows_of, flat.row_need = _by_pair(rows, len(pairs))
-    return flat
+        pair_vars=[pm.assign[c.key].Index() for c in pairs], ties=ties, rows_of=rows_of,
+        row_need=row_need)
 
 
 def _standards(pm: PlanningModel, xdom: np.ndarray, role_lo: np.ndarray, roles, role_index,
@@ -199,7 +215,7 @@ def _standards(pm: PlanningModel, xdom: np.ndarray, role_lo: np.ndarray, roles, 
     standard covers filled in ``role_lo`` (each implied by the model, so the bound may use
     them too). Returns (whether the search knows every standard, the rows as ({pair:
     coefficient}, need))."""
-    from orchestra.model.rules import _beyond_repair, on_time_units
+    from orchestra.model.rules import beyond_repair, on_time_units
 
     data, proto = pm.data, pm.model.proto
     network = data.network
@@ -223,7 +239,7 @@ def _standards(pm: PlanningModel, xdom: np.ndarray, role_lo: np.ndarray, roles, 
                     role_lo[role_index[role.role_id]] = role.slots
         else:
             units, need = on_time_units(network, standard, cands)
-            for key in _beyond_repair(covered, data, units, need):
+            for key in beyond_repair(covered, data, units, need):
                 xdom[index[key]] = 0
             rows.append(({index[key]: u for key, u in units.items()}, need))
     return True, rows
@@ -241,8 +257,8 @@ def _by_pair(rows: list[tuple[dict[int, int], int]], n_pairs: int
 
 def _rules_known(pm: PlanningModel) -> bool:
     """Whether the model holds no rule beyond those the search keeps: slots, capacity, the
-    fill of each rank group, selection (fixed by domains: locks, must_include), and the hard
-    standards where every one is met (``_standards``)."""
+    fill of each rank group, locks and must_include (held at 1 in ``xdom`` and ``ydom``), and
+    the hard standards where every one is met (``_standards``)."""
     data, rules = pm.data, pm.data.rules
     return not (pm.price or pm.unprotected or pm.redundancy_short or pm.standby
                 or data.network.rules or data.calendar is not None
@@ -268,23 +284,23 @@ def lagrangian_bound(flat: FlatModel, upper: float, iterations: int = BOUND_ITER
     is as valid as any)."""
     from orchestra.model import compiled
 
-    start, items = flat.by_partner()
+    start, items = flat.by_partner
     divisor = np.maximum(1, np.ceil(flat.cap / compiled.KNAPSACK_CELLS)).astype(np.int64)
     div_cap = np.maximum(0, flat.cap) // divisor
     div_use = flat.use // divisor[flat.pair_partner]
     counts = np.diff(start)
     lo, hi = flat.role_lo.astype(float), flat.role_hi.astype(float)
-    alpha, beta, gamma = compiled.lagrangian_start(flat.cost, flat.pair_role, lo, hi,
-                                                   len(flat.group_need))
+    cost, need = flat.cost.astype(float), flat.group_need.astype(float)
+    alpha, beta, gamma = compiled.lagrangian_start(cost, flat.pair_role, lo, hi, len(need))
     control = np.array([2.0, 0.0, -np.inf])
-    reduced = flat.cost.astype(float)
+    reduced = cost.copy()
     terms, busy = np.zeros(len(flat.cap)), np.zeros(len(flat.cap))
     done = 0
     while done < iterations and not (stop is not None and stop.is_set()):
         chunk = min(BOUND_CHUNK, iterations - done)
         over = compiled.lagrangian(
-            flat.cost, flat.pair_role, start, items, flat.fixed, div_use, div_cap, flat.ydom,
-            flat.xdom, flat.busy, lo, hi, flat.role_group, flat.group_need, flat.offset,
+            cost, flat.pair_role, start, items, flat.relaxed_selection, div_use, div_cap,
+            flat.ydom, flat.xdom, flat.busy, lo, hi, flat.role_group, need, flat.offset,
             float(upper), chunk, int(counts.max()) if len(counts) else 1,
             int(div_cap.max()) if len(div_cap) else 1, alpha, beta, gamma, control, reduced,
             terms, busy)
@@ -318,7 +334,8 @@ class Companion:
     plan the Lagrangian bound is computed (again when the plans have improved by
     ``REBOUND_SHARE``); where the arrays are the whole model (``complete``) the search then
     improves the best plan known, round after round, each round from the best plan so far.
-    ``bound``: the best bound found; ``best_x`` and ``best_objective``: the best plan."""
+    ``bound``: the best bound found; ``best``: the best plan, (objective, 0/1 per pair), one
+    value so that a reader on another thread sees the two together."""
 
     def __init__(self, flat: FlatModel, seed: int = 0, search: bool = True):
         self.flat = flat
@@ -327,8 +344,7 @@ class Companion:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._offered: tuple[float, np.ndarray] | None = None
-        self.best_x: np.ndarray | None = None
-        self.best_objective: float | None = None
+        self.best: tuple[float, np.ndarray] | None = None
         self.bound: LagrangianBound | None = None
         self._bounded_at: float | None = None  # the plan's objective the bound was steered by
         self.rounds = 0
@@ -338,17 +354,6 @@ class Companion:
         nonzero = np.abs(flat.cost[flat.cost != 0])
         typical = float(np.median(nonzero)) if len(nonzero) else 1.0
         self.temperature = SEARCH_TEMPERATURE * typical
-        self._arrays = (*flat.by_role(), *flat.by_partner(), *flat.adjacency())
-
-    def objective_of(self, x: np.ndarray) -> float:
-        """``x``'s objective in the model's units (exact where ``complete``)."""
-        f = self.flat
-        used = np.zeros(len(f.cap), bool)
-        used[f.pair_partner[x.astype(bool)]] = True
-        used |= f.ydom == 1
-        value = f.offset + float(f.cost[x.astype(bool)].sum()) + float(f.exact_fixed[used].sum())
-        value += sum(w for a, b, w in f.ties if used[a] and used[b])
-        return value
 
     def offer(self, values, objective: float) -> None:
         """A plan of the model: every variable's value by index, and its objective."""
@@ -395,15 +400,15 @@ class Companion:
         """Take up an offered plan, bound, search one round; whether there was work."""
         with self._lock:
             offered, self._offered = self._offered, None
-        if offered is not None and (self.best_objective is None
-                                    or offered[0] < self.best_objective):
-            self.best_objective, self.best_x = offered[0], offered[1].copy()
-        if self.best_objective is None:
+        if offered is not None and (self.best is None or offered[0] < self.best[0]):
+            self.best = offered
+        if self.best is None:
             return False
-        if self._bounded_at is None or (self.best_objective < self._bounded_at - REBOUND_SHARE
+        objective = self.best[0]
+        if self._bounded_at is None or (objective < self._bounded_at - REBOUND_SHARE
                                         * max(1.0, abs(self._bounded_at))):
-            self._bounded_at = self.best_objective
-            found = lagrangian_bound(self.flat, self.best_objective, stop=self._stop)
+            self._bounded_at = objective
+            found = lagrangian_bound(self.flat, objective, stop=self._stop)
             if found.value > -np.inf and (self.bound is None
                                           or found.value > self.bound.value):
                 self.bound = found
@@ -417,18 +422,14 @@ class Companion:
         from orchestra.model import compiled
 
         f = self.flat
-        (role_start, role_items, partner_start, partner_items, adj_start, adj_partner,
-         adj_weight) = self._arrays
-        out = np.zeros_like(self.best_x)
-        found_value, found = compiled.search(
-            self.best_x.copy(), np.rint(f.cost).astype(np.int64), f.use, f.pair_role,
-            f.pair_partner, role_start, role_items, partner_start, partner_items, f.exact_fixed,
-            f.cap, f.ydom, f.xdom, f.role_lo, f.role_hi, f.role_group,
-            np.rint(f.group_need).astype(np.int64), adj_start, adj_partner, adj_weight,
-            *f.rows_of, f.row_need, SEARCH_MOVES, self.seed + self.rounds, self.temperature, out)
+        start = self.best
+        out = np.zeros_like(start[1])
+        value, found = compiled.search(
+            start[1].copy(), f.cost, f.use, f.pair_role, f.pair_partner, *f.by_role,
+            *f.by_partner, f.selection, f.cap, f.ydom, f.xdom, f.role_lo, f.role_hi,
+            f.role_group, f.group_need, *f.adjacency, *f.rows_of, f.row_need, SEARCH_MOVES,
+            self.seed + self.rounds, self.temperature, out)
         self.rounds += 1
-        if found:
-            objective = self.objective_of(out)
-            if objective < self.best_objective:
-                self.best_objective, self.best_x = objective, out
-                self.improved += 1
+        if found and f.offset + value < start[0]:
+            self.best = (f.offset + value, out)
+            self.improved += 1

@@ -254,12 +254,20 @@ def fixed_solver(pm: PlanningModel, incumbent: Incumbent) -> cp_model.CpSolver:
     """A solver whose solution is ``incumbent``: the model solved with every variable fixed
     to its hinted value (read like any solve's, objective and terms evaluated by CP-SAT)."""
     hint_values(pm.model, incumbent.values)
+    return solve_hinted(pm.model)[1]
+
+
+def solve_hinted(model: cp_model.CpModel, seconds: float | None = None
+                 ) -> tuple[int, cp_model.CpSolver]:
+    """``model`` solved with every hinted variable fixed to its hint, the others solved (one
+    worker; Ctrl-C is ours to handle): its status and the solver holding the solution."""
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
     solver.parameters.catch_sigint_signal = False
-    solver.solve(pm.model)
-    return solver
+    if seconds is not None:
+        solver.parameters.max_time_in_seconds = seconds
+    return solver.solve(model), solver
 
 
 def hint_values(model: cp_model.CpModel, values: Sequence[int]) -> None:

@@ -350,7 +350,7 @@ def add_standards(pm: PlanningModel) -> None:
             units, need = on_time_units(network, standard, cands)
             pm.model.add(sum(u * pm.assign[key] for key, u in units.items()) >= need
                          ).only_enforce_if(missed.Not())
-            for key in _beyond_repair(covered, data, units, need):
+            for key in beyond_repair(covered, data, units, need):
                 pm.model.add_implication(pm.assign[key], missed)
         pm.missed[standard.key] = missed
         weights.append(network.touchpoint[tid].importance)
@@ -374,7 +374,7 @@ def on_time_units(network, standard, cands) -> tuple[dict[tuple[str, str], int],
     return {k: round(v * scale) for k, v in values.items()}, math.ceil(need * scale - 1e-6)
 
 
-def _beyond_repair(roles: Sequence[Role], data: ModelData, units: dict[tuple[str, str], int],
+def beyond_repair(roles: Sequence[Role], data: ModelData, units: dict[tuple[str, str], int],
                    need: int) -> list[tuple[str, str]]:
     """The pairs that sink an on-time standard alone: with the best partners on every other
     covered slot the row still falls short of ``need``. The row implies it; said outright,
@@ -384,7 +384,7 @@ def _beyond_repair(roles: Sequence[Role], data: ModelData, units: dict[tuple[str
     >>> a, b = N(role_id="a", slots=1), N(role_id="b", slots=1)
     >>> data = N(candidates={"a": [N(key=("a", "P1")), N(key=("a", "P2"))],
     ...                      "b": [N(key=("b", "P3"))]})
-    >>> _beyond_repair([a, b], data, {("a", "P1"): 3, ("a", "P2"): 9, ("b", "P3"): 9}, 15)
+    >>> beyond_repair([a, b], data, {("a", "P1"): 3, ("a", "P2"): 9, ("b", "P3"): 9}, 15)
     [('a', 'P1')]
     """
     best = {role.role_id: sorted((units[c.key] for c in data.candidates[role.role_id]),

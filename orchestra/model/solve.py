@@ -18,10 +18,17 @@ from orchestra.domain import Network, Plan, Profile, Rules, judge
 from orchestra.model.assemble import capacity_used, number_slots, shortfalls, total_cost
 from orchestra.model.conflicts import quick_solver
 from orchestra.model.data import ModelData
-from orchestra.model.flat import Companion, flatten
+from orchestra.model.flat import Companion, FlatModel, flatten
 from orchestra.model.flat import fixable as lagrangian_fixable
 from orchestra.model.greedy import GreedyPlan, greedy_plan
-from orchestra.model.neighbourhood import Incumbent, fixed_solver, hint_values, improve, set_domains
+from orchestra.model.neighbourhood import (
+    Incumbent,
+    fixed_solver,
+    hint_values,
+    improve,
+    set_domains,
+    solve_hinted,
+)
 from orchestra.model.reasons import BUDGET, explain_open_slot
 from orchestra.model.relaxation import Relaxation, fixable, solve_relaxation
 from orchestra.model.rules import PlanningModel, build_model
@@ -469,9 +476,9 @@ def _fix_by_reduced_cost(pm: PlanningModel, core: _Core,
     fixed = fixable(pm.model, core.relaxation, solver.objective_value)
     if companion is not None and companion.bound is not None:
         fixed |= lagrangian_fixable(companion.flat, companion.bound, solver.objective_value)
-    if (companion is not None and companion.searching and companion.best_objective is not None
-            and companion.best_objective < solver.objective_value):
-        _hint_companion(pm, companion)  # the compiled search's plan is better: start there
+    best = None if companion is None or not companion.searching else companion.best
+    if best is not None and best[0] < solver.objective_value:
+        _hint_plan(pm, companion.flat, best[1])  # the compiled search's plan is better
     else:
         hint_values(pm.model, solver.response_proto.solution)
     return set_domains(pm.model, fixed)
@@ -525,9 +532,10 @@ def _with_companion(pm: PlanningModel, outcome: _Outcome, companion: Companion,
         lagrangian = math.ceil(companion.bound.value - 1e-9 * max(1.0, abs(bound)))
         if lagrangian > bound:
             bound, source = lagrangian, "lagrangian"
-    if (companion.best_objective is not None
-            and companion.best_objective < solver.objective_value - 0.5):
-        held = _holding(pm, companion, min(5.0, max(0.1, settings.time_limit_s / 10)))
+    best = companion.best
+    if best is not None and best[0] < solver.objective_value - 0.5:
+        held = _holding(pm, companion.flat, best[1],
+                        min(5.0, max(0.1, settings.time_limit_s / 10)))
         if held is not None and held.objective_value < solver.objective_value:
             solver = held
     objective = solver.objective_value
@@ -542,25 +550,19 @@ def _with_companion(pm: PlanningModel, outcome: _Outcome, companion: Companion,
                    bound_source=source, compiled=compiled)
 
 
-def _holding(pm: PlanningModel, companion: Companion,
+def _holding(pm: PlanningModel, flat: FlatModel, x: np.ndarray,
              seconds: float = 5.0) -> cp_model.CpSolver | None:
-    """A solver whose solution is the companion's best plan: its assignments and team fixed,
-    every other variable solved; None if CP-SAT finds it breaks a rule."""
-    _hint_companion(pm, companion)
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.fix_variables_to_their_hinted_value = True
-    params.num_workers = 1
-    params.catch_sigint_signal = False
-    params.max_time_in_seconds = seconds
-    if solver.solve(pm.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return solver
+    """A solver whose solution is the plan ``x`` (a 0/1 per pair of ``flat``): its
+    assignments and team fixed, every other variable solved; None if CP-SAT finds it breaks a
+    rule."""
+    _hint_plan(pm, flat, x)
+    status, solver = solve_hinted(pm.model, seconds)
+    return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
-def _hint_companion(pm: PlanningModel, companion: Companion) -> None:
-    """Hint the companion's best plan: its assignments and its team."""
-    taken = {companion.flat.pair_vars[k] for k in np.flatnonzero(companion.best_x)}
+def _hint_plan(pm: PlanningModel, flat: FlatModel, x: np.ndarray) -> None:
+    """Hint the plan ``x`` (a 0/1 per pair of ``flat``): its assignments and its team."""
+    taken = {flat.pair_vars[k] for k in np.flatnonzero(x)}
     team = {pid for (_, pid), var in pm.assign.items() if var.Index() in taken}
     team |= set(pm.data.rules.must_include)
     pm.model.clear_hints()
