@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import itertools
 import math
 
 import numpy as np
@@ -119,20 +118,17 @@ def test_the_bound_is_below_the_or_library_optima_and_close(file):
 
 
 def gap_network(seed: int, agents: int = 6, jobs: int = 80):
-    """A random generalized assignment network: tight capacities, costs 10-50."""
-    from orchestra.domain import Capability, Network, Partner, Role, Touchpoint
+    """A random generalized assignment network (``orlib.gap_network``): tight capacities,
+    costs 10-50, and a fixed cost per agent."""
+    from orchestra.io.orlib import gap_network as network_of
 
     rng = np.random.default_rng(seed)
     use = rng.integers(5, 25, size=(agents, jobs))
     cost = rng.integers(10, 50, size=(agents, jobs))
     capacity = (0.8 * use.sum(axis=1) / agents).astype(int)
-    partners = tuple(Partner(f"A{i}", f"agent {i}", "supplier", float(capacity[i]),
-                             fixed_cost=float(rng.integers(0, 40)))
-                     for i in range(agents))
-    offers = tuple(Capability(f"A{i}", f"job{j}", 1, float(cost[i, j]), float(use[i, j]))
-                   for i, j in itertools.product(range(agents), range(jobs)))
-    roles = tuple(Role(f"J{j}", f"job {j}", "T", f"job{j}") for j in range(jobs))
-    return Network(partners, offers, (Touchpoint("T", "jobs", "utilization", "back"),), roles)
+    net = network_of(cost.tolist(), use.tolist(), capacity.tolist())
+    return dataclasses.replace(net, partners=tuple(
+        dataclasses.replace(p, fixed_cost=float(rng.integers(0, 40))) for p in net.partners))
 
 
 def test_the_search_keeps_every_rule_and_prices_plans_as_cp_sat_does():

@@ -23,13 +23,20 @@ def read_gap_file(path: str | Path) -> list[Network]:
         cost = [[next(tokens) for _ in range(jobs)] for _ in range(agents)]
         resource = [[next(tokens) for _ in range(jobs)] for _ in range(agents)]
         capacity = [next(tokens) for _ in range(agents)]
-        partners = tuple(Partner(f"A{i + 1}", f"agent {i + 1}", "supplier", float(capacity[i]))
-                         for i in range(agents))
-        offers = tuple(Capability(f"A{i + 1}", f"job{j + 1}", 1, float(cost[i][j]),
-                                  float(resource[i][j]))
-                       for i in range(agents) for j in range(jobs))
-        roles = tuple(Role(f"J{j + 1}", f"job {j + 1}", "T", f"job{j + 1}") for j in range(jobs))
-        networks.append(Network(partners, offers, (Touchpoint("T", "all jobs", "utilization",
-                                                              "back"),), roles,
-                                source=f"{Path(path).name}"))
+        networks.append(gap_network(cost, resource, capacity, source=Path(path).name))
     return networks
+
+
+def gap_network(cost: list[list[int]], resource: list[list[int]], capacity: list[int],
+                source: str = "") -> Network:
+    """One generalized assignment instance (per agent: each job's cost and resource, and its
+    capacity) as a network, mapped as the module says."""
+    agents, jobs = len(cost), len(cost[0])
+    partners = tuple(Partner(f"A{i + 1}", f"agent {i + 1}", "supplier", float(capacity[i]))
+                     for i in range(agents))
+    offers = tuple(Capability(f"A{i + 1}", f"job{j + 1}", 1, float(cost[i][j]),
+                              float(resource[i][j]))
+                   for i in range(agents) for j in range(jobs))
+    roles = tuple(Role(f"J{j + 1}", f"job {j + 1}", "T", f"job{j + 1}") for j in range(jobs))
+    return Network(partners, offers, (Touchpoint("T", "all jobs", "utilization", "back"),),
+                   roles, source=source)
